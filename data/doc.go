@@ -1,0 +1,50 @@
+// Package data reads the word-level language-modelling corpora used by
+// sparselm (Penn Treebank, WikiText-2, or any text in the same format),
+// maps words to dense int32 ids, folds id sequences into parallel streams
+// for truncated back-propagation through time, and downloads the standard
+// datasets with checksum verification.
+//
+// # Text format
+//
+// A corpus is a directory holding three splits, under one of these names:
+//
+//	train.txt       valid.txt       test.txt
+//	ptb.train.txt   ptb.valid.txt   ptb.test.txt
+//	wiki.train.tokens wiki.valid.tokens wiki.test.tokens
+//
+// Each file is UTF-8 text. Every line (including a blank one, and a final
+// line without a trailing newline) is split on whitespace (unicode.IsSpace;
+// the real corpora only contain ASCII spaces) and the end-of-sentence
+// token [EOS] is appended, exactly as the PyTorch word_language_model
+// example does (line.split() + ['<eos>']). A blank line therefore yields the
+// single token <eos>. Rare words are expected to have been replaced by [UNK]
+// already, as in PTB and WikiText-2. NUL bytes, invalid UTF-8 and lines longer
+// than [Options.MaxLineBytes] are errors that name the file and the line.
+//
+// # Ids
+//
+// Ids are int32 and dense in [0, Vocab.Len()). The vocabulary is built from
+// the training split in first-occurrence order: id 0 is the first token of
+// train (for PTB "aer"; for WikiText-2, whose first line is blank, "<eos>"),
+// and the i-th distinct train token gets id i. Valid and test words that are
+// not in the vocabulary map to <unk> when the vocabulary has it (PTB and
+// WikiText-2 never need this) and are an error otherwise. [Options.MaxVocab]
+// and [Options.MinCount] restrict the vocabulary of corpora that are not
+// already closed; see [Options].
+//
+// # Batches
+//
+// [Batchify] folds a sequence into B parallel streams as PyTorch's batchify
+// does: the sequence is trimmed to B·L tokens and stream b holds tokens
+// [b·L, (b+1)·L). [Stream.Window] yields inputs and targets time-major,
+// laid out [T×B]: element t·B+b is time step t of stream b, so that each time
+// step's B tokens are contiguous. Targets are the inputs shifted one step
+// ahead. [Stream.Windows] lists the BPTT windows of one epoch, either fixed
+// length or with AWD-LSTM's randomised lengths.
+//
+// # Finding and fetching datasets
+//
+// [Resolve] finds a dataset directory from a command-line flag, the
+// SPARSELM_DATA environment variable or ./data. [Fetch] downloads the known
+// datasets ([Known]) and verifies their sizes and MD5 sums.
+package data

@@ -1,0 +1,71 @@
+package model
+
+import "math"
+
+// decoderRows is how many rows of logits the decoder holds at once: the full
+// [N×V] logit matrix is never materialised (at paper scale on WikiText-2 it
+// would be 70·128·33278 floats, 1.2 GB).
+const decoderRows = 256
+
+// decoder is the output layer tied to the embedding: logits = h·Embᵀ + bias,
+// followed by softmax cross-entropy. Emb [V×E], bias [V].
+type decoder[F Float] struct {
+	V, E   int
+	logits []F // [decoderRows×V] scratch
+}
+
+// forwardBackward computes the summed negative log-likelihood of targets
+// [N] under h [N×E]. When dh is non-nil it also writes dh [N×E] and
+// accumulates dEmb and dBias for the loss scale·ΣNLL (scale is 1/N for a mean).
+func (d *decoder[F]) forwardBackward(h []F, targets []int32, emb, bias []F, dh, dEmb, dBias []F, scale F) float64 {
+	N, V, E := len(targets), d.V, d.E
+	if len(h) != N*E || (dh != nil && len(dh) != N*E) {
+		panic("model: decoder: bad activation length")
+	}
+	d.logits = grow(d.logits, min(N, decoderRows)*V)
+	var nll float64
+	for r0 := 0; r0 < N; r0 += decoderRows {
+		rows := min(decoderRows, N-r0)
+		logits := d.logits[:rows*V]
+		hc := h[r0*E : (r0+rows)*E]
+		matmulTB(logits, hc, emb, rows, E, V, false)
+		addBias(logits, bias)
+		for i := 0; i < rows; i++ {
+			row := logits[i*V : (i+1)*V]
+			target := targets[r0+i]
+			targetLogit := float64(row[target])
+			maxv := row[0]
+			for _, v := range row {
+				maxv = max(maxv, v)
+			}
+			var sum F
+			if dh == nil {
+				for _, v := range row {
+					sum += exp(v - maxv)
+				}
+			} else {
+				for j, v := range row {
+					e := exp(v - maxv)
+					row[j] = e
+					sum += e
+				}
+			}
+			nll += float64(maxv) + math.Log(float64(sum)) - targetLogit
+			if dh == nil {
+				continue
+			}
+			// row holds e^{l−max}; turn it into scale·(softmax − onehot(target)).
+			inv := scale / sum
+			for j := range row {
+				row[j] *= inv
+			}
+			row[target] -= scale
+		}
+		if dh != nil {
+			matmul(dh[r0*E:(r0+rows)*E], logits, emb, rows, V, E, false)
+			matmulTA(dEmb, logits, hc, V, rows, E, true)
+			addColumnSums(dBias, logits)
+		}
+	}
+	return nll
+}

@@ -1,0 +1,90 @@
+package model
+
+import (
+	"unsafe"
+
+	"github.com/sparselm/sparselm/tensor"
+)
+
+// Float is the element type of the model: float32 for training and inference,
+// float64 for gradient checks.
+type Float interface {
+	~float32 | ~float64
+}
+
+// gemm computes C = alpha·op(A)·op(B) + beta·C (see tensor.Gemm) for either
+// float type. The float32 case goes to the SIMD kernel; the conversion by
+// unsafe reinterprets the slice headers of the one instantiation that has
+// 4-byte elements, which avoids boxing slices in interfaces on the hot path.
+func gemm[F Float](transA, transB bool, m, n, k int, alpha F, a []F, lda int, b []F, ldb int, beta F, c []F, ldc int) {
+	if unsafe.Sizeof(alpha) == 4 {
+		tensor.Gemm(transA, transB, m, n, k, float32(alpha),
+			*(*[]float32)(unsafe.Pointer(&a)), lda,
+			*(*[]float32)(unsafe.Pointer(&b)), ldb, float32(beta),
+			*(*[]float32)(unsafe.Pointer(&c)), ldc)
+		return
+	}
+	tensor.Gemm64(transA, transB, m, n, k, float64(alpha),
+		*(*[]float64)(unsafe.Pointer(&a)), lda,
+		*(*[]float64)(unsafe.Pointer(&b)), ldb, float64(beta),
+		*(*[]float64)(unsafe.Pointer(&c)), ldc)
+}
+
+// matmul computes C [m×n] = A [m×k] · B [k×n] (accumulate adds to C instead).
+func matmul[F Float](c, a, b []F, m, k, n int, accumulate bool) {
+	gemm(false, false, m, n, k, 1, a, k, b, n, beta[F](accumulate), c, n)
+}
+
+// matmulTA computes C [m×n] = Aᵀ · B for A [k×m] and B [k×n].
+func matmulTA[F Float](c, a, b []F, m, k, n int, accumulate bool) {
+	gemm(true, false, m, n, k, 1, a, m, b, n, beta[F](accumulate), c, n)
+}
+
+// matmulTB computes C [m×n] = A · Bᵀ for A [m×k] and B [n×k].
+func matmulTB[F Float](c, a, b []F, m, k, n int, accumulate bool) {
+	gemm(false, true, m, n, k, 1, a, k, b, k, beta[F](accumulate), c, n)
+}
+
+func beta[F Float](accumulate bool) F {
+	if accumulate {
+		return 1
+	}
+	return 0
+}
+
+// addBias adds bias [n] to every row of x [rows×n].
+func addBias[F Float](x, bias []F) {
+	n := len(bias)
+	for r := 0; r+n <= len(x); r += n {
+		row := x[r : r+n]
+		for j := range row {
+			row[j] += bias[j]
+		}
+	}
+}
+
+// addColumnSums adds the column sums of x [rows×n] to sum [n].
+func addColumnSums[F Float](sum, x []F) {
+	n := len(sum)
+	for r := 0; r+n <= len(x); r += n {
+		row := x[r : r+n]
+		for j := range row {
+			sum[j] += row[j]
+		}
+	}
+}
+
+// grow returns buf resized to n elements, reusing its storage when it is large enough.
+// The contents are not cleared.
+func grow[F any](buf []F, n int) []F {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	return make([]F, n)
+}
+
+func clear0[F Float](x []F) {
+	for i := range x {
+		x[i] = 0
+	}
+}

@@ -1,0 +1,139 @@
+package model
+
+// lstm is one LSTM layer:
+//
+//	[i f g o] = x_t·W + h_{t−1}·R + b        W [I×4H], R [H×4H], b [4H]
+//	i, f, o = σ(·);  g = tanh(·)
+//	c_t = f⊙c_{t−1} + i⊙g;  h_t = o⊙tanh(c_t)
+//
+// The gate order i, f, g, o is PyTorch's.
+type lstm[F Float] struct {
+	I, H       int
+	w, r, b    int // view indices of W, R, b
+	recurrent_ recurrentWeights[F]
+
+	// Cache of the last forward pass, read by backward.
+	T, B int
+	x    []F // [T×B×I] input (aliased, not copied)
+	act  []F // [T×B×4H] activated gates
+	c    []F // [(T+1)×B×H] cell states; row block 0 is c_{−1}
+	h    []F // [(T+1)×B×H] outputs; row block 0 is h_{−1}
+	tc   []F // [T×B×H] tanh(c_t)
+
+	dpre  []F // [T×B×4H] gradient of the gate pre-activations
+	dnext []F // [B×H] gradient flowing into h_{t−1}
+	dcell []F // [B×H] gradient flowing into c_{t−1}
+}
+
+func newLSTM[F Float](p *Params[F], name string, in, hidden int) *lstm[F] {
+	l := &lstm[F]{I: in, H: hidden}
+	l.w = p.add(name+".W", GroupWeight, true, in, 4*hidden)
+	l.r = p.add(name+".R", GroupWeight, true, hidden, 4*hidden)
+	l.b = p.add(name+".b", GroupBias, false, 4*hidden)
+	return l
+}
+
+func (l *lstm[F]) width() int                      { return l.H }
+func (l *lstm[F]) recurrent() *recurrentWeights[F] { return &l.recurrent_ }
+func (l *lstm[F]) rIndex() int                     { return l.r }
+
+// forward runs T steps over x [T×B×I] from state (h0, c0), each [B×H], and
+// returns the outputs [T×B×H] (aliasing the cache).
+func (l *lstm[F]) forward(p *Params[F], x []F, T, B int, h0, c0 []F) []F {
+	I, H, G := l.I, l.H, 4*l.H
+	if len(x) != T*B*I || len(h0) != B*H || len(c0) != B*H {
+		panic("model: lstm forward: bad input or state length")
+	}
+	l.T, l.B, l.x = T, B, x
+	l.act = grow(l.act, T*B*G)
+	l.c = grow(l.c, (T+1)*B*H)
+	l.h = grow(l.h, (T+1)*B*H)
+	l.tc = grow(l.tc, T*B*H)
+	copy(l.c[:B*H], c0)
+	copy(l.h[:B*H], h0)
+
+	W, b := p.Value(l.w), p.Value(l.b)
+	R := l.recurrent_.used(p.Value(l.r))
+	matmul(l.act, x, W, T*B, I, G, false) // all input projections of the window in one GEMM
+	addBias(l.act, b)
+	for t := 0; t < T; t++ {
+		a := l.act[t*B*G : (t+1)*B*G]
+		hPrev := l.h[t*B*H : (t+1)*B*H]
+		matmul(a, hPrev, R, B, H, G, true)
+		cPrev := l.c[t*B*H : (t+1)*B*H]
+		cNext := l.c[(t+1)*B*H : (t+2)*B*H]
+		hNext := l.h[(t+1)*B*H : (t+2)*B*H]
+		tc := l.tc[t*B*H : (t+1)*B*H]
+		for bi := 0; bi < B; bi++ {
+			g := a[bi*G : (bi+1)*G]
+			for j := 0; j < H; j++ {
+				ig := sigmoid(g[j])
+				fg := sigmoid(g[H+j])
+				gg := tanh(g[2*H+j])
+				og := sigmoid(g[3*H+j])
+				g[j], g[H+j], g[2*H+j], g[3*H+j] = ig, fg, gg, og
+				k := bi*H + j
+				c := fg*cPrev[k] + ig*gg
+				cNext[k] = c
+				tc[k] = tanh(c)
+				hNext[k] = og * tc[k]
+			}
+		}
+	}
+	return l.h[B*H:]
+}
+
+// final copies the state after the last step into h and c, each [B×H].
+func (l *lstm[F]) final(h, c []F) {
+	n := l.B * l.H
+	copy(h, l.h[l.T*n:])
+	copy(c, l.c[l.T*n:])
+}
+
+// backward takes dout [T×B×H], the gradient of the loss with respect to the
+// outputs, accumulates the parameter gradients and writes dx [T×B×I].
+// The state entering the window is detached: no gradient flows into h0, c0.
+func (l *lstm[F]) backward(p *Params[F], dout, dx []F) {
+	T, B, I, H, G := l.T, l.B, l.I, l.H, 4*l.H
+	if len(dout) != T*B*H || len(dx) != T*B*I {
+		panic("model: lstm backward: bad gradient length")
+	}
+	R := l.recurrent_.used(p.Value(l.r))
+	l.dpre = grow(l.dpre, T*B*G)
+	l.dnext = grow(l.dnext, B*H)
+	l.dcell = grow(l.dcell, B*H)
+	clear0(l.dnext)
+	clear0(l.dcell)
+	for t := T - 1; t >= 0; t-- {
+		a := l.act[t*B*G : (t+1)*B*G]
+		d := l.dpre[t*B*G : (t+1)*B*G]
+		cPrev := l.c[t*B*H : (t+1)*B*H]
+		tc := l.tc[t*B*H : (t+1)*B*H]
+		do := dout[t*B*H : (t+1)*B*H]
+		for bi := 0; bi < B; bi++ {
+			g := a[bi*G : (bi+1)*G]
+			dg := d[bi*G : (bi+1)*G]
+			for j := 0; j < H; j++ {
+				k := bi*H + j
+				ig, fg, gg, og := g[j], g[H+j], g[2*H+j], g[3*H+j]
+				dh := do[k] + l.dnext[k]
+				dc := l.dcell[k] + dh*og*(1-tc[k]*tc[k])
+				dg[j] = dc * gg * ig * (1 - ig)
+				dg[H+j] = dc * cPrev[k] * fg * (1 - fg)
+				dg[2*H+j] = dc * ig * (1 - gg*gg)
+				dg[3*H+j] = dh * tc[k] * og * (1 - og)
+				l.dcell[k] = dc * fg
+			}
+		}
+		if t > 0 {
+			matmulTB(l.dnext, d, R, B, G, H, false) // dh_{t−1} = dpre_t·Rᵀ
+		}
+	}
+	// Weight gradients for the whole window, one GEMM each.
+	dR := l.recurrent_.gradTarget(p.Gradient(l.r))
+	matmulTA(dR, l.h[:T*B*H], l.dpre, H, T*B, G, true) // dR += h_{t−1}ᵀ·dpre over all t
+	l.recurrent_.finishGrad(p.Gradient(l.r))
+	matmulTA(p.Gradient(l.w), l.x, l.dpre, I, T*B, G, true)
+	addColumnSums(p.Gradient(l.b), l.dpre)
+	matmulTB(dx, l.dpre, p.Value(l.w), T*B, G, I, false)
+}

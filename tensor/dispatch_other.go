@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package tensor
+
+func bestKernel() *kernelInfo { return genericKernel }
+
+func bestVec() vecKernels { return genericVec }
+
+// kernelsAvailable lists the kernels usable on this machine (for tests).
+func kernelsAvailable() []*kernelInfo { return []*kernelInfo{genericKernel} }

@@ -1,0 +1,314 @@
+package tensor
+
+import (
+	"fmt"
+	"sync"
+)
+
+// sgemmKernel computes one mr×nr tile of C: with acc = Σ_{p<k} a[p·mr+i]·b[p·ldb+j]
+// (accumulated in order p = 0..k-1), it stores c[i·ldc+j] = alpha·acc + beta·c[i·ldc+j],
+// and when beta == 0 it stores alpha·acc without reading c. a is a packed
+// micro-panel of op(A) (k rows of mr values); b points to k rows of nr values
+// with stride ldb (a packed micro-panel when ldb == nr, or op(B) in place).
+type sgemmKernel func(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+// kernelInfo describes a micro-kernel and the cache blocking used with it.
+type kernelInfo struct {
+	name   string
+	mr, nr int // micro-tile
+	mc     int // rows of op(A) packed at once (multiple of mr), L2 resident
+	kc     int // maximum k block; B micro-panel kc×nr stays in L1
+	nc     int // columns of op(B) packed at once (multiple of nr), L3 resident
+	kern   sgemmKernel
+}
+
+// sgemm is the kernel used by Gemm; tests may swap it (see setKernel).
+var sgemm *kernelInfo
+
+func init() {
+	sgemm = bestKernel()
+}
+
+// Features reports which float32 kernel Gemm, Dot, Axpy and Scale use:
+// "avx512", "avx2" or "generic".
+func Features() string { return sgemm.name }
+
+func checkDims(transA, transB bool, m, n, k int, la, lda, lb, ldb, lc, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("tensor: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMat("a", ar, ac, la, lda)
+	checkMat("b", br, bc, lb, ldb)
+	checkMat("c", m, n, lc, ldc)
+}
+
+func checkMat(name string, rows, cols, length, ld int) {
+	if ld < cols || ld < 0 {
+		panic(fmt.Sprintf("tensor: leading dimension ld%s=%d < %d columns", name, ld, cols))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if need := (rows-1)*ld + cols; length < need {
+		panic(fmt.Sprintf("tensor: slice %s too short: len=%d, need %d (%d×%d, ld=%d)", name, length, need, rows, cols, ld))
+	}
+}
+
+// scaleC sets C = beta·C (C = 0 when beta == 0, without reading C).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+		} else if beta != 1 {
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// GemmNaive computes C = alpha·op(A)·op(B) + beta·C with a plain triple loop.
+// It has the same contract as Gemm and accumulates each element in float32
+// in the order p = 0..k-1; it is the reference for tests.
+func GemmNaive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkDims(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			for p := 0; p < k; p++ {
+				var av, bv float32
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float32(av * bv)
+			}
+			if beta == 0 {
+				c[i*ldc+j] = alpha * s
+			} else {
+				c[i*ldc+j] = float32(alpha*s) + float32(beta*c[i*ldc+j])
+			}
+		}
+	}
+}
+
+// Gemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
+// op(X) is X or Xᵀ. C is [m×n] with leading dimension ldc; op(A) is [m×k], A
+// is stored [m×k] (lda ≥ k) or, if transA, [k×m] (lda ≥ m); op(B) is [k×n],
+// B is stored [k×n] (ldb ≥ n) or, if transB, [n×k] (ldb ≥ k). When
+// beta == 0, C is not read (NaNs in C do not propagate). It panics if a slice
+// is too short or a dimension negative.
+//
+// Gemm uses up to Threads() goroutines, splitting only the m or n dimension;
+// results are bit-identical for every thread count (see the package doc).
+func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkDims(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	g := gemmArgs{ki: sgemm, transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	runGemm(&g, Threads())
+}
+
+// gemmArgs is one (sub)problem for the blocked driver.
+type gemmArgs struct {
+	ki             *kernelInfo
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+}
+
+// scratch holds the per-goroutine packing buffers.
+type scratch struct {
+	a, b, tmp []float32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// kBlocks returns the number of k blocks and the base block size: k is cut
+// into nb blocks of size kb or kb+1 (the first k%nb blocks are one longer).
+// It depends only on k and the kernel, never on threading.
+func kBlocks(k, kcMax int) (nb, kb, rem int) {
+	nb = (k + kcMax - 1) / kcMax
+	return nb, k / nb, k % nb
+}
+
+// run executes the blocked algorithm on g serially. Tiles are aligned to
+// multiples of mr and nr from the origin of g, so a caller that splits C on
+// multiples of mr (rows) or nr (columns) gets the same per-element
+// arithmetic as the unsplit problem.
+func (g *gemmArgs) run(s *scratch) {
+	ki := g.ki
+	mr, nr := ki.mr, ki.nr
+	m, n, k := g.m, g.n, g.k
+	nb, kb, krem := kBlocks(k, ki.kc)
+	kcMax := kb
+	if krem > 0 {
+		kcMax++
+	}
+	mcMax := min(ki.mc, (m+mr-1)/mr*mr)
+	ncMax := min(ki.nc, (n+nr-1)/nr*nr)
+	s.a = grow(s.a, mcMax*kcMax)
+	s.b = grow(s.b, ncMax*kcMax)
+	s.tmp = grow(s.tmp, mr*nr)
+	direct := !g.transB // op(B) rows are contiguous: full strips need no packing
+	for jc := 0; jc < n; jc += ki.nc {
+		nc := min(ki.nc, n-jc)
+		p0 := 0
+		for blk := 0; blk < nb; blk++ {
+			kc := kb
+			if blk < krem {
+				kc++
+			}
+			beta := g.beta
+			if blk > 0 {
+				beta = 1
+			}
+			if direct {
+				// Only the ragged last strip needs packing (zero padded).
+				if r := nc % nr; r != 0 {
+					packB(g.transB, g.b, g.ldb, p0, kc, jc+nc-r, r, nr, s.b)
+				}
+			} else {
+				packB(g.transB, g.b, g.ldb, p0, kc, jc, nc, nr, s.b)
+			}
+			for ic := 0; ic < m; ic += ki.mc {
+				mc := min(ki.mc, m-ic)
+				packA(g.transA, g.a, g.lda, ic, mc, p0, kc, mr, s.a)
+				for jr := 0; jr < nc; jr += nr {
+					nw := min(nr, nc-jr)
+					var pb *float32
+					ldb := nr
+					if direct && nw == nr {
+						pb = &g.b[p0*g.ldb+jc+jr]
+						ldb = g.ldb
+					} else if direct {
+						pb = &s.b[0]
+					} else {
+						pb = &s.b[jr*kc]
+					}
+					for ir := 0; ir < mc; ir += mr {
+						mh := min(mr, mc-ir)
+						pa := &s.a[ir*kc]
+						ci := (ic+ir)*g.ldc + jc + jr
+						if mh == mr && nw == nr {
+							ki.kern(kc, pa, pb, ldb, &g.c[ci], g.ldc, g.alpha, beta)
+							continue
+						}
+						// Edge tile: compute into tmp, then apply alpha/beta
+						// exactly like the kernels do (unfused, rounded).
+						ki.kern(kc, pa, pb, ldb, &s.tmp[0], nr, 1, 0)
+						for i := 0; i < mh; i++ {
+							crow := g.c[ci+i*g.ldc : ci+i*g.ldc+nw]
+							trow := s.tmp[i*nr : i*nr+nw]
+							if beta == 0 {
+								for j, t := range trow {
+									crow[j] = g.alpha * t
+								}
+							} else {
+								for j, t := range trow {
+									crow[j] = float32(g.alpha*t) + float32(beta*crow[j])
+								}
+							}
+						}
+					}
+				}
+			}
+			p0 += kc
+		}
+	}
+}
+
+// packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as strips of mr rows:
+// dst[(s·kc+p)·mr+r] = op(A)[i0+s·mr+r, p0+p], zero padded to a multiple of mr rows.
+func packA(trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) {
+	for s := 0; s*mr < mc; s++ {
+		rows := min(mr, mc-s*mr)
+		d := dst[s*mr*kc : (s+1)*mr*kc]
+		if trans {
+			// op(A)[i,p] = a[p*lda+i]: each p is a contiguous run of rows.
+			base := p0*lda + i0 + s*mr
+			for p := 0; p < kc; p++ {
+				src := a[base+p*lda : base+p*lda+rows]
+				dp := d[p*mr : p*mr+mr]
+				copy(dp, src)
+				clear(dp[rows:])
+			}
+			continue
+		}
+		for r := 0; r < rows; r++ {
+			src := a[(i0+s*mr+r)*lda+p0 : (i0+s*mr+r)*lda+p0+kc]
+			for p, v := range src {
+				d[p*mr+r] = v
+			}
+		}
+		for r := rows; r < mr; r++ {
+			for p := 0; p < kc; p++ {
+				d[p*mr+r] = 0
+			}
+		}
+	}
+}
+
+// packB packs op(B)[p0:p0+kc, j0:j0+nc] into dst as strips of nr columns:
+// dst[(s·kc+p)·nr+j] = op(B)[p0+p, j0+s·nr+j], zero padded to a multiple of nr columns.
+func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) {
+	for s := 0; s*nr < nc; s++ {
+		cols := min(nr, nc-s*nr)
+		d := dst[s*nr*kc : (s+1)*nr*kc]
+		if !trans {
+			base := p0*ldb + j0 + s*nr
+			for p := 0; p < kc; p++ {
+				dp := d[p*nr : p*nr+nr]
+				copy(dp, b[base+p*ldb:base+p*ldb+cols])
+				clear(dp[cols:])
+			}
+			continue
+		}
+		// op(B)[p,j] = b[j*ldb+p]: read rows of B contiguously.
+		for j := 0; j < cols; j++ {
+			src := b[(j0+s*nr+j)*ldb+p0 : (j0+s*nr+j)*ldb+p0+kc]
+			for p, v := range src {
+				d[p*nr+j] = v
+			}
+		}
+		for j := cols; j < nr; j++ {
+			for p := 0; p < kc; p++ {
+				d[p*nr+j] = 0
+			}
+		}
+	}
+}

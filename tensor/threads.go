@@ -1,0 +1,116 @@
+package tensor
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+var (
+	nthreads  atomic.Int32
+	workersMu sync.Mutex
+	nworkers  int
+	workCh    = make(chan workItem, 64)
+)
+
+func init() { nthreads.Store(1) }
+
+// SetThreads sets how many goroutines Gemm may use (n < 1 means 1). The
+// default is 1. Results do not depend on the setting.
+func SetThreads(n int) {
+	if n < 1 {
+		n = 1
+	}
+	nthreads.Store(int32(n))
+	workersMu.Lock()
+	for ; nworkers < n-1; nworkers++ {
+		go worker()
+	}
+	workersMu.Unlock()
+}
+
+// Threads returns the number of goroutines Gemm may use.
+func Threads() int { return int(nthreads.Load()) }
+
+type workItem struct {
+	job  *gemmJob
+	part int
+}
+
+// gemmJob is a problem split into parts along m or n; parts run on the
+// persistent workers and the calling goroutine.
+type gemmJob struct {
+	wg    sync.WaitGroup
+	g     gemmArgs
+	byN   bool
+	chunk int // rows or columns per part (multiple of mr or nr)
+	parts int
+}
+
+var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
+
+func worker() {
+	for it := range workCh {
+		it.job.runPart(it.part)
+		it.job.wg.Done()
+	}
+}
+
+// minParallelFlops is the problem size below which Gemm stays on one goroutine.
+const minParallelFlops = 1 << 18
+
+func runGemm(g *gemmArgs, threads int) {
+	mt := (g.m + g.ki.mr - 1) / g.ki.mr
+	nt := (g.n + g.ki.nr - 1) / g.ki.nr
+	if threads <= 1 || g.m*g.n*g.k < minParallelFlops || mt*nt < 2 {
+		s := scratchPool.Get().(*scratch)
+		g.run(s)
+		scratchPool.Put(s)
+		return
+	}
+	j := jobPool.Get().(*gemmJob)
+	j.g = *g
+	// Split the dimension with more tiles (prefer n: each part then packs
+	// its own columns of B, while A is small for most training shapes).
+	tiles, unit := nt, g.ki.nr
+	j.byN = nt >= 2*threads || nt >= mt
+	if !j.byN {
+		tiles, unit = mt, g.ki.mr
+	}
+	parts := min(threads, tiles)
+	per := (tiles + parts - 1) / parts
+	j.chunk = per * unit
+	j.parts = (tiles + per - 1) / per
+	j.wg.Add(j.parts - 1)
+	for p := 1; p < j.parts; p++ {
+		workCh <- workItem{j, p}
+	}
+	j.runPart(0)
+	j.wg.Wait()
+	j.g = gemmArgs{}
+	jobPool.Put(j)
+}
+
+func (j *gemmJob) runPart(p int) {
+	g := j.g
+	off := p * j.chunk
+	if j.byN {
+		g.n = min(j.chunk, g.n-off)
+		if g.transB {
+			g.b = g.b[off*g.ldb:]
+		} else {
+			g.b = g.b[off:]
+		}
+		g.c = g.c[off:]
+	} else {
+		g.m = min(j.chunk, g.m-off)
+		if g.transA {
+			g.a = g.a[off:]
+		} else {
+			g.a = g.a[off*g.lda:]
+		}
+		g.c = g.c[off*g.ldc:]
+	}
+	s := scratchPool.Get().(*scratch)
+	g.run(s)
+	scratchPool.Put(s)
+}

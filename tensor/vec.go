@@ -1,0 +1,35 @@
+package tensor
+
+import "fmt"
+
+// vecImpl selects the vector kernels; tests may swap it.
+type vecKernels struct {
+	dot   func(x, y []float32) float32
+	axpy  func(alpha float32, x, y []float32)
+	scale func(alpha float32, x []float32)
+}
+
+var genericVec = vecKernels{dotGeneric, axpyGeneric, scaleGeneric}
+
+var vec = bestVec()
+
+// Dot returns Σ x[i]·y[i]. It panics if len(x) != len(y).
+func Dot(x, y []float32) float32 {
+	if len(x) != len(y) {
+		panic(fmt.Sprintf("tensor: Dot length mismatch %d != %d", len(x), len(y)))
+	}
+	return vec.dot(x, y)
+}
+
+// Axpy computes y += alpha·x. It panics if len(x) != len(y).
+func Axpy(alpha float32, x, y []float32) {
+	if len(x) != len(y) {
+		panic(fmt.Sprintf("tensor: Axpy length mismatch %d != %d", len(x), len(y)))
+	}
+	vec.axpy(alpha, x, y)
+}
+
+// Scale computes x *= alpha.
+func Scale(alpha float32, x []float32) {
+	vec.scale(alpha, x)
+}
