@@ -12,9 +12,11 @@
 //	ptb.train.txt   ptb.valid.txt   ptb.test.txt
 //	wiki.train.tokens wiki.valid.tokens wiki.test.tokens
 //
-// Each file is UTF-8 text. Every line (including a blank one, and a final
-// line without a trailing newline) is split on whitespace (unicode.IsSpace;
-// the real corpora only contain ASCII spaces) and the end-of-sentence
+// Each file is UTF-8 text. Lines end at '\n'; a '\r' before it is whitespace
+// and so ignored (unlike Python's universal newlines, a lone '\r' does not
+// end a line). Every line (including a blank one, and a final line without a
+// trailing newline) is split on whitespace (unicode.IsSpace; the real corpora
+// only contain ASCII spaces) and the end-of-sentence
 // token [EOS] is appended, exactly as the PyTorch word_language_model
 // example does (line.split() + ['<eos>']). A blank line therefore yields the
 // single token <eos>. Rare words are expected to have been replaced by [UNK]

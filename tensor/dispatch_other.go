@@ -8,3 +8,6 @@ func bestVec() vecKernels { return genericVec }
 
 // kernelsAvailable lists the kernels usable on this machine (for tests).
 func kernelsAvailable() []*kernelInfo { return []*kernelInfo{genericKernel} }
+
+// vecAvailable lists the vector kernels usable on this machine (for tests).
+func vecAvailable() []namedVec { return []namedVec{{"generic", genericVec}} }

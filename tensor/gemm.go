@@ -20,6 +20,7 @@ type kernelInfo struct {
 	kc     int // maximum k block; B micro-panel kc×nr stays in L1
 	nc     int // columns of op(B) packed at once (multiple of nr), L3 resident
 	kern   sgemmKernel
+	vec    *vecKernels // vector kernels of the same instruction set (small-m path)
 }
 
 // sgemm is the kernel used by Gemm; tests may swap it (see setKernel).
@@ -131,6 +132,12 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	}
 	g := gemmArgs{ki: sgemm, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	if m < smallM {
+		s := getScratch()
+		g.gemv(s)
+		putScratch(s)
+		return
+	}
 	runGemm(&g, Threads())
 }
 
@@ -149,7 +156,30 @@ type scratch struct {
 	a, b, tmp []float32
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+// scratchFree is a free list of packing buffers. Unlike a sync.Pool it is
+// not emptied by the garbage collector, so steady-state Gemm calls do not
+// allocate; it holds at most one scratch per concurrently running part.
+var scratchFree struct {
+	sync.Mutex
+	list []*scratch
+}
+
+func getScratch() *scratch {
+	scratchFree.Lock()
+	defer scratchFree.Unlock()
+	if n := len(scratchFree.list); n > 0 {
+		s := scratchFree.list[n-1]
+		scratchFree.list = scratchFree.list[:n-1]
+		return s
+	}
+	return new(scratch)
+}
+
+func putScratch(s *scratch) {
+	scratchFree.Lock()
+	scratchFree.list = append(scratchFree.list, s)
+	scratchFree.Unlock()
+}
 
 func grow(s []float32, n int) []float32 {
 	if cap(s) < n {
@@ -184,7 +214,7 @@ func (g *gemmArgs) run(s *scratch) {
 	s.a = grow(s.a, mcMax*kcMax)
 	s.b = grow(s.b, ncMax*kcMax)
 	s.tmp = grow(s.tmp, mr*nr)
-	direct := !g.transB // op(B) rows are contiguous: full strips need no packing
+	direct := !g.transB && useDirectB // op(B) rows are contiguous: full strips need no packing
 	for jc := 0; jc < n; jc += ki.nc {
 		nc := min(ki.nc, n-jc)
 		p0 := 0
@@ -309,6 +339,81 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) 
 			for p := 0; p < kc; p++ {
 				d[p*nr+j] = 0
 			}
+		}
+	}
+}
+
+var useDirectB = true
+
+// smallM is the row count below which Gemm uses the matrix-vector path
+// (padding a 1..3-row problem to a 12-row micro-tile would waste most FMAs).
+// The choice depends only on m, so determinism is preserved.
+const smallM = 4
+
+// gemvChunk is the column block of the small-m path: 3 accumulator rows of
+// 1024 floats stay in L1 while the k rows of op(B) stream through.
+const gemvChunk = 1024
+
+// gemv computes a problem with m < smallM rows, one row of C at a time,
+// serially, with the vector kernels. Each element is accumulated in a fixed
+// order (Axpy over p = 0..k-1, or one Dot of length k) and then written back
+// as alpha·acc + beta·c, like the tiled path.
+func (g *gemmArgs) gemv(s *scratch) {
+	vk := g.ki.vec
+	m, n, k := g.m, g.n, g.k
+	arow := func(i int) []float32 {
+		if !g.transA {
+			return g.a[i*g.lda : i*g.lda+k]
+		}
+		s.a = grow(s.a, k)
+		for p := range s.a {
+			s.a[p] = g.a[p*g.lda+i]
+		}
+		return s.a
+	}
+	writeBack := func(i, j0 int, t []float32) {
+		crow := g.c[i*g.ldc+j0 : i*g.ldc+j0+len(t)]
+		if g.beta == 0 {
+			for j, v := range t {
+				crow[j] = g.alpha * v
+			}
+		} else {
+			for j, v := range t {
+				crow[j] = float32(g.alpha*v) + float32(g.beta*crow[j])
+			}
+		}
+	}
+	if g.transB {
+		// op(B) column j is row j of b: C[i,j] = Dot(A[i,:], b[j,:]).
+		s.tmp = grow(s.tmp, n)
+		for i := 0; i < m; i++ {
+			a := arow(i)
+			for j := 0; j < n; j++ {
+				s.tmp[j] = vk.dot(a, g.b[j*g.ldb:j*g.ldb+k])
+			}
+			writeBack(i, 0, s.tmp)
+		}
+		return
+	}
+	s.tmp = grow(s.tmp, m*gemvChunk)
+	for j0 := 0; j0 < n; j0 += gemvChunk {
+		nc := min(gemvChunk, n-j0)
+		acc := s.tmp[:m*nc]
+		clear(acc)
+		for p := 0; p < k; p++ {
+			brow := g.b[p*g.ldb+j0 : p*g.ldb+j0+nc]
+			for i := 0; i < m; i++ {
+				var av float32
+				if g.transA {
+					av = g.a[p*g.lda+i]
+				} else {
+					av = g.a[i*g.lda+p]
+				}
+				vk.axpy(av, brow, acc[i*nc:(i+1)*nc])
+			}
+		}
+		for i := 0; i < m; i++ {
+			writeBack(i, j0, acc[i*nc:(i+1)*nc])
 		}
 	}
 }

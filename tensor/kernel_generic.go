@@ -4,7 +4,7 @@ import "unsafe"
 
 // genericKernel is the portable 4×4 micro-kernel: 16 scalar accumulators,
 // one broadcast of op(A) and one row of op(B) per k step.
-var genericKernel = &kernelInfo{name: "generic", mr: 4, nr: 4, mc: 128, kc: 256, nc: 1024, kern: kernGeneric}
+var genericKernel = &kernelInfo{name: "generic", mr: 4, nr: 4, mc: 128, kc: 256, nc: 1024, kern: kernGeneric, vec: &genericVec}
 
 func kernGeneric(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32) {
 	as := unsafe.Slice(a, 4*k)

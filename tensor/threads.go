@@ -62,9 +62,9 @@ func runGemm(g *gemmArgs, threads int) {
 	mt := (g.m + g.ki.mr - 1) / g.ki.mr
 	nt := (g.n + g.ki.nr - 1) / g.ki.nr
 	if threads <= 1 || g.m*g.n*g.k < minParallelFlops || mt*nt < 2 {
-		s := scratchPool.Get().(*scratch)
+		s := getScratch()
 		g.run(s)
-		scratchPool.Put(s)
+		putScratch(s)
 		return
 	}
 	j := jobPool.Get().(*gemmJob)
@@ -110,7 +110,7 @@ func (j *gemmJob) runPart(p int) {
 		}
 		g.c = g.c[off*g.ldc:]
 	}
-	s := scratchPool.Get().(*scratch)
+	s := getScratch()
 	g.run(s)
-	scratchPool.Put(s)
+	putScratch(s)
 }

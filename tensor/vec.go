@@ -33,3 +33,8 @@ func Axpy(alpha float32, x, y []float32) {
 func Scale(alpha float32, x []float32) {
 	vec.scale(alpha, x)
 }
+
+type namedVec struct {
+	name string
+	k    vecKernels
+}

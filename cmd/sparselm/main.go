@@ -1,6 +1,24 @@
+// Command sparselm trains, prunes and measures activity- and
+// connectivity-sparse recurrent language models. See the README.
 package main
+
 import (
- _ "golang.org/x/sys/cpu"
- _ "gonum.org/v1/gonum/stat/distuv"
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sparselm/sparselm/internal/cli"
 )
-func main(){}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cli.Run(ctx, &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr}, os.Args[1:])
+	if err == nil || cli.IsHelp(err) {
+		return
+	}
+	fmt.Fprintln(os.Stderr, "sparselm:", err)
+	os.Exit(1)
+}

@@ -27,7 +27,11 @@
 // 8 (which keeps the byte buffer 8-byte aligned within the file). Unlike the
 // reference writer, which reorders tensors by descending dtype alignment and
 // then by name, Encode keeps the caller's order: tensor data is laid out
-// contiguously in exactly the order given. Both orders are valid files.
+// contiguously in exactly the order given. Both orders are valid files, but
+// only the reference order guarantees that every tensor starts at a multiple
+// of its element size: if alignment matters to a reader (zero-copy or
+// memory-mapped loading), put tensors with larger elements first, e.g. all
+// F64/I64, then F32/I32, then F16/BF16, then U8/BOOL.
 //
 // # Reading
 //

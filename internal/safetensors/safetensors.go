@@ -35,27 +35,30 @@ type DType string
 // reference implementation. Sub-byte types (F4, F6_E2M3, F6_E3M2) are not
 // supported and are rejected as unknown.
 const (
-	DTypeBool    DType = "BOOL"
-	DTypeU8      DType = "U8"
-	DTypeI8      DType = "I8"
-	DTypeF8E5M2  DType = "F8_E5M2"
-	DTypeF8E4M3  DType = "F8_E4M3"
-	DTypeF8E8M0  DType = "F8_E8M0"
-	DTypeI16     DType = "I16"
-	DTypeU16     DType = "U16"
-	DTypeF16     DType = "F16"
-	DTypeBF16    DType = "BF16"
-	DTypeI32     DType = "I32"
-	DTypeU32     DType = "U32"
-	DTypeF32     DType = "F32"
-	DTypeF64     DType = "F64"
-	DTypeI64     DType = "I64"
-	DTypeU64     DType = "U64"
-	DTypeC64     DType = "C64"
+	DTypeBool       DType = "BOOL"
+	DTypeU8         DType = "U8"
+	DTypeI8         DType = "I8"
+	DTypeF8E5M2     DType = "F8_E5M2"
+	DTypeF8E4M3     DType = "F8_E4M3"
+	DTypeF8E8M0     DType = "F8_E8M0"
+	DTypeF8E4M3FNUZ DType = "F8_E4M3FNUZ"
+	DTypeF8E5M2FNUZ DType = "F8_E5M2FNUZ"
+	DTypeI16        DType = "I16"
+	DTypeU16        DType = "U16"
+	DTypeF16        DType = "F16"
+	DTypeBF16       DType = "BF16"
+	DTypeI32        DType = "I32"
+	DTypeU32        DType = "U32"
+	DTypeF32        DType = "F32"
+	DTypeF64        DType = "F64"
+	DTypeI64        DType = "I64"
+	DTypeU64        DType = "U64"
+	DTypeC64        DType = "C64"
 )
 
 var dtypeSizes = map[DType]int{
 	DTypeBool: 1, DTypeU8: 1, DTypeI8: 1, DTypeF8E5M2: 1, DTypeF8E4M3: 1, DTypeF8E8M0: 1,
+	DTypeF8E4M3FNUZ: 1, DTypeF8E5M2FNUZ: 1,
 	DTypeI16: 2, DTypeU16: 2, DTypeF16: 2, DTypeBF16: 2,
 	DTypeI32: 4, DTypeU32: 4, DTypeF32: 4,
 	DTypeF64: 8, DTypeI64: 8, DTypeU64: 8, DTypeC64: 8,

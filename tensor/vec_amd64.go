@@ -1,0 +1,88 @@
+//go:build amd64 && !purego
+
+package tensor
+
+// Assembly vector kernels: they handle the first n rounded down to a whole
+// number of vectors (16 floats for AVX-512, 8 for AVX2); the wrappers below
+// finish the tail in Go.
+
+//go:noescape
+func dotAVX512(x, y *float32, n int) float32
+
+//go:noescape
+func axpyAVX512(alpha float32, x, y *float32, n int)
+
+//go:noescape
+func scaleAVX512(alpha float32, x *float32, n int)
+
+//go:noescape
+func dotAVX2(x, y *float32, n int) float32
+
+//go:noescape
+func axpyAVX2(alpha float32, x, y *float32, n int)
+
+//go:noescape
+func scaleAVX2(alpha float32, x *float32, n int)
+
+func makeVec(width int, dot func(x, y *float32, n int) float32, axpy func(alpha float32, x, y *float32, n int), scale func(alpha float32, x *float32, n int)) vecKernels {
+	return vecKernels{
+		dot: func(x, y []float32) float32 {
+			n := len(x)
+			if n < width {
+				return dotGeneric(x, y)
+			}
+			y = y[:n]
+			s := dot(&x[0], &y[0], n)
+			for i := n &^ (width - 1); i < n; i++ {
+				s += x[i] * y[i]
+			}
+			return s
+		},
+		axpy: func(alpha float32, x, y []float32) {
+			n := len(x)
+			y = y[:n]
+			if n >= width {
+				axpy(alpha, &x[0], &y[0], n)
+			}
+			for i := n &^ (width - 1); i < n; i++ {
+				y[i] += alpha * x[i]
+			}
+		},
+		scale: func(alpha float32, x []float32) {
+			n := len(x)
+			if n >= width {
+				scale(alpha, &x[0], n)
+			}
+			for i := n &^ (width - 1); i < n; i++ {
+				x[i] *= alpha
+			}
+		},
+	}
+}
+
+var (
+	avx512Vec = makeVec(16, dotAVX512, axpyAVX512, scaleAVX512)
+	avx2Vec   = makeVec(8, dotAVX2, axpyAVX2, scaleAVX2)
+)
+
+func bestVec() vecKernels {
+	switch {
+	case hasAVX512():
+		return avx512Vec
+	case hasAVX2():
+		return avx2Vec
+	}
+	return genericVec
+}
+
+// vecAvailable lists the vector kernels usable on this machine (for tests).
+func vecAvailable() []namedVec {
+	vs := []namedVec{{"generic", genericVec}}
+	if hasAVX2() {
+		vs = append(vs, namedVec{"avx2", avx2Vec})
+	}
+	if hasAVX512() {
+		vs = append(vs, namedVec{"avx512", avx512Vec})
+	}
+	return vs
+}

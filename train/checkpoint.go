@@ -1,0 +1,196 @@
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sparselm/sparselm/data"
+	"github.com/sparselm/sparselm/internal/ckptdir"
+	"github.com/sparselm/sparselm/internal/safetensors"
+	"github.com/sparselm/sparselm/model"
+)
+
+// Files of a checkpoint directory. model.safetensors alone rebuilds the
+// network (see docs/checkpoints.md); the rest resumes training.
+const (
+	fileWeights   = "model.safetensors"
+	fileVocab     = "vocab.txt"
+	fileOptions   = "options.json"
+	fileOptimizer = "optimizer.safetensors"
+	fileState     = "state.json"
+	fileCarry     = "carry.safetensors"
+)
+
+// EpochRecord summarises one finished epoch.
+type EpochRecord struct {
+	Epoch       int        `json:"epoch"`
+	TrainLoss   float64    `json:"train_loss"` // mean NLL over the epoch's windows
+	Valid       EvalResult `json:"valid"`
+	LR          float64    `json:"lr"`
+	TokensPerS  float64    `json:"tokens_per_s"`
+	WallSeconds float64    `json:"wall_seconds"` // cumulative training wall time
+}
+
+// RunState is where a run stands: enough, with the optimizer and the
+// carried recurrent state, to continue exactly where it stopped.
+type RunState struct {
+	Epoch     int           `json:"epoch"`   // epochs completed
+	Window    int           `json:"window"`  // windows of the current epoch done
+	Windows   []data.Span   `json:"windows"` // the current epoch's windows; nil between epochs
+	LossSum   float64       `json:"loss_sum"`
+	LossCount int           `json:"loss_count"`
+	RNG       []byte        `json:"rng"` // PCG state (MarshalBinary)
+	BestValid float64       `json:"best_valid"`
+	BestEpoch int           `json:"best_epoch"`
+	BadEpochs int           `json:"bad_epochs"`
+	History   []EpochRecord `json:"history"`
+	Elapsed   time.Duration `json:"elapsed"`
+	Done      bool          `json:"done"`
+}
+
+// Checkpoint is a model with everything needed to evaluate it or resume its training.
+type Checkpoint struct {
+	Options Options
+	Model   *model.LM[float32]
+	Vocab   *data.Vocab
+	Optim   *Optimizer            // nil in best-model checkpoints
+	State   *RunState             // nil in best-model checkpoints
+	Carry   *model.State[float32] // nil in best-model checkpoints
+}
+
+// Save writes c to dir atomically (see ckptdir.Write).
+func (c *Checkpoint) Save(dir string) error {
+	files := map[string][]byte{}
+	w, err := model.EncodeWeights(c.Model)
+	if err != nil {
+		return err
+	}
+	files[fileWeights] = w
+	var vb bytes.Buffer
+	if _, err := c.Vocab.WriteTo(&vb); err != nil {
+		return err
+	}
+	files[fileVocab] = vb.Bytes()
+	if files[fileOptions], err = json.MarshalIndent(c.Options, "", "  "); err != nil {
+		return err
+	}
+	if c.Optim != nil {
+		meta := map[string]string{"step": strconv.FormatInt(c.Optim.Step, 10), "kind": c.Optim.Config.Kind}
+		var ts []safetensors.Tensor
+		if c.Optim.M != nil {
+			ts = append(ts, safetensors.F32("m", []int{len(c.Optim.M)}, c.Optim.M), safetensors.F32("v", []int{len(c.Optim.V)}, c.Optim.V))
+		}
+		if files[fileOptimizer], err = safetensors.Marshal(ts, meta); err != nil {
+			return err
+		}
+	}
+	if c.State != nil {
+		if files[fileState], err = json.MarshalIndent(c.State, "", "  "); err != nil {
+			return err
+		}
+	}
+	if c.Carry != nil {
+		var ts []safetensors.Tensor
+		for l := range c.Carry.S {
+			ts = append(ts, safetensors.F32(fmt.Sprintf("s.%d", l), []int{c.Carry.B, len(c.Carry.S[l]) / c.Carry.B}, c.Carry.S[l]),
+				safetensors.F32(fmt.Sprintf("c.%d", l), []int{c.Carry.B, len(c.Carry.C[l]) / c.Carry.B}, c.Carry.C[l]))
+		}
+		if files[fileCarry], err = safetensors.Marshal(ts, nil); err != nil {
+			return err
+		}
+	}
+	return ckptdir.Write(dir, files)
+}
+
+// LoadCheckpoint reads and verifies the checkpoint in dir.
+func LoadCheckpoint(dir string) (*Checkpoint, error) {
+	files, err := ckptdir.Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	need := func(name string) ([]byte, error) {
+		b, ok := files[name]
+		if !ok {
+			return nil, fmt.Errorf("checkpoint %s: %s is missing", dir, name)
+		}
+		return b, nil
+	}
+	c := &Checkpoint{}
+	b, err := need(fileWeights)
+	if err != nil {
+		return nil, err
+	}
+	if c.Model, err = model.DecodeWeights(b); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", dir, err)
+	}
+	if b, err = need(fileVocab); err != nil {
+		return nil, err
+	}
+	if c.Vocab, err = data.ReadVocab(bytes.NewReader(b)); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", dir, err)
+	}
+	if c.Vocab.Len() != c.Model.Config.Vocab {
+		return nil, fmt.Errorf("checkpoint %s: vocabulary has %d words, the model %d", dir, c.Vocab.Len(), c.Model.Config.Vocab)
+	}
+	if b, err = need(fileOptions); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &c.Options); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, fileOptions, err)
+	}
+	if b, ok := files[fileOptimizer]; ok {
+		f, err := safetensors.Decode(b)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, fileOptimizer, err)
+		}
+		o := &Optimizer{Config: c.Options.Optim}
+		if o.Step, err = strconv.ParseInt(f.Metadata["step"], 10, 64); err != nil {
+			return nil, fmt.Errorf("checkpoint %s: optimizer step: %w", dir, err)
+		}
+		if o.Config.Kind == AdamW {
+			for name, dst := range map[string]*[]float32{"m": &o.M, "v": &o.V} {
+				t, ok := f.Get(name)
+				if !ok {
+					return nil, fmt.Errorf("checkpoint %s: optimizer moment %q missing", dir, name)
+				}
+				v, err := t.Float32s()
+				if err != nil || len(v) != len(c.Model.Params.Data) {
+					return nil, fmt.Errorf("checkpoint %s: optimizer moment %q does not match the model", dir, name)
+				}
+				*dst = append([]float32(nil), v...)
+			}
+		}
+		c.Optim = o
+	}
+	if b, ok := files[fileState]; ok {
+		c.State = &RunState{}
+		if err := json.Unmarshal(b, c.State); err != nil {
+			return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, fileState, err)
+		}
+	}
+	if b, ok := files[fileCarry]; ok {
+		f, err := safetensors.Decode(b)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, fileCarry, err)
+		}
+		st := c.Model.NewState(c.Options.Batch)
+		for l := range st.S {
+			for name, dst := range map[string][]float32{fmt.Sprintf("s.%d", l): st.S[l], fmt.Sprintf("c.%d", l): st.C[l]} {
+				t, ok := f.Get(name)
+				if !ok {
+					return nil, fmt.Errorf("checkpoint %s: carried state %q missing", dir, name)
+				}
+				v, err := t.Float32s()
+				if err != nil || len(v) != len(dst) {
+					return nil, fmt.Errorf("checkpoint %s: carried state %q does not match the model", dir, name)
+				}
+				copy(dst, v)
+			}
+		}
+		c.Carry = st
+	}
+	return c, nil
+}

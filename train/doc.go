@@ -1,0 +1,11 @@
+// Package train fits a language model from package model: truncated
+// back-propagation through time over BPTT windows of a batchified corpus,
+// AdamW or SGD with parameter groups, gradient-norm clipping, a
+// constant-then-cosine learning rate, validation every epoch with
+// best-checkpoint selection and early stopping, and resumable checkpoints.
+//
+// Determinism: every random draw of a run (initialisation, BPTT lengths,
+// dropout masks) comes from one PCG generator seeded by Options.Seed whose
+// state is saved in every checkpoint, so a resumed run repeats the
+// uninterrupted one exactly when the thread count is the same.
+package train

@@ -1,0 +1,66 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/sparselm/sparselm/data"
+	"github.com/sparselm/sparselm/model"
+)
+
+// EvalResult is the perplexity and activity of a model on a token sequence.
+type EvalResult struct {
+	Tokens     int       `json:"tokens"`      // predictions scored
+	NLL        float64   `json:"nll"`         // mean negative log-likelihood per token (nats)
+	PPL        float64   `json:"ppl"`         // exp(NLL)
+	Sparsity   []float64 `json:"sparsity"`    // per layer, fraction of exactly-zero outputs
+	Activity   float64   `json:"activity"`    // over all units, layers and steps: fraction of exactly-zero outputs
+	EventRates []float64 `json:"event_rates"` // per layer, 1 − sparsity
+}
+
+// Evaluate scores ids with B parallel streams in windows of bptt steps,
+// carrying the state through the whole sequence (B = 1 gives the standard
+// test perplexity over every token but the first). Progress goes to w (may be nil).
+func Evaluate(m *model.LM[float32], ids []int32, B, bptt int, w io.Writer, label string) (EvalResult, error) {
+	s, err := data.Batchify(ids, B)
+	if err != nil {
+		return EvalResult{}, fmt.Errorf("evaluate %s: %w", label, err)
+	}
+	if bptt < 1 {
+		return EvalResult{}, fmt.Errorf("evaluate %s: bptt %d must be positive", label, bptt)
+	}
+	st := m.NewState(B)
+	x, y := make([]int32, bptt*B), make([]int32, bptt*B)
+	var nll float64
+	tokens := 0
+	nz := make([]int, m.Layers())
+	outs := make([]int, m.Layers())
+	bar := NewProgress(w, label, int64((s.L-1)*B))
+	for t0 := 0; ; t0 += bptt {
+		T := s.Window(t0, bptt, x, y)
+		if T == 0 {
+			break
+		}
+		r := m.Evaluate(x[:T*B], y[:T*B], T, B, st)
+		nll += r.NLL
+		tokens += r.Tokens
+		for l := range nz {
+			nz[l] += r.NonZero[l]
+			outs[l] += r.Outputs[l]
+		}
+		bar.Add(int64(T*B), fmt.Sprintf("ppl %.2f", math.Exp(nll/float64(tokens))))
+	}
+	bar.Finish()
+	res := EvalResult{Tokens: tokens, NLL: nll / float64(tokens)}
+	res.PPL = math.Exp(res.NLL)
+	var allNZ, allOut int
+	for l := range nz {
+		res.Sparsity = append(res.Sparsity, 1-float64(nz[l])/float64(outs[l]))
+		res.EventRates = append(res.EventRates, float64(nz[l])/float64(outs[l]))
+		allNZ += nz[l]
+		allOut += outs[l]
+	}
+	res.Activity = 1 - float64(allNZ)/float64(allOut)
+	return res, nil
+}

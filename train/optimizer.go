@@ -1,0 +1,169 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/sparselm/sparselm/model"
+)
+
+// Optimizer kinds.
+const (
+	AdamW = "adamw"
+	SGD   = "sgd"
+)
+
+// OptimizerConfig sets the update rule and its parameter groups.
+type OptimizerConfig struct {
+	Kind        string  `json:"kind"` // "adamw" or "sgd"
+	LR          float64 `json:"lr"`
+	Beta1       float64 `json:"beta1"` // may be 0, as in the reference EGRU runs
+	Beta2       float64 `json:"beta2"`
+	Eps         float64 `json:"eps"`
+	WeightDecay float64 `json:"weight_decay"` // decoupled (AdamW) or L2 (SGD); weights only, not biases or thresholds
+	ThresholdLR float64 `json:"threshold_lr"` // learning rate of the EGRU thresholds; 0 means LR
+}
+
+// Validate reports the first bad setting.
+func (c *OptimizerConfig) Validate() error {
+	if c.Kind != AdamW && c.Kind != SGD {
+		return fmt.Errorf("train: unknown optimizer %q (want %q or %q)", c.Kind, AdamW, SGD)
+	}
+	if !(c.LR > 0) {
+		return fmt.Errorf("train: --lr = %v must be positive", c.LR)
+	}
+	if c.Kind == AdamW && (!(c.Beta1 >= 0 && c.Beta1 < 1) || !(c.Beta2 >= 0 && c.Beta2 < 1) || !(c.Eps > 0)) {
+		return fmt.Errorf("train: AdamW needs 0 ≤ β1, β2 < 1 and ε > 0 (got %v, %v, %v)", c.Beta1, c.Beta2, c.Eps)
+	}
+	if c.WeightDecay < 0 || c.ThresholdLR < 0 {
+		return fmt.Errorf("train: weight decay and threshold learning rate must not be negative")
+	}
+	return nil
+}
+
+// Optimizer updates a parameter slab in place. Its moments are slabs
+// parallel to the parameters, so masking and checkpointing are single loops.
+type Optimizer struct {
+	Config OptimizerConfig
+	Step   int64     // updates done
+	M, V   []float32 // first and second moments (AdamW; M unused when β1 = 0)
+}
+
+// NewOptimizer returns an optimizer with zero moments for n parameters.
+func NewOptimizer(c OptimizerConfig, n int) *Optimizer {
+	o := &Optimizer{Config: c}
+	if c.Kind == AdamW {
+		o.M, o.V = make([]float32, n), make([]float32, n)
+	}
+	return o
+}
+
+// Update applies one step with learning-rate multiplier scale (the schedule)
+// to p using p.Grad. Thresholds are updated only when learn is true and are
+// clipped to [0, 1]. Pruned weights (mask 0) and their moments stay zero.
+func (o *Optimizer) Update(p *model.Params[float32], scale float64, learnThreshold bool) {
+	c := &o.Config
+	o.Step++
+	bc1 := 1 - math.Pow(c.Beta1, float64(o.Step))
+	bc2 := 1 - math.Pow(c.Beta2, float64(o.Step))
+	for _, v := range p.Views {
+		lr, decay := c.LR*scale, c.WeightDecay
+		switch v.Group {
+		case model.GroupBias:
+			decay = 0
+		case model.GroupThreshold:
+			if !learnThreshold {
+				continue
+			}
+			decay = 0
+			if c.ThresholdLR > 0 {
+				lr = c.ThresholdLR * scale
+			}
+		}
+		lo, hi := v.Offset, v.Offset+v.Len()
+		x, g := p.Data[lo:hi], p.Grad[lo:hi]
+		switch c.Kind {
+		case AdamW:
+			adamw(x, g, o.M[lo:hi], o.V[lo:hi], float32(lr), float32(decay), float32(c.Beta1), float32(c.Beta2),
+				float32(c.Eps), float32(bc1), float32(bc2))
+		case SGD:
+			sgd(x, g, float32(lr), float32(decay))
+		}
+		if v.Group == model.GroupThreshold {
+			for i := range x {
+				x[i] = min(1, max(0, x[i]))
+			}
+		}
+	}
+	if p.Mask != nil {
+		for i, m := range p.Mask {
+			if m == 0 {
+				p.Data[i] = 0
+				if o.M != nil {
+					o.M[i], o.V[i] = 0, 0
+				}
+			}
+		}
+	}
+}
+
+// adamw is one decoupled-weight-decay Adam step (Loshchilov & Hutter):
+// x ← x − lr·(decay·x + m̂/(√v̂ + ε)), m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
+// With β1 = 0 the first moment is the gradient itself.
+func adamw(x, g, m, v []float32, lr, decay, beta1, beta2, eps, bc1, bc2 float32) {
+	for i := range x {
+		gi := g[i]
+		mi := gi
+		if beta1 != 0 {
+			mi = beta1*m[i] + (1-beta1)*gi
+			m[i] = mi
+		}
+		vi := beta2*v[i] + (1-beta2)*gi*gi
+		v[i] = vi
+		x[i] -= lr * (decay*x[i] + (mi/bc1)/(float32(math.Sqrt(float64(vi/bc2)))+eps))
+	}
+}
+
+// sgd is plain gradient descent with L2 weight decay.
+func sgd(x, g []float32, lr, decay float32) {
+	for i := range x {
+		x[i] -= lr * (g[i] + decay*x[i])
+	}
+}
+
+// ClipGradNorm scales g so that its Euclidean norm is at most maxNorm (if
+// maxNorm > 0) and returns the norm before clipping.
+func ClipGradNorm(g []float32, maxNorm float64) float64 {
+	var s float64
+	for _, v := range g {
+		s += float64(v) * float64(v)
+	}
+	norm := math.Sqrt(s)
+	if maxNorm > 0 && norm > maxNorm {
+		k := float32(maxNorm / (norm + 1e-6))
+		for i := range g {
+			g[i] *= k
+		}
+	}
+	return norm
+}
+
+// Schedule is a constant learning rate for a first fraction of the steps,
+// then a cosine decay to MinScale at the last step.
+type Schedule struct {
+	TotalSteps    int64
+	ConstantSteps int64
+	MinScale      float64 // final multiplier, e.g. 0.01
+}
+
+// Scale returns the learning-rate multiplier for step (0-based):
+// 1 while step < ConstantSteps, then MinScale + (1−MinScale)·(1+cos(π·f))/2
+// with f the fraction of the decay phase done.
+func (s Schedule) Scale(step int64) float64 {
+	if step < s.ConstantSteps || s.TotalSteps <= s.ConstantSteps {
+		return 1
+	}
+	f := float64(step-s.ConstantSteps) / float64(s.TotalSteps-s.ConstantSteps)
+	f = min(1, f)
+	return s.MinScale + (1-s.MinScale)*(1+math.Cos(math.Pi*f))/2
+}

@@ -1,0 +1,71 @@
+package train
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sparselm/sparselm/model"
+)
+
+// Options is everything that defines a training run. It is saved in every
+// checkpoint, and a resumed run must be given the same options.
+type Options struct {
+	Dataset  string `json:"dataset"`
+	MaxVocab int    `json:"max_vocab"` // data.Options used to build the vocabulary
+	MinCount int    `json:"min_count"`
+	Model   model.Config    `json:"model"`
+	Optim   OptimizerConfig `json:"optimizer"`
+
+	Batch        int  `json:"batch"`         // B streams
+	BPTT         int  `json:"bptt"`          // window length T
+	VariableBPTT bool `json:"variable_bptt"` // AWD-LSTM's random window lengths (lr scaled by T/bptt)
+	Epochs       int  `json:"epochs"`
+	// EpochTokens caps the training tokens per epoch (0: the whole split); for quick presets and tests.
+	EpochTokens int `json:"epoch_tokens"`
+
+	ConstantFrac float64 `json:"constant_frac"` // fraction of steps at the full learning rate before the cosine decay
+	MinLRScale   float64 `json:"min_lr_scale"`  // learning-rate multiplier at the last step
+	Clip         float64 `json:"clip"`          // gradient-norm clipping; 0 = off
+
+	EvalBatch int `json:"eval_batch"` // streams for validation (test always uses 1)
+	EvalBPTT  int `json:"eval_bptt"`
+	Patience  int `json:"patience"` // stop after this many epochs without a better validation perplexity; 0 = never
+
+	Seed      uint64        `json:"seed"`
+	Threads   int           `json:"threads"`
+	SaveEvery time.Duration `json:"save_every"` // resumable checkpoint interval within an epoch (0: every window)
+	SkipTest  bool          `json:"skip_test"`
+}
+
+// Validate reports the first bad option.
+func (o *Options) Validate() error {
+	if err := o.Model.Validate(); err != nil {
+		return err
+	}
+	if err := o.Optim.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case o.Batch < 1:
+		return fmt.Errorf("train: --batch %d must be positive", o.Batch)
+	case o.BPTT < 2:
+		return fmt.Errorf("train: --bptt %d must be at least 2", o.BPTT)
+	case o.Epochs < 1:
+		return fmt.Errorf("train: --epochs %d must be positive", o.Epochs)
+	case o.EpochTokens < 0:
+		return fmt.Errorf("train: --epoch-tokens %d must not be negative", o.EpochTokens)
+	case !(o.ConstantFrac >= 0 && o.ConstantFrac <= 1):
+		return fmt.Errorf("train: --constant-frac %v must be in [0, 1]", o.ConstantFrac)
+	case !(o.MinLRScale >= 0 && o.MinLRScale <= 1):
+		return fmt.Errorf("train: --min-lr-scale %v must be in [0, 1]", o.MinLRScale)
+	case o.Clip < 0:
+		return fmt.Errorf("train: --clip %v must not be negative", o.Clip)
+	case o.EvalBatch < 1 || o.EvalBPTT < 1:
+		return fmt.Errorf("train: --eval-batch and --eval-bptt must be positive")
+	case o.Patience < 0:
+		return fmt.Errorf("train: --patience %d must not be negative", o.Patience)
+	case o.Threads < 1:
+		return fmt.Errorf("train: --threads %d must be positive", o.Threads)
+	}
+	return nil
+}

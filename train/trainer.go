@@ -1,0 +1,341 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sparselm/sparselm/data"
+	"github.com/sparselm/sparselm/internal/ckptdir"
+	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/tensor"
+)
+
+// Checkpoint directories and files inside a run's output directory.
+const (
+	DirLast    = "last"        // resumable state, rewritten every SaveEvery and every epoch
+	DirBest    = "best"        // the model with the best validation perplexity
+	FileLog    = "log.jsonl"   // one JSON object per line: train, valid, test events
+	FileResult = "result.json" // the final summary
+)
+
+// ErrInterrupted is returned when the context is cancelled; the run was
+// checkpointed and continues with Resume.
+var ErrInterrupted = errors.New("train: interrupted; the run was checkpointed, continue it with --resume")
+
+// Result summarises a finished run.
+type Result struct {
+	Options     Options       `json:"options"`
+	Epochs      int           `json:"epochs"`
+	BestEpoch   int           `json:"best_epoch"`
+	BestValid   EvalResult    `json:"best_valid"`
+	Test        *EvalResult   `json:"test,omitempty"` // batch 1, state carried through the split
+	WallSeconds float64       `json:"wall_seconds"`
+	History     []EpochRecord `json:"history"`
+	Parameters  int           `json:"parameters"`
+	Kernel      string        `json:"kernel"`
+}
+
+// Runner trains one model. Out is the run directory; Progress receives the
+// progress bar (nil: silent); Now is the clock (time.Now when nil).
+type Runner struct {
+	Options  Options
+	Corpus   *data.Corpus
+	Out      string
+	Progress io.Writer
+	Now      func() time.Time
+	// afterStep, if set, is called after every optimizer step (tests use it to stop a run).
+	afterStep func(step int64)
+}
+
+type run struct {
+	*Runner
+	m     *model.LM[float32]
+	opt   *Optimizer
+	st    *RunState
+	carry *model.State[float32]
+	pcg   *rand.PCG
+	rng   *rand.Rand
+	log   *os.File
+}
+
+// Run trains from scratch, or resumes from Out/last when resume is true and
+// it exists. A resumed run must have the same options (an error says which differ).
+func (r *Runner) Run(ctx context.Context, resume bool) (*Result, error) {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	o := &r.Options
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if r.Corpus.Vocab.Len() != o.Model.Vocab {
+		return nil, fmt.Errorf("train: model vocabulary %d, corpus %d", o.Model.Vocab, r.Corpus.Vocab.Len())
+	}
+	tensor.SetThreads(o.Threads)
+	if err := os.MkdirAll(r.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	ru := &run{Runner: r}
+	last := filepath.Join(r.Out, DirLast)
+	if resume && ckptdir.Exists(last) {
+		if err := ru.restore(last); err != nil {
+			return nil, err
+		}
+	} else {
+		if !resume && ckptdir.Exists(last) {
+			return nil, fmt.Errorf("train: %s already holds a run; pass --resume to continue it or choose another --out", r.Out)
+		}
+		ru.pcg = rand.NewPCG(o.Seed, 0x5eed)
+		ru.rng = rand.New(ru.pcg)
+		m, err := model.New[float32](o.Model, ru.rng)
+		if err != nil {
+			return nil, err
+		}
+		ru.m = m
+		ru.opt = NewOptimizer(o.Optim, len(m.Params.Data))
+		ru.st = &RunState{BestValid: math.Inf(1)}
+		ru.carry = m.NewState(o.Batch)
+	}
+	f, err := os.OpenFile(filepath.Join(r.Out, FileLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	defer f.Close()
+	ru.log = f
+	return ru.loop(ctx)
+}
+
+func (ru *run) restore(dir string) error {
+	c, err := LoadCheckpoint(dir)
+	if err != nil {
+		return fmt.Errorf("train: resume: %w", err)
+	}
+	if c.State == nil || c.Optim == nil || c.Carry == nil {
+		return fmt.Errorf("train: resume: %s is not a resumable checkpoint", dir)
+	}
+	want, _ := json.Marshal(ru.Options)
+	got, _ := json.Marshal(c.Options)
+	if string(want) != string(got) {
+		return fmt.Errorf("train: resume: the options differ from those of the run in %s\n  run:   %s\n  given: %s", dir, got, want)
+	}
+	ru.m, ru.opt, ru.st, ru.carry = c.Model, c.Optim, c.State, c.Carry
+	ru.pcg = &rand.PCG{}
+	if err := ru.pcg.UnmarshalBinary(c.State.RNG); err != nil {
+		return fmt.Errorf("train: resume: generator state: %w", err)
+	}
+	ru.rng = rand.New(ru.pcg)
+	return nil
+}
+
+func (ru *run) save(dir string, best bool) error {
+	c := &Checkpoint{Options: ru.Options, Model: ru.m, Vocab: ru.Corpus.Vocab}
+	if !best {
+		b, err := ru.pcg.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		ru.st.RNG = b
+		c.Optim, c.State, c.Carry = ru.opt, ru.st, ru.carry
+	}
+	if err := c.Save(dir); err != nil {
+		return fmt.Errorf("train: saving %s: %w", dir, err)
+	}
+	return nil
+}
+
+func (ru *run) logEvent(v map[string]any) {
+	b, _ := json.Marshal(v)
+	ru.log.Write(append(b, '\n'))
+}
+
+// epochWindows returns the windows of one epoch, truncated to EpochTokens.
+func (ru *run) epochWindows(s *data.Stream) []data.Span {
+	o := &ru.Options
+	ws := s.Windows(o.BPTT, o.VariableBPTT, ru.rng)
+	if o.EpochTokens > 0 {
+		tokens := 0
+		for i, w := range ws {
+			tokens += w.Len * o.Batch
+			if tokens >= o.EpochTokens {
+				return ws[:i+1]
+			}
+		}
+	}
+	return ws
+}
+
+func (ru *run) loop(ctx context.Context) (*Result, error) {
+	o := &ru.Options
+	stream, err := data.Batchify(ru.Corpus.Train, o.Batch)
+	if err != nil {
+		return nil, fmt.Errorf("train: training split: %w", err)
+	}
+	// The schedule needs the total number of steps; estimate it from the
+	// fixed-length window count (exact for fixed BPTT).
+	perEpoch := int64((stream.L - 1 + o.BPTT - 1) / o.BPTT)
+	if o.EpochTokens > 0 {
+		perEpoch = min(perEpoch, int64((o.EpochTokens+o.Batch*o.BPTT-1)/(o.Batch*o.BPTT)))
+	}
+	sched := Schedule{TotalSteps: perEpoch * int64(o.Epochs), ConstantSteps: int64(o.ConstantFrac * float64(perEpoch*int64(o.Epochs))), MinScale: o.MinLRScale}
+	x := make([]int32, (o.BPTT+20)*o.Batch)
+	y := make([]int32, len(x))
+	lastSave := ru.Now()
+	segmentStart := ru.Now()
+	elapsedBase := ru.st.Elapsed
+	elapsed := func() time.Duration { return elapsedBase + ru.Now().Sub(segmentStart) }
+
+	for !ru.st.Done && ru.st.Epoch < o.Epochs {
+		if ru.st.Windows == nil {
+			ru.st.Windows = ru.epochWindows(stream)
+			ru.st.Window, ru.st.LossSum, ru.st.LossCount = 0, 0, 0
+			for l := range ru.carry.S {
+				clear(ru.carry.S[l])
+				clear(ru.carry.C[l])
+			}
+		}
+		total := int64(0)
+		for _, w := range ru.st.Windows {
+			total += int64(w.Len * o.Batch)
+		}
+		bar := NewProgress(ru.Progress, fmt.Sprintf("epoch %d/%d", ru.st.Epoch+1, o.Epochs), total)
+		for _, w := range ru.st.Windows[:ru.st.Window] {
+			bar.done += int64(w.Len * o.Batch)
+		}
+		var lr float64
+		epochStart, epochTokens := ru.Now(), int64(0)
+		for ru.st.Window < len(ru.st.Windows) {
+			span := ru.st.Windows[ru.st.Window]
+			T := stream.Window(span.Start, span.Len, x, y)
+			if T == 0 {
+				ru.st.Window++
+				continue
+			}
+			n := T * o.Batch
+			ru.m.Params.ZeroGrad()
+			s := ru.m.TrainStep(x[:n], y[:n], T, o.Batch, ru.carry, ru.rng)
+			ClipGradNorm(ru.m.Params.Grad, o.Clip)
+			scale := sched.Scale(ru.opt.Step)
+			lr = o.Optim.LR * scale
+			if o.VariableBPTT {
+				scale *= float64(T) / float64(o.BPTT) // AWD-LSTM: longer windows take larger steps
+			}
+			ru.opt.Update(&ru.m.Params, scale, o.Model.LearnThreshold)
+			loss := s.NLL / float64(s.Tokens)
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				return nil, fmt.Errorf("train: loss became %v at epoch %d window %d; lower --lr or raise --clip", loss, ru.st.Epoch+1, ru.st.Window)
+			}
+			ru.st.LossSum += loss
+			ru.st.LossCount++
+			ru.st.Window++
+			epochTokens += int64(n)
+			status := fmt.Sprintf("loss %.3f ppl %.1f lr %.2g", loss, math.Exp(ru.st.LossSum/float64(ru.st.LossCount)), lr)
+			if o.Model.Cell == model.CellEGRU {
+				nz, all := 0, 0
+				for l := range s.NonZero {
+					nz, all = nz+s.NonZero[l], all+s.Outputs[l]
+				}
+				status += fmt.Sprintf(" sparsity %.1f%%", 100*(1-float64(nz)/float64(all)))
+			}
+			bar.Add(int64(n), status)
+			if ru.afterStep != nil {
+				ru.afterStep(ru.opt.Step)
+			}
+			if ctx.Err() != nil || ru.Now().Sub(lastSave) >= o.SaveEvery {
+				ru.st.Elapsed = elapsed()
+				if err := ru.save(filepath.Join(ru.Out, DirLast), false); err != nil {
+					return nil, err
+				}
+				lastSave = ru.Now()
+				if ctx.Err() != nil {
+					bar.Finish()
+					return nil, ErrInterrupted
+				}
+			}
+		}
+		bar.Finish()
+		rate := float64(epochTokens) / max(1e-9, ru.Now().Sub(epochStart).Seconds())
+		valid, err := Evaluate(ru.m, ru.Corpus.Valid, o.EvalBatch, o.EvalBPTT, ru.Progress, "  valid")
+		if err != nil {
+			return nil, err
+		}
+		ru.st.Epoch++
+		rec := EpochRecord{Epoch: ru.st.Epoch, TrainLoss: ru.st.LossSum / float64(max(1, ru.st.LossCount)), Valid: valid,
+			LR: lr, TokensPerS: rate, WallSeconds: elapsed().Seconds()}
+		ru.st.History = append(ru.st.History, rec)
+		ru.logEvent(map[string]any{"event": "epoch", "epoch": rec.Epoch, "train_loss": rec.TrainLoss, "train_ppl": math.Exp(rec.TrainLoss),
+			"valid_ppl": valid.PPL, "valid_sparsity": valid.Sparsity, "lr": lr, "tokens_per_s": rate, "wall_s": rec.WallSeconds})
+		if ru.Progress != nil {
+			fmt.Fprintf(ru.Progress, "epoch %d: train ppl %.2f, valid ppl %.2f", rec.Epoch, math.Exp(rec.TrainLoss), valid.PPL)
+			if o.Model.Cell == model.CellEGRU {
+				fmt.Fprintf(ru.Progress, ", activity sparsity %.1f%%", 100*valid.Activity)
+			}
+			fmt.Fprintf(ru.Progress, ", %s tok/s\n", fmtRate(rate))
+		}
+		if valid.PPL < ru.st.BestValid {
+			ru.st.BestValid, ru.st.BestEpoch, ru.st.BadEpochs = valid.PPL, ru.st.Epoch, 0
+			if err := ru.save(filepath.Join(ru.Out, DirBest), true); err != nil {
+				return nil, err
+			}
+		} else {
+			ru.st.BadEpochs++
+			if o.Patience > 0 && ru.st.BadEpochs >= o.Patience {
+				ru.st.Done = true
+				ru.logEvent(map[string]any{"event": "early_stop", "epoch": ru.st.Epoch, "best_epoch": ru.st.BestEpoch})
+			}
+		}
+		ru.st.Windows = nil
+		ru.st.Elapsed = elapsed()
+		if err := ru.save(filepath.Join(ru.Out, DirLast), false); err != nil {
+			return nil, err
+		}
+		lastSave = ru.Now()
+		if ctx.Err() != nil && ru.st.Epoch < o.Epochs && !ru.st.Done {
+			return nil, ErrInterrupted
+		}
+	}
+	return ru.finish()
+}
+
+// finish evaluates the best checkpoint and writes the result.
+func (ru *run) finish() (*Result, error) {
+	o := &ru.Options
+	best, err := LoadCheckpoint(filepath.Join(ru.Out, DirBest))
+	if err != nil {
+		return nil, fmt.Errorf("train: loading the best checkpoint: %w", err)
+	}
+	res := &Result{Options: *o, Epochs: ru.st.Epoch, BestEpoch: ru.st.BestEpoch, WallSeconds: ru.st.Elapsed.Seconds(),
+		History: ru.st.History, Parameters: len(best.Model.Params.Data), Kernel: tensor.Features()}
+	if ru.st.BestEpoch > 0 {
+		res.BestValid = ru.st.History[ru.st.BestEpoch-1].Valid
+	}
+	if !o.SkipTest {
+		test, err := Evaluate(best.Model, ru.Corpus.Test, 1, o.EvalBPTT, ru.Progress, "  test")
+		if err != nil {
+			return nil, err
+		}
+		res.Test = &test
+		ru.logEvent(map[string]any{"event": "test", "best_epoch": ru.st.BestEpoch, "test_ppl": test.PPL, "test_sparsity": test.Sparsity,
+			"test_activity": test.Activity})
+	}
+	b, _ := json.MarshalIndent(res, "", "  ")
+	if err := writeFileAtomic(filepath.Join(ru.Out, FileResult), append(b, '\n')); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
