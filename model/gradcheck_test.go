@@ -11,7 +11,7 @@ import (
 // gradient grad of loss with respect to x against central differences
 // (f(x+h) − f(x−h)) / 2h in float64, for every element of x (or a random
 // subset of maxChecks elements). With h = 1e-6 the truncation error is
-// O(h²)·f''' ≈ 1e-12 and the rounding error ≈ 1e-16/h = 1e-10, so a
+// O(h²)·f”' ≈ 1e-12 and the rounding error ≈ 1e-16/h = 1e-10, so a
 // relative error above 1e-5 means a wrong derivative, not noise.
 func checkGradient(t *testing.T, name string, x, grad []float64, loss func() float64, maxChecks int, rng *rand.Rand) {
 	t.Helper()

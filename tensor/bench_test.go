@@ -68,7 +68,7 @@ func BenchmarkGemmThreads2(b *testing.B) {
 	}
 }
 
-func BenchmarkGemmNaive(b *testing.B) {
+func BenchmarkNaiveGemm(b *testing.B) {
 	s := benchShapes[0]
 	r := rand.New(rand.NewPCG(1, 2))
 	a, bb, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), randSlice(r, s.m*s.n)

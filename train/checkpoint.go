@@ -42,8 +42,8 @@ type RunState struct {
 	Windows   []data.Span   `json:"windows"` // the current epoch's windows; nil between epochs
 	LossSum   float64       `json:"loss_sum"`
 	LossCount int           `json:"loss_count"`
-	RNG       []byte        `json:"rng"` // PCG state (MarshalBinary)
-	BestValid float64       `json:"best_valid"`
+	RNG       []byte        `json:"rng"`        // PCG state (MarshalBinary)
+	BestValid float64       `json:"best_valid"` // meaningful once BestEpoch > 0
 	BestEpoch int           `json:"best_epoch"`
 	BadEpochs int           `json:"bad_epochs"`
 	History   []EpochRecord `json:"history"`

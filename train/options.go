@@ -10,11 +10,11 @@ import (
 // Options is everything that defines a training run. It is saved in every
 // checkpoint, and a resumed run must be given the same options.
 type Options struct {
-	Dataset  string `json:"dataset"`
-	MaxVocab int    `json:"max_vocab"` // data.Options used to build the vocabulary
-	MinCount int    `json:"min_count"`
-	Model   model.Config    `json:"model"`
-	Optim   OptimizerConfig `json:"optimizer"`
+	Dataset  string          `json:"dataset"`
+	MaxVocab int             `json:"max_vocab"` // data.Options used to build the vocabulary
+	MinCount int             `json:"min_count"`
+	Model    model.Config    `json:"model"`
+	Optim    OptimizerConfig `json:"optimizer"`
 
 	Batch        int  `json:"batch"`         // B streams
 	BPTT         int  `json:"bptt"`          // window length T

@@ -53,6 +53,8 @@ type Runner struct {
 	Now      func() time.Time
 	// afterStep, if set, is called after every optimizer step (tests use it to stop a run).
 	afterStep func(step int64)
+	// onLoss, if set, receives the mean NLL of every training window.
+	onLoss func(loss float64)
 }
 
 type run struct {
@@ -101,7 +103,7 @@ func (r *Runner) Run(ctx context.Context, resume bool) (*Result, error) {
 		}
 		ru.m = m
 		ru.opt = NewOptimizer(o.Optim, len(m.Params.Data))
-		ru.st = &RunState{BestValid: math.Inf(1)}
+		ru.st = &RunState{}
 		ru.carry = m.NewState(o.Batch)
 	}
 	f, err := os.OpenFile(filepath.Join(r.Out, FileLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -232,6 +234,9 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, fmt.Errorf("train: loss became %v at epoch %d window %d; lower --lr or raise --clip", loss, ru.st.Epoch+1, ru.st.Window)
 			}
+			if ru.onLoss != nil {
+				ru.onLoss(loss)
+			}
 			ru.st.LossSum += loss
 			ru.st.LossCount++
 			ru.st.Window++
@@ -279,7 +284,7 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			}
 			fmt.Fprintf(ru.Progress, ", %s tok/s\n", fmtRate(rate))
 		}
-		if valid.PPL < ru.st.BestValid {
+		if ru.st.BestEpoch == 0 || valid.PPL < ru.st.BestValid {
 			ru.st.BestValid, ru.st.BestEpoch, ru.st.BadEpochs = valid.PPL, ru.st.Epoch, 0
 			if err := ru.save(filepath.Join(ru.Out, DirBest), true); err != nil {
 				return nil, err
