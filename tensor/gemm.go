@@ -343,7 +343,7 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) 
 	}
 }
 
-var useDirectB = true
+var useDirectB = false
 
 // smallM is the row count below which Gemm uses the matrix-vector path
 // (padding a 1..3-row problem to a 12-row micro-tile would waste most FMAs).

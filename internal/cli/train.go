@@ -122,7 +122,13 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	o.Dataset = filepath.Base(tf2.dataset)
+	o.Dataset = tf2.dataset
+	if strings.ContainsRune(tf2.dataset, filepath.Separator) {
+		// A directory given by path: remember it absolutely so eval finds it from anywhere.
+		if abs, err := filepath.Abs(tf2.dataset); err == nil {
+			o.Dataset = abs
+		}
+	}
 	o.Model.Vocab = corpus.Vocab.Len()
 	progress := env.Stderr
 	if tf2.quiet {
