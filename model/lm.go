@@ -195,9 +195,8 @@ func (m *LM[F]) forward(x []int32, T, B int, st *State[F], rng *rand.Rand) {
 		} else {
 			rw.disable()
 		}
-		if e, ok := l.(*egru[F]); ok && c.ZeroStateWindow {
+		if _, ok := l.(*egru[F]); ok && c.ZeroStateWindow {
 			clear0(st.C[i])
-			_ = e
 		}
 		out := l.forward(p, m.inputs[i], T, B, st.S[i], st.C[i])
 		l.final(st.S[i], st.C[i])

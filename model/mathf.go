@@ -37,10 +37,16 @@ func expf32(x float32) float32 {
 
 func sigmoid[F Float](x F) F { return 1 / (1 + exp(-x)) }
 
-// tanh uses tanh(x) = 1 − 2/(e^{2x}+1), which saturates correctly at both ends.
+// tanh uses tanh(x) = 1 − 2/(e^{2x}+1), which saturates correctly at both
+// ends, and near 0, where that form cancels, the series x − x³/3 + 2x⁵/15
+// (relative error below 17x⁶/315 < 4e-9 for |x| < 1/16).
 func tanh[F Float](x F) F {
 	if unsafe.Sizeof(x) == 8 {
 		return F(math.Tanh(float64(x)))
+	}
+	if x > -0.0625 && x < 0.0625 {
+		x2 := x * x
+		return x * (1 - x2*(1.0/3-x2*(2.0/15)))
 	}
 	return 1 - 2/(exp(2*x)+1)
 }

@@ -9,15 +9,46 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func sgemmKernelAVX512(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
+// Edge variants of the AVX-512 kernel: rows×cols sub-tiles of the 12×32 tile.
+
+//go:noescape
+func sgemmKernelAVX512_4x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernelAVX512_4x32(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernelAVX512_8x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernelAVX512_8x32(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernelAVX512_12x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
 //go:noescape
 func sgemmKernelAVX2(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func packBNAVX512(dst, src *float32, ldb, kc, strips int)
+
+//go:noescape
+func packBNAVX2(dst, src *float32, ldb, kc, strips int)
+
+//go:noescape
+func transpose16AVX512(dst *float32, ldd int, src *float32, lds int)
 
 var (
 	// avx512Kernel: 12×32 tiles. kc=256 keeps the 256×32 B micro-panel
 	// (32 KiB) in the 48 KiB L1; mc×kc of packed A (96 KiB..) stays in L2.
-	avx512Kernel = &kernelInfo{name: "avx512", mr: 12, nr: 32, mc: 192, kc: 256, nc: 4096, kern: sgemmKernelAVX512, vec: &avx512Vec}
+	avx512Kernel = &kernelInfo{name: "avx512", mr: 12, nr: 32, mc: 192, kc: 256, nc: 2048, kern: sgemmKernelAVX512, vec: &avx512Vec, packBN: packBNAVX512, transpose16: transpose16AVX512,
+		edges: []edgeKernel{
+			{4, 16, sgemmKernelAVX512_4x16}, {4, 32, sgemmKernelAVX512_4x32},
+			{8, 16, sgemmKernelAVX512_8x16}, {8, 32, sgemmKernelAVX512_8x32},
+			{12, 16, sgemmKernelAVX512_12x16},
+		}}
 	// avx2Kernel: 6×16 tiles, B micro-panel 256×16 (16 KiB) in L1.
-	avx2Kernel = &kernelInfo{name: "avx2", mr: 6, nr: 16, mc: 192, kc: 256, nc: 4096, kern: sgemmKernelAVX2, vec: &avx2Vec}
+	avx2Kernel = &kernelInfo{name: "avx2", mr: 6, nr: 16, mc: 192, kc: 256, nc: 2048, kern: sgemmKernelAVX2, vec: &avx2Vec, packBN: packBNAVX2}
 )
 
 func hasAVX512() bool { return cpu.X86.HasAVX512F && cpu.X86.HasFMA }

@@ -21,6 +21,35 @@ type kernelInfo struct {
 	nc     int // columns of op(B) packed at once (multiple of nr), L3 resident
 	kern   sgemmKernel
 	vec    *vecKernels // vector kernels of the same instruction set (small-m path)
+	// packBN, if set, packs full nr-wide strips of a non-transposed op(B):
+	// dst[(s·kc+p)·nr+j] = src[p·ldb+s·nr+j] for p < kc, s < strips (both ≥ 1).
+	packBN func(dst, src *float32, ldb, kc, strips int)
+	// transpose16, if set, transposes a 16×16 block:
+	// dst[p·ldd+j] = src[j·lds+p] for p, j < 16.
+	transpose16 func(dst *float32, ldd int, src *float32, lds int)
+	// edges are optional smaller variants for the last rows/columns of C,
+	// cheapest first. They read the same packed panels (mr-row A strips)
+	// and perform the same per-element arithmetic as kern, on a rows×cols
+	// sub-tile only.
+	edges []edgeKernel
+}
+
+type edgeKernel struct {
+	rows, cols int
+	kern       sgemmKernel
+}
+
+// tileKernel returns the kernel to use for an mh×nw tile (mh ≤ mr, nw ≤ nr)
+// and the size of the sub-tile it writes.
+func (ki *kernelInfo) tileKernel(mh, nw int) (sgemmKernel, int, int) {
+	if mh < ki.mr || nw < ki.nr {
+		for _, e := range ki.edges {
+			if e.rows >= mh && e.cols >= nw {
+				return e.kern, e.rows, e.cols
+			}
+		}
+	}
+	return ki.kern, ki.mr, ki.nr
 }
 
 // sgemm is the kernel used by Gemm; tests may swap it (see setKernel).
@@ -214,7 +243,13 @@ func (g *gemmArgs) run(s *scratch) {
 	s.a = grow(s.a, mcMax*kcMax)
 	s.b = grow(s.b, ncMax*kcMax)
 	s.tmp = grow(s.tmp, mr*nr)
-	direct := !g.transB && useDirectB // op(B) rows are contiguous: full strips need no packing
+	// A non-transposed op(B) has contiguous rows, so full nr-wide strips can
+	// be read in place (no packing) with row stride ldb. That pays off when
+	// the stride is modest; with rows ≥ 16 KiB apart every row of a
+	// micro-panel is on its own page and out of reach of the hardware
+	// prefetchers, and strides that are multiples of 1 KiB alias in the L1
+	// and L2 sets, so such B is packed.
+	direct := !g.transB && useDirectB && g.ldb < 4096 && g.ldb%256 != 0
 	for jc := 0; jc < n; jc += ki.nc {
 		nc := min(ki.nc, n-jc)
 		p0 := 0
@@ -230,10 +265,10 @@ func (g *gemmArgs) run(s *scratch) {
 			if direct {
 				// Only the ragged last strip needs packing (zero padded).
 				if r := nc % nr; r != 0 {
-					packB(g.transB, g.b, g.ldb, p0, kc, jc+nc-r, r, nr, s.b)
+					packB(ki, g.transB, g.b, g.ldb, p0, kc, jc+nc-r, r, nr, s.b)
 				}
 			} else {
-				packB(g.transB, g.b, g.ldb, p0, kc, jc, nc, nr, s.b)
+				packB(ki, g.transB, g.b, g.ldb, p0, kc, jc, nc, nr, s.b)
 			}
 			for ic := 0; ic < m; ic += ki.mc {
 				mc := min(ki.mc, m-ic)
@@ -254,13 +289,14 @@ func (g *gemmArgs) run(s *scratch) {
 						mh := min(mr, mc-ir)
 						pa := &s.a[ir*kc]
 						ci := (ic+ir)*g.ldc + jc + jr
-						if mh == mr && nw == nr {
-							ki.kern(kc, pa, pb, ldb, &g.c[ci], g.ldc, g.alpha, beta)
+						kern, kr, kn := ki.tileKernel(mh, nw)
+						if mh == kr && nw == kn {
+							kern(kc, pa, pb, ldb, &g.c[ci], g.ldc, g.alpha, beta)
 							continue
 						}
-						// Edge tile: compute into tmp, then apply alpha/beta
+						// Ragged tile: compute into tmp, then apply alpha/beta
 						// exactly like the kernels do (unfused, rounded).
-						ki.kern(kc, pa, pb, ldb, &s.tmp[0], nr, 1, 0)
+						kern(kc, pa, pb, ldb, &s.tmp[0], nr, 1, 0)
 						for i := 0; i < mh; i++ {
 							crow := g.c[ci+i*g.ldc : ci+i*g.ldc+nw]
 							trow := s.tmp[i*nr : i*nr+nw]
@@ -315,21 +351,70 @@ func packA(trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) 
 
 // packB packs op(B)[p0:p0+kc, j0:j0+nc] into dst as strips of nr columns:
 // dst[(s·kc+p)·nr+j] = op(B)[p0+p, j0+s·nr+j], zero padded to a multiple of nr columns.
-func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) {
+func packB(ki *kernelInfo, trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) {
+	if !trans {
+		// Row by row, so that b is read sequentially (prefetcher friendly).
+		full := nc / nr
+		if ki.packBN != nil && full > 0 {
+			// Bounds: rows p0..p0+kc-1, columns j0..j0+full·nr-1 of b, and
+			// full·kc·nr floats of dst.
+			_ = b[(p0+kc-1)*ldb+j0+full*nr-1]
+			_ = dst[full*kc*nr-1]
+			ki.packBN(&dst[0], &b[p0*ldb+j0], ldb, kc, full)
+			if full*nr == nc {
+				return
+			}
+		}
+		for p := 0; p < kc; p++ {
+			row := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nc]
+			switch {
+			case ki.packBN != nil && full*nr == nc:
+			case ki.packBN != nil:
+				// full strips already packed
+			case nr == 32:
+				for s := 0; s < full; s++ {
+					*(*[32]float32)(dst[(s*kc+p)*32:]) = *(*[32]float32)(row[s*32:])
+				}
+			case nr == 16:
+				for s := 0; s < full; s++ {
+					*(*[16]float32)(dst[(s*kc+p)*16:]) = *(*[16]float32)(row[s*16:])
+				}
+			default:
+				for s := 0; s < full; s++ {
+					copy(dst[(s*kc+p)*nr:(s*kc+p+1)*nr], row[s*nr:])
+				}
+			}
+			if r := nc - full*nr; r > 0 {
+				d := dst[(full*kc+p)*nr : (full*kc+p+1)*nr]
+				copy(d, row[full*nr:])
+				clear(d[r:])
+			}
+		}
+		return
+	}
 	for s := 0; s*nr < nc; s++ {
 		cols := min(nr, nc-s*nr)
 		d := dst[s*nr*kc : (s+1)*nr*kc]
-		if !trans {
-			base := p0*ldb + j0 + s*nr
-			for p := 0; p < kc; p++ {
-				dp := d[p*nr : p*nr+nr]
-				copy(dp, b[base+p*ldb:base+p*ldb+cols])
-				clear(dp[cols:])
+		jb := 0
+		if ki.transpose16 != nil && kc >= 16 && nr%16 == 0 {
+			// 16×16 register transposes, then the ragged p tail.
+			kc16 := kc &^ 15
+			for ; jb+16 <= cols; jb += 16 {
+				r0 := (j0+s*nr+jb)*ldb + p0
+				_ = b[r0+15*ldb+kc-1]
+				for p := 0; p < kc16; p += 16 {
+					ki.transpose16(&d[p*nr+jb], nr, &b[r0+p], ldb)
+				}
+				for j := jb; j < jb+16; j++ {
+					src := b[r0+(j-jb)*ldb+kc16 : r0+(j-jb)*ldb+kc]
+					for p, v := range src {
+						d[(kc16+p)*nr+j] = v
+					}
+				}
 			}
-			continue
 		}
 		// op(B)[p,j] = b[j*ldb+p]: read rows of B contiguously.
-		for j := 0; j < cols; j++ {
+		for j := jb; j < cols; j++ {
 			src := b[(j0+s*nr+j)*ldb+p0 : (j0+s*nr+j)*ldb+p0+kc]
 			for p, v := range src {
 				d[p*nr+j] = v
@@ -343,7 +428,8 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) 
 	}
 }
 
-var useDirectB = false
+// useDirectB enables reading op(B) in place (tests and tuning may clear it).
+var useDirectB = true
 
 // smallM is the row count below which Gemm uses the matrix-vector path
 // (padding a 1..3-row problem to a 12-row micro-tile would waste most FMAs).

@@ -288,9 +288,11 @@ func TestGemmPanics(t *testing.T) {
 		"neg m":    func() { Gemm(false, false, -1, 3, 4, 1, a, 4, b, 3, 0, c, 3) },
 		"neg k":    func() { Gemm(false, false, 3, 3, -4, 1, a, 4, b, 3, 0, c, 3) },
 		"naive":    func() { GemmNaive(false, false, 3, 3, 4, 1, a, 4, b, 3, 0, c[:8], 3) },
-		"gemm64":   func() { Gemm64(false, false, 3, 3, 4, 1, make([]float64, 11), 4, make([]float64, 12), 3, 0, make([]float64, 9), 3) },
-		"dot":      func() { Dot(a, b[:3]) },
-		"axpy":     func() { Axpy(1, a, b[:3]) },
+		"gemm64": func() {
+			Gemm64(false, false, 3, 3, 4, 1, make([]float64, 11), 4, make([]float64, 12), 3, 0, make([]float64, 9), 3)
+		},
+		"dot":  func() { Dot(a, b[:3]) },
+		"axpy": func() { Axpy(1, a, b[:3]) },
 	} {
 		if f == nil {
 			Gemm(false, false, 3, 3, 4, 1, a, 4, b, 3, 0, c, 3) // exact lengths are fine
@@ -368,6 +370,51 @@ func TestGemm64(t *testing.T) {
 					t.Fatalf("Gemm64 tA=%v tB=%v m=%d n=%d k=%d: C[%d,%d]=%v want %v", tA, tB, m, n, k, i, j, got[i*ldc+j], want)
 				}
 			}
+		}
+	}
+}
+
+// TestGemmVariantsBitIdentical checks that the layout choices of the driver
+// (edge-tile kernels, reading op(B) in place or packed) do not change any
+// bit of the result: every element is accumulated in the same order.
+func TestGemmVariantsBitIdentical(t *testing.T) {
+	defer func(d bool) { useDirectB = d }(useDirectB)
+	r := rand.New(rand.NewPCG(8, 8))
+	for _, ki := range kernelsAvailable() {
+		for _, tc := range []gemmCase{
+			{false, false, 64, 210, 300, 0, 3, 1, 1, 0},
+			{false, false, 23, 47, 29, 0, 0, 0, -1, 0.5},
+			{true, false, 100, 70, 520, 1, 1, 1, 0.5, 1},
+		} {
+			lda, ldb, ldc := tc.k+tc.padA, tc.n+tc.padB, tc.n+tc.padC
+			if tc.transA {
+				lda = tc.m + tc.padA
+			}
+			a, b := randSlice(r, tc.m*tc.k+lda*max(tc.m, tc.k)), randSlice(r, tc.k*ldb)
+			c0 := randSlice(r, tc.m*ldc)
+			var ref []float32
+			edges := ki.edges
+			for v := 0; v < 3; v++ {
+				useDirectB = v != 1
+				kv := *ki
+				if v == 2 {
+					kv.edges = nil
+				}
+				c := append([]float32(nil), c0...)
+				withKernel(&kv, func() {
+					Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+				})
+				if ref == nil {
+					ref = c
+					continue
+				}
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
+						t.Fatalf("%s %v variant %d: element %d differs: %v vs %v", ki.name, tc, v, i, c[i], ref[i])
+					}
+				}
+			}
+			_ = edges
 		}
 	}
 }

@@ -14,8 +14,8 @@
 //	Y12, Y13  current row p of the B micro-panel (16 floats at BX)
 //	Y14       broadcast of a[p·6+r]
 //	Y12..Y14  reused in the write-back: Y12 temp, Y14 alpha, Y15 beta
-//	AX = packed A (6 floats per k step), BX = B row, DX = ldb·4,
-//	CX = k%4 tail count, R8 = k/4 loop count, DI = C, SI = ldc·4.
+//	AX = packed A (6 floats per k step), BX = B row, DX = ldb·4, R11 = 16·DX,
+//	R9 = C prefetch pointer, CX = k%4 tail count, R8 = k/4 loop count, DI = C, SI = ldc·4.
 //
 // Per k step: 2 loads + 6 broadcasts feed 12 FMAs, in the order p = 0..k-1.
 // func sgemmKernelAVX2(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
@@ -25,6 +25,7 @@ TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-56
 	MOVQ b+16(FP), BX
 	MOVQ ldb+24(FP), DX
 	SHLQ $2, DX             // DX = ldb in bytes
+	IMUL3Q $16, DX, R11      // R11 = prefetch distance for B (16 rows) in bytes
 	MOVQ c+32(FP), DI
 	MOVQ ldc+40(FP), SI
 	SHLQ $2, SI             // SI = ldc in bytes
@@ -68,8 +69,8 @@ TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-56
 loop:
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
-	PREFETCHT0 (BX)(DX*8)
-	PREFETCHT0 60(BX)(DX*8)
+	PREFETCHT0 (BX)(R11*1)
+	PREFETCHT0 60(BX)(R11*1)
 	ADDQ DX, BX
 	VBROADCASTSS 0(AX), Y14
 	VFMADD231PS Y14, Y12, Y0
@@ -91,8 +92,8 @@ loop:
 	VFMADD231PS Y14, Y13, Y11
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
-	PREFETCHT0 (BX)(DX*8)
-	PREFETCHT0 60(BX)(DX*8)
+	PREFETCHT0 (BX)(R11*1)
+	PREFETCHT0 60(BX)(R11*1)
 	ADDQ DX, BX
 	VBROADCASTSS 24(AX), Y14
 	VFMADD231PS Y14, Y12, Y0
@@ -114,8 +115,8 @@ loop:
 	VFMADD231PS Y14, Y13, Y11
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
-	PREFETCHT0 (BX)(DX*8)
-	PREFETCHT0 60(BX)(DX*8)
+	PREFETCHT0 (BX)(R11*1)
+	PREFETCHT0 60(BX)(R11*1)
 	ADDQ DX, BX
 	VBROADCASTSS 48(AX), Y14
 	VFMADD231PS Y14, Y12, Y0
@@ -137,8 +138,8 @@ loop:
 	VFMADD231PS Y14, Y13, Y11
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
-	PREFETCHT0 (BX)(DX*8)
-	PREFETCHT0 60(BX)(DX*8)
+	PREFETCHT0 (BX)(R11*1)
+	PREFETCHT0 60(BX)(R11*1)
 	ADDQ DX, BX
 	VBROADCASTSS 72(AX), Y14
 	VFMADD231PS Y14, Y12, Y0

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -85,5 +86,63 @@ func TestTuneKernel(t *testing.T) {
 			best = min(best, time.Since(t0))
 		}
 		t.Logf("%-8s %dx%d kc=%d: %.1f GFLOP/s", ki.name, ki.mr, ki.nr, kc, 2*float64(ki.mr*ki.nr*kc*calls)/best.Seconds()/1e9)
+	}
+}
+
+// TestTuneAB compares configurations of the driver, interleaved, best of N.
+func TestTuneAB(t *testing.T) {
+	if os.Getenv("TENSOR_TUNE") == "" {
+		t.Skip("set TENSOR_TUNE=1")
+	}
+	filter := os.Getenv("TENSOR_TUNE_FILTER")
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	type cfg struct {
+		name string
+		set  func()
+	}
+	ki := *sgemm
+	_ = ki
+	edges := sgemm.edges
+	cfgs := []cfg{
+		{"base", func() { sgemm.edges = edges; useDirectB = true }},
+		{"noEdges", func() { sgemm.edges = nil; useDirectB = true }},
+		{"noDirect", func() { sgemm.edges = edges; useDirectB = false }},
+	}
+	defer cfgs[0].set()
+	for _, s := range benchShapes {
+		if filter != "" && !strings.Contains(s.name, filter) {
+			continue
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		a, bb, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), randSlice(r, s.m*s.n)
+		lda, ldb := s.k, s.n
+		if s.transA {
+			lda = s.m
+		}
+		if s.transB {
+			ldb = s.k
+		}
+		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+		inner := max(1, int(3e7/flops))
+		best := make([]time.Duration, len(cfgs))
+		for i := range best {
+			best[i] = time.Hour
+		}
+		for rep := 0; rep < max(6, min(60, int(3e9/flops/float64(inner)))); rep++ {
+			for ci, cf := range cfgs {
+				cf.set()
+				c0 := threadCPU()
+				for j := 0; j < inner; j++ {
+					Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+				}
+				best[ci] = min(best[ci], threadCPU()-c0)
+			}
+		}
+		line := ""
+		for ci, cf := range cfgs {
+			line += fmt.Sprintf("  %s %6.1f", cf.name, flops*float64(inner)/best[ci].Seconds()/1e9)
+		}
+		t.Logf("%-24s%s", s.name, line)
 	}
 }

@@ -55,3 +55,32 @@ func threadsFromEnv() int {
 }
 
 var _ = data.EOS
+
+// BenchmarkEvaluate measures forward-only evaluation of the small preset's
+// shape at the validation batch (10) and the test batch (1).
+func BenchmarkEvaluate(b *testing.B) {
+	for _, B := range []int{10, 1} {
+		b.Run(map[int]string{10: "batch10", 1: "batch1"}[B], func(b *testing.B) {
+			cfg := model.Config{Cell: model.CellEGRU, Vocab: 10000, Embed: 400, Hidden: []int{400, 400},
+				ThresholdMean: 0.1, PseudoHeight: 3.6, PseudoWidth: 3.6}
+			tensor.SetThreads(threadsFromEnv())
+			rng := rand.New(rand.NewPCG(1, 1))
+			m, err := model.New[float32](cfg, rng)
+			if err != nil {
+				b.Fatal(err)
+			}
+			const T = 35
+			x, y := make([]int32, T*B), make([]int32, T*B)
+			for i := range x {
+				x[i], y[i] = int32(rng.IntN(cfg.Vocab)), int32(rng.IntN(cfg.Vocab))
+			}
+			st := m.NewState(B)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m.Evaluate(x, y, T, B, st)
+			}
+			b.ReportMetric(float64(b.N*T*B)/b.Elapsed().Seconds(), "tokens/s")
+		})
+	}
+}
