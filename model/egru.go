@@ -125,14 +125,20 @@ func (l *egru[F]) forward(p *Params[F], x []F, T, B int, y0, c0 []F) []F {
 		for bi := 0; bi < B; bi++ {
 			g := px[bi*G : (bi+1)*G]
 			rc := l.rec[bi*G : (bi+1)*G]
+			for j := range 2 * H { // u, r pre-activations
+				g[j] += rc[j]
+			}
+			sigmoidSlice(g[:2*H], g[:2*H])
+			r, zrRow, z := g[H:2*H], zr[bi*H:(bi+1)*H], g[2*H:]
+			for j := range zrRow {
+				zrRow[j] = rc[2*H+j] + brz[j]
+				z[j] += r[j] * zrRow[j]
+			}
+			tanhSlice(z, z)
 			for j := 0; j < H; j++ {
 				k := bi*H + j
-				u := sigmoid(g[j] + rc[j])
-				r := sigmoid(g[H+j] + rc[H+j])
-				zr[k] = rc[2*H+j] + brz[j]
-				z := tanh(g[2*H+j] + r*zr[k])
-				g[j], g[H+j], g[2*H+j] = u, r, z
-				ch := u*cPrev[k] + (1-u)*z
+				u := g[j]
+				ch := u*cPrev[k] + (1-u)*z[j]
 				chat[k] = ch
 				ev := l.step(ch - theta[j])
 				o[k] = ev

@@ -66,17 +66,19 @@ func (l *lstm[F]) forward(p *Params[F], x []F, T, B int, h0, c0 []F) []F {
 		tc := l.tc[t*B*H : (t+1)*B*H]
 		for bi := 0; bi < B; bi++ {
 			g := a[bi*G : (bi+1)*G]
-			for j := 0; j < H; j++ {
-				ig := sigmoid(g[j])
-				fg := sigmoid(g[H+j])
-				gg := tanh(g[2*H+j])
-				og := sigmoid(g[3*H+j])
-				g[j], g[H+j], g[2*H+j], g[3*H+j] = ig, fg, gg, og
-				k := bi*H + j
-				c := fg*cPrev[k] + ig*gg
-				cNext[k] = c
-				tc[k] = tanh(c)
-				hNext[k] = og * tc[k]
+			sigmoidSlice(g[:2*H], g[:2*H]) // i, f
+			tanhSlice(g[2*H:3*H], g[2*H:3*H])
+			sigmoidSlice(g[3*H:], g[3*H:]) // o
+			ig, fg, gg := g[:H], g[H:2*H], g[2*H:3*H]
+			cp, cn := cPrev[bi*H:(bi+1)*H], cNext[bi*H:(bi+1)*H]
+			for j := range cn {
+				cn[j] = fg[j]*cp[j] + ig[j]*gg[j]
+			}
+			tcRow := tc[bi*H : (bi+1)*H]
+			tanhSlice(tcRow, cn)
+			og, hn := g[3*H:], hNext[bi*H:(bi+1)*H]
+			for j := range hn {
+				hn[j] = og[j] * tcRow[j]
 			}
 		}
 	}

@@ -50,3 +50,17 @@ func tanh[F Float](x F) F {
 	}
 	return 1 - 2/(exp(2*x)+1)
 }
+
+// sigmoidSlice sets dst[i] = σ(x[i]); dst may alias x.
+func sigmoidSlice[F Float](dst, x []F) {
+	for i, v := range x {
+		dst[i] = sigmoid(v)
+	}
+}
+
+// tanhSlice sets dst[i] = tanh(x[i]); dst may alias x.
+func tanhSlice[F Float](dst, x []F) {
+	for i, v := range x {
+		dst[i] = tanh(v)
+	}
+}
