@@ -1,6 +1,10 @@
 package model
 
-import "math"
+import (
+	"math"
+
+	"github.com/sparselm/sparselm/tensor"
+)
 
 // decoderRows is how many rows of logits the decoder holds at once: the full
 // [N×V] logit matrix is never materialised (at paper scale on WikiText-2 it
@@ -34,31 +38,13 @@ func (d *decoder[F]) forwardBackward(h []F, targets []int32, emb, bias []F, dh, 
 			row := logits[i*V : (i+1)*V]
 			target := targets[r0+i]
 			targetLogit := float64(row[target])
-			maxv := row[0]
-			for _, v := range row {
-				maxv = max(maxv, v)
-			}
-			var sum float64 // float64: V = 33278 float32 terms would lose ~1e-4 relative
-			if dh == nil {
-				for _, v := range row {
-					sum += float64(exp(v - maxv))
-				}
-			} else {
-				for j, v := range row {
-					e := exp(v - maxv)
-					row[j] = e
-					sum += float64(e)
-				}
-			}
+			maxv, sum := softmaxParts(row, dh != nil)
 			nll += float64(maxv) + math.Log(float64(sum)) - targetLogit
 			if dh == nil {
 				continue
 			}
 			// row holds e^{l−max}; turn it into scale·(softmax − onehot(target)).
-			inv := scale / F(sum)
-			for j := range row {
-				row[j] *= inv
-			}
+			scaleSlice(row, scale/F(sum))
 			row[target] -= scale
 		}
 		if dh != nil {
@@ -68,4 +54,31 @@ func (d *decoder[F]) forwardBackward(h []F, targets []int32, emb, bias []F, dh, 
 		}
 	}
 	return nll
+}
+
+// softmaxParts returns the maximum of row and Σ e^{row−max} (accumulated in
+// float64: V = 33278 float32 terms would lose ~1e-4 relative). With store,
+// row is overwritten by e^{row−max}. float32 runs on the SIMD kernels.
+func softmaxParts[F Float](row []F, store bool) (F, float64) {
+	if r, ok := f32(row); ok {
+		maxv := tensor.Max(r)
+		dst := r
+		if !store {
+			dst = nil
+		}
+		return F(maxv), tensor.ExpShift(dst, r, maxv)
+	}
+	maxv := row[0]
+	for _, v := range row {
+		maxv = max(maxv, v)
+	}
+	var sum float64
+	for j, v := range row {
+		e := exp(v - maxv)
+		if store {
+			row[j] = e
+		}
+		sum += float64(e)
+	}
+	return maxv, sum
 }

@@ -54,6 +54,13 @@ func beta[F Float](accumulate bool) F {
 
 // addBias adds bias [n] to every row of x [rows×n].
 func addBias[F Float](x, bias []F) {
+	if xs, ok := f32(x); ok {
+		bs, _ := f32(bias)
+		for r := 0; r+len(bs) <= len(xs); r += len(bs) {
+			tensor.Axpy(1, bs, xs[r:r+len(bs)])
+		}
+		return
+	}
 	n := len(bias)
 	for r := 0; r+n <= len(x); r += n {
 		row := x[r : r+n]
@@ -65,6 +72,13 @@ func addBias[F Float](x, bias []F) {
 
 // addColumnSums adds the column sums of x [rows×n] to sum [n].
 func addColumnSums[F Float](sum, x []F) {
+	if xs, ok := f32(x); ok {
+		ss, _ := f32(sum)
+		for r := 0; r+len(ss) <= len(xs); r += len(ss) {
+			tensor.Axpy(1, xs[r:r+len(ss)], ss)
+		}
+		return
+	}
 	n := len(sum)
 	for r := 0; r+n <= len(x); r += n {
 		row := x[r : r+n]
@@ -86,5 +100,16 @@ func grow[F any](buf []F, n int) []F {
 func clear0[F Float](x []F) {
 	for i := range x {
 		x[i] = 0
+	}
+}
+
+// scaleSlice multiplies x by alpha in place.
+func scaleSlice[F Float](x []F, alpha F) {
+	if xs, ok := f32(x); ok {
+		tensor.Scale(float32(alpha), xs)
+		return
+	}
+	for i := range x {
+		x[i] *= alpha
 	}
 }

@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 	"unsafe"
+
+	"github.com/sparselm/sparselm/tensor"
 )
 
 // exp returns e^x. For float32 it uses expf32, which is several times faster
@@ -51,16 +53,35 @@ func tanh[F Float](x F) F {
 	return 1 - 2/(exp(2*x)+1)
 }
 
-// sigmoidSlice sets dst[i] = σ(x[i]); dst may alias x.
+// sigmoidSlice sets dst[i] = σ(x[i]); dst may alias x. float32 runs on the SIMD kernel.
 func sigmoidSlice[F Float](dst, x []F) {
+	if d, ok := f32(dst); ok {
+		xs, _ := f32(x)
+		tensor.Sigmoid(d, xs)
+		return
+	}
 	for i, v := range x {
 		dst[i] = sigmoid(v)
 	}
 }
 
-// tanhSlice sets dst[i] = tanh(x[i]); dst may alias x.
+// tanhSlice sets dst[i] = tanh(x[i]); dst may alias x. float32 runs on the SIMD kernel.
 func tanhSlice[F Float](dst, x []F) {
+	if d, ok := f32(dst); ok {
+		xs, _ := f32(x)
+		tensor.Tanh(d, xs)
+		return
+	}
 	for i, v := range x {
 		dst[i] = tanh(v)
 	}
+}
+
+// f32 reinterprets x as []float32 when F is float32 (see gemm for why unsafe).
+func f32[F Float](x []F) ([]float32, bool) {
+	var zero F
+	if unsafe.Sizeof(zero) != 4 {
+		return nil, false
+	}
+	return *(*[]float32)(unsafe.Pointer(&x)), true
 }

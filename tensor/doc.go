@@ -30,19 +30,29 @@
 // partitioned among them: parallelism (see SetThreads) splits only the m or n
 // dimension, along micro-tile boundaries, and the k dimension is cut into
 // blocks whose size is a function of k alone, whose partial sums are added
-// into C in increasing order. Results are therefore bit-identical for any
-// thread count and from run to run on the same machine. Different kernels
-// (AVX-512, AVX2, generic) may differ in the last bits, because they use
-// different k block sizes and fused versus unfused multiply-adds.
+// into C in increasing order (each block's sum is scaled by alpha and added
+// with one rounding per step, beta·C being applied with the first block). Results are therefore bit-identical for any
+// thread count and from run to run on the same machine. Different
+// instruction sets (AVX-512, AVX2, generic) may differ in the last bits: the
+// generic kernel does not fuse multiply-adds, and the matrix-vector path uses
+// dot products of different vector widths.
 //
 // # Dispatch
 //
 // On amd64 (unless built with the purego tag) the package selects at start
-// up, using golang.org/x/sys/cpu, an AVX-512 micro-kernel (12×32 tile, ZMM
-// registers) if the CPU has AVX-512F, else an AVX2+FMA micro-kernel (6×16
-// tile, YMM registers), else a portable Go kernel; Features reports the
-// choice. Other architectures and the purego build tag use the portable Go
-// kernel. Gemm packs panels of op(A) and op(B) into contiguous, reused
-// buffers (BLIS/GotoBLAS style), so the transposes are handled by packing and
-// one micro-kernel per instruction set suffices.
+// up, using golang.org/x/sys/cpu, AVX-512 kernels if the CPU has AVX-512F
+// and FMA, else AVX2+FMA kernels, else portable Go kernels; Features reports
+// the choice ("avx512", "avx2" or "generic"). Other architectures and the
+// purego build tag use the portable Go kernels.
+//
+// Gemm follows the BLIS/GotoBLAS scheme: op(B) is cut into column panels
+// and op(A) into row blocks, both packed into contiguous, reused buffers
+// (packing absorbs the transposes), and an assembly micro-kernel computes
+// one register tile of C per call: 12×32 with ZMM registers (plus 4-, 8- and
+// 12-row, 16- and 32-column variants for the last rows and columns), or 6×16
+// with YMM registers for AVX2. A non-transposed op(B) with a moderate row
+// stride is read in place instead of being packed. Problems with fewer than
+// four rows use a matrix-vector path built on the vector kernels. Each of
+// these choices depends only on the shape, so none of them breaks the
+// determinism contract above.
 package tensor

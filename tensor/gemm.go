@@ -27,6 +27,9 @@ type kernelInfo struct {
 	// transpose16, if set, transposes a 16×16 block:
 	// dst[p·ldd+j] = src[j·lds+p] for p, j < 16.
 	transpose16 func(dst *float32, ldd int, src *float32, lds int)
+	// packA16, if set, packs 16 columns of a full mr-row strip of a
+	// non-transposed op(A): dst[p·mr+r] = src[r·lds+p] for r < mr, p < 16.
+	packA16 func(dst *float32, src *float32, lds int)
 	// edges are optional smaller variants for the last rows/columns of C,
 	// cheapest first. They read the same packed panels (mr-row A strips)
 	// and perform the same per-element arithmetic as kern, on a rows×cols
@@ -52,7 +55,8 @@ func (ki *kernelInfo) tileKernel(mh, nw int) (sgemmKernel, int, int) {
 	return ki.kern, ki.mr, ki.nr
 }
 
-// sgemm is the kernel used by Gemm; tests may swap it (see setKernel).
+// sgemm is the kernel used by Gemm; tests may swap it (see withKernel in
+// gemm_test.go) to exercise every kernel the CPU supports.
 var sgemm *kernelInfo
 
 func init() {
@@ -238,8 +242,14 @@ func (g *gemmArgs) run(s *scratch) {
 	if krem > 0 {
 		kcMax++
 	}
+	// With a single block of rows the packed B panel is used only once, so
+	// keep it small enough to stay in L2 while it is written and read.
+	ncb := ki.nc
+	if m <= ki.mc {
+		ncb = min(ncb, smallNC)
+	}
 	mcMax := min(ki.mc, (m+mr-1)/mr*mr)
-	ncMax := min(ki.nc, (n+nr-1)/nr*nr)
+	ncMax := min(ncb, (n+nr-1)/nr*nr)
 	s.a = grow(s.a, mcMax*kcMax)
 	s.b = grow(s.b, ncMax*kcMax)
 	s.tmp = grow(s.tmp, mr*nr)
@@ -250,8 +260,8 @@ func (g *gemmArgs) run(s *scratch) {
 	// prefetchers, and strides that are multiples of 1 KiB alias in the L1
 	// and L2 sets, so such B is packed.
 	direct := !g.transB && useDirectB && g.ldb < 4096 && g.ldb%256 != 0
-	for jc := 0; jc < n; jc += ki.nc {
-		nc := min(ki.nc, n-jc)
+	for jc := 0; jc < n; jc += ncb {
+		nc := min(ncb, n-jc)
 		p0 := 0
 		for blk := 0; blk < nb; blk++ {
 			kc := kb
@@ -272,7 +282,7 @@ func (g *gemmArgs) run(s *scratch) {
 			}
 			for ic := 0; ic < m; ic += ki.mc {
 				mc := min(ki.mc, m-ic)
-				packA(g.transA, g.a, g.lda, ic, mc, p0, kc, mr, s.a)
+				packA(ki, g.transA, g.a, g.lda, ic, mc, p0, kc, mr, s.a)
 				for jr := 0; jr < nc; jr += nr {
 					nw := min(nr, nc-jr)
 					var pb *float32
@@ -320,13 +330,19 @@ func (g *gemmArgs) run(s *scratch) {
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as strips of mr rows:
 // dst[(s·kc+p)·mr+r] = op(A)[i0+s·mr+r, p0+p], zero padded to a multiple of mr rows.
-func packA(trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) {
+func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) {
 	for s := 0; s*mr < mc; s++ {
 		rows := min(mr, mc-s*mr)
 		d := dst[s*mr*kc : (s+1)*mr*kc]
 		if trans {
 			// op(A)[i,p] = a[p*lda+i]: each p is a contiguous run of rows.
 			base := p0*lda + i0 + s*mr
+			if rows == 12 && mr == 12 {
+				for p := 0; p < kc; p++ {
+					*(*[12]float32)(d[p*12:]) = *(*[12]float32)(a[base+p*lda:])
+				}
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				src := a[base+p*lda : base+p*lda+rows]
 				dp := d[p*mr : p*mr+mr]
@@ -335,10 +351,18 @@ func packA(trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) 
 			}
 			continue
 		}
+		pb := 0
+		if ki.packA16 != nil && rows == mr {
+			r0 := (i0+s*mr)*lda + p0
+			_ = a[r0+(mr-1)*lda+kc-1]
+			for ; pb+16 <= kc; pb += 16 {
+				ki.packA16(&d[pb*mr], &a[r0+pb], lda)
+			}
+		}
 		for r := 0; r < rows; r++ {
-			src := a[(i0+s*mr+r)*lda+p0 : (i0+s*mr+r)*lda+p0+kc]
+			src := a[(i0+s*mr+r)*lda+p0+pb : (i0+s*mr+r)*lda+p0+kc]
 			for p, v := range src {
-				d[p*mr+r] = v
+				d[(pb+p)*mr+r] = v
 			}
 		}
 		for r := rows; r < mr; r++ {
@@ -427,6 +451,9 @@ func packB(ki *kernelInfo, trans bool, b []float32, ldb, p0, kc, j0, nc, nr int,
 		}
 	}
 }
+
+// smallNC is the column block used when all rows fit one row block.
+var smallNC = 512
 
 // useDirectB enables reading op(B) in place (tests and tuning may clear it).
 var useDirectB = true

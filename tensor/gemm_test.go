@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -172,6 +173,9 @@ func testGemmKernel(t *testing.T, ki *kernelInfo) {
 			{true, true, 61, 1030, 257, 0, 0, 0, 1, -1},
 			{false, false, 1, 700, 300, 0, 0, 0, 1, 0},
 			{false, true, 300, 1, 300, 0, 0, 0, 1, 1},
+			{true, false, 3, 2100, 50, 1, 1, 1, 0.5, 0.5}, // small-m path, several column chunks
+			{true, true, 2, 40, 70, 0, 0, 0, 1, 0},
+			{false, false, 40, 100, 60, 0, 156, 0, 1, 0}, // ldb = 256 → packed B
 		} {
 			checkGemm(t, r, tc)
 		}
@@ -246,8 +250,9 @@ func TestGemmThreadsCorrect(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, ki := range kernelsAvailable() {
 		withKernel(ki, func() {
-			checkGemm(t, r, gemmCase{false, false, 65, 700, 129, 1, 2, 3, 1, 0.5})
-			checkGemm(t, r, gemmCase{true, true, 300, 33, 100, 0, 0, 0, -1, 0})
+			// Above minParallelWork, split by n and by m respectively.
+			checkGemm(t, r, gemmCase{false, false, 65, 700, 260, 1, 2, 3, 1, 0.5})
+			checkGemm(t, r, gemmCase{true, true, 300, 100, 300, 0, 0, 0, -1, 0})
 		})
 	}
 }
@@ -393,7 +398,6 @@ func TestGemmVariantsBitIdentical(t *testing.T) {
 			a, b := randSlice(r, tc.m*tc.k+lda*max(tc.m, tc.k)), randSlice(r, tc.k*ldb)
 			c0 := randSlice(r, tc.m*ldc)
 			var ref []float32
-			edges := ki.edges
 			for v := 0; v < 3; v++ {
 				useDirectB = v != 1
 				kv := *ki
@@ -414,7 +418,42 @@ func TestGemmVariantsBitIdentical(t *testing.T) {
 					}
 				}
 			}
-			_ = edges
 		}
+	}
+}
+
+// TestGemmConcurrent calls Gemm from several goroutines at once (sharing the
+// worker pool and the scratch free list) and checks every result bit for bit
+// against a serial run.
+func TestGemmConcurrent(t *testing.T) {
+	defer SetThreads(Threads())
+	SetThreads(2)
+	r := rand.New(rand.NewPCG(21, 22))
+	const m, n, k = 70, 650, 190 // above minParallelWork
+	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	want := make([]float32, m*n)
+	Gemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	errs := make(chan string, 8)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := make([]float32, m*n)
+			for it := 0; it < 5; it++ {
+				Gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+						errs <- fmt.Sprintf("goroutine result differs at %d", i)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
 	}
 }

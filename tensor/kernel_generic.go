@@ -11,29 +11,29 @@ func kernGeneric(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta
 	bs := unsafe.Slice(b, (k-1)*ldb+4)
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
 	for p := 0; p < k; p++ {
-		ap := as[4*p : 4*p+4 : 4*p+4]
-		bp := bs[p*ldb : p*ldb+4 : p*ldb+4]
+		ap := (*[4]float32)(as[4*p:])
+		bp := (*[4]float32)(bs[p*ldb:])
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
-		a0 := ap[0]
-		c00 += float32(a0 * b0)
-		c01 += float32(a0 * b1)
-		c02 += float32(a0 * b2)
-		c03 += float32(a0 * b3)
-		a1 := ap[1]
-		c10 += float32(a1 * b0)
-		c11 += float32(a1 * b1)
-		c12 += float32(a1 * b2)
-		c13 += float32(a1 * b3)
-		a2 := ap[2]
-		c20 += float32(a2 * b0)
-		c21 += float32(a2 * b1)
-		c22 += float32(a2 * b2)
-		c23 += float32(a2 * b3)
-		a3 := ap[3]
-		c30 += float32(a3 * b0)
-		c31 += float32(a3 * b1)
-		c32 += float32(a3 * b2)
-		c33 += float32(a3 * b3)
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		// No explicit float32() rounding here: where the compiler fuses
+		// these into FMAs (e.g. arm64) it does so identically for every
+		// tile, so results stay deterministic.
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
 	}
 	cs := unsafe.Slice(c, 3*ldc+4)
 	acc := [4][4]float32{{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}}

@@ -55,13 +55,15 @@ func worker() {
 	}
 }
 
-// minParallelFlops is the problem size below which Gemm stays on one goroutine.
-const minParallelFlops = 1 << 18
+// minParallelWork is the size m·n·k below which Gemm stays on one goroutine
+// (handing work to a parked worker can take tens of microseconds, measured
+// on a virtualised 2-core machine; 1<<23 is about 100 µs of work).
+const minParallelWork = 1 << 23
 
 func runGemm(g *gemmArgs, threads int) {
 	mt := (g.m + g.ki.mr - 1) / g.ki.mr
 	nt := (g.n + g.ki.nr - 1) / g.ki.nr
-	if threads <= 1 || g.m*g.n*g.k < minParallelFlops || mt*nt < 2 {
+	if threads <= 1 || int64(g.m)*int64(g.n)*int64(g.k) < minParallelWork || mt*nt < 2 {
 		s := getScratch()
 		g.run(s)
 		putScratch(s)
@@ -69,10 +71,16 @@ func runGemm(g *gemmArgs, threads int) {
 	}
 	j := jobPool.Get().(*gemmJob)
 	j.g = *g
-	// Split the dimension with more tiles (prefer n: each part then packs
-	// its own columns of B, while A is small for most training shapes).
+	// Split the longer dimension of C (each part packs all of the other
+	// operand, so this keeps the redundant packing small), unless it has
+	// too few tiles to go around.
 	tiles, unit := nt, g.ki.nr
-	j.byN = nt >= 2*threads || nt >= mt
+	j.byN = g.n >= g.m
+	if j.byN && nt < 2*threads && mt >= 2*threads {
+		j.byN = false
+	} else if !j.byN && mt < 2*threads && nt >= 2*threads {
+		j.byN = true
+	}
 	if !j.byN {
 		tiles, unit = mt, g.ki.mr
 	}

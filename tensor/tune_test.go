@@ -1,7 +1,8 @@
+//go:build linux
+
 package tensor
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -20,8 +21,14 @@ func threadCPU() time.Duration {
 	return time.Duration(ts.Nano())
 }
 
-// TestTune prints best-of-N GFLOP/s per benchmark shape (robust against a
-// busy machine). Run with TENSOR_TUNE=1 go test -run Tune -v.
+// TestTune prints best-of-N GFLOP/s per benchmark shape, by wall time and by
+// CPU time of the calling thread (the latter ignores time spent descheduled
+// on a busy machine; it is meaningful for threads=1 only). Run with
+//
+//	TENSOR_TUNE=1 [TENSOR_TUNE_FILTER=substr] [TENSOR_TUNE_1=1] go test -run Tune -v ./tensor
+//
+// TestTuneKernel reports the micro-kernels' throughput on L1-resident panels
+// (the practical peak).
 func TestTune(t *testing.T) {
 	if os.Getenv("TENSOR_TUNE") == "" {
 		t.Skip("set TENSOR_TUNE=1")
@@ -86,63 +93,5 @@ func TestTuneKernel(t *testing.T) {
 			best = min(best, time.Since(t0))
 		}
 		t.Logf("%-8s %dx%d kc=%d: %.1f GFLOP/s", ki.name, ki.mr, ki.nr, kc, 2*float64(ki.mr*ki.nr*kc*calls)/best.Seconds()/1e9)
-	}
-}
-
-// TestTuneAB compares configurations of the driver, interleaved, best of N.
-func TestTuneAB(t *testing.T) {
-	if os.Getenv("TENSOR_TUNE") == "" {
-		t.Skip("set TENSOR_TUNE=1")
-	}
-	filter := os.Getenv("TENSOR_TUNE_FILTER")
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	type cfg struct {
-		name string
-		set  func()
-	}
-	ki := *sgemm
-	_ = ki
-	edges := sgemm.edges
-	cfgs := []cfg{
-		{"base", func() { sgemm.edges = edges; useDirectB = true }},
-		{"noEdges", func() { sgemm.edges = nil; useDirectB = true }},
-		{"noDirect", func() { sgemm.edges = edges; useDirectB = false }},
-	}
-	defer cfgs[0].set()
-	for _, s := range benchShapes {
-		if filter != "" && !strings.Contains(s.name, filter) {
-			continue
-		}
-		r := rand.New(rand.NewPCG(1, 2))
-		a, bb, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), randSlice(r, s.m*s.n)
-		lda, ldb := s.k, s.n
-		if s.transA {
-			lda = s.m
-		}
-		if s.transB {
-			ldb = s.k
-		}
-		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
-		inner := max(1, int(3e7/flops))
-		best := make([]time.Duration, len(cfgs))
-		for i := range best {
-			best[i] = time.Hour
-		}
-		for rep := 0; rep < max(6, min(60, int(3e9/flops/float64(inner)))); rep++ {
-			for ci, cf := range cfgs {
-				cf.set()
-				c0 := threadCPU()
-				for j := 0; j < inner; j++ {
-					Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
-				}
-				best[ci] = min(best[ci], threadCPU()-c0)
-			}
-		}
-		line := ""
-		for ci, cf := range cfgs {
-			line += fmt.Sprintf("  %s %6.1f", cf.name, flops*float64(inner)/best[ci].Seconds()/1e9)
-		}
-		t.Logf("%-24s%s", s.name, line)
 	}
 }
