@@ -78,13 +78,16 @@ func DecodeWeights(b []byte) (*LM[float32], error) {
 		copy(p.Value(i), vals)
 		used++
 	}
-	for _, v := range p.Views {
+	for i, v := range p.Views {
 		t, ok := f.Get("mask." + v.Name)
 		if !ok {
 			continue
 		}
 		if !v.Prunable {
-			return nil, fmt.Errorf("weights: mask for %q, which is not prunable", v.Name)
+			if i != m.emb {
+				return nil, fmt.Errorf("weights: mask for %q, which is not prunable", v.Name)
+			}
+			p.Views[i].Prunable = true // the embedding is prunable when it was pruned
 		}
 		if !slices.Equal(t.Shape, v.Shape) {
 			return nil, fmt.Errorf("weights: mask %q has shape %v, its matrix has %v", "mask."+v.Name, t.Shape, v.Shape)

@@ -322,3 +322,22 @@ func countNonZero[F Float](x []F) int {
 	}
 	return n
 }
+
+// LayerIO returns what layer l saw and produced in the last forward pass
+// (Evaluate or TrainStep), aliasing the layer's buffers until the next pass:
+// in [T×B×I] is its input (after dropout, if any), out [(T+1)×B×H] its
+// outputs with the state entering the window as row block 0, so out block t
+// is the recurrent input of step t (h_{t−1} for the LSTM, the events y_{t−1}
+// for the EGRU) and out[B·H:] the window's outputs. After Evaluate (no
+// dropout) out[B·H:] of the last layer is the decoder input.
+// It panics if l is out of range.
+func (m *LM[F]) LayerIO(l int) (in, out []F) {
+	n := (m.T + 1) * m.B * m.layers[l].width()
+	switch c := m.layers[l].(type) {
+	case *lstm[F]:
+		out = c.h[:n]
+	case *egru[F]:
+		out = c.y[:n]
+	}
+	return m.inputs[l], out
+}

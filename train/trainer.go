@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"github.com/sparselm/sparselm/data"
@@ -51,6 +52,19 @@ type Runner struct {
 	Out      string
 	Progress io.Writer
 	Now      func() time.Time
+	// Init, if set, is the model a fresh run starts from (fine-tuning, e.g.
+	// after pruning) instead of one drawn from the seed; the run trains it in
+	// place, with fresh optimizer state. Its Config must equal Options.Model.
+	// A resumed run ignores it: Out/last holds the model.
+	Init *model.LM[float32]
+	// OnStep, if set, is called after every optimizer step with the number of
+	// steps done (gradual pruning updates the masks here). What it changes in
+	// the parameters is saved with them, so a resumed run continues it.
+	OnStep func(step int64, p *model.Params[float32])
+	// BestAfterStep keeps epochs that end before this many steps from being
+	// chosen as best or counted for early stopping (gradual pruning: only
+	// models at the final sparsity qualify).
+	BestAfterStep int64
 	// afterStep, if set, is called after every optimizer step (tests use it to stop a run).
 	afterStep func(step int64)
 	// onLoss, if set, receives the mean NLL of every training window.
@@ -97,9 +111,14 @@ func (r *Runner) Run(ctx context.Context, resume bool) (*Result, error) {
 		}
 		ru.pcg = rand.NewPCG(o.Seed, 0x5eed)
 		ru.rng = rand.New(ru.pcg)
-		m, err := model.New[float32](o.Model, ru.rng)
-		if err != nil {
-			return nil, err
+		m := r.Init
+		if m == nil {
+			var err error
+			if m, err = model.New[float32](o.Model, ru.rng); err != nil {
+				return nil, err
+			}
+		} else if !reflect.DeepEqual(m.Config, o.Model) {
+			return nil, fmt.Errorf("train: the initial model's config differs from the options' model config")
 		}
 		ru.m = m
 		ru.opt = NewOptimizer(o.Optim, len(m.Params.Data))
@@ -174,18 +193,25 @@ func (ru *run) epochWindows(s *data.Stream) []data.Span {
 	return ws
 }
 
+// StepsPerEpoch returns the optimizer steps of one epoch over trainTokens
+// tokens, as the learning-rate schedule assumes them: the fixed-length window
+// count (exact for fixed BPTT), capped by EpochTokens.
+func StepsPerEpoch(o *Options, trainTokens int) int64 {
+	L := trainTokens / o.Batch // stream length, as data.Batchify cuts it
+	perEpoch := int64((L - 1 + o.BPTT - 1) / o.BPTT)
+	if o.EpochTokens > 0 {
+		perEpoch = min(perEpoch, int64((o.EpochTokens+o.Batch*o.BPTT-1)/(o.Batch*o.BPTT)))
+	}
+	return perEpoch
+}
+
 func (ru *run) loop(ctx context.Context) (*Result, error) {
 	o := &ru.Options
 	stream, err := data.Batchify(ru.Corpus.Train, o.Batch)
 	if err != nil {
 		return nil, fmt.Errorf("train: training split: %w", err)
 	}
-	// The schedule needs the total number of steps; estimate it from the
-	// fixed-length window count (exact for fixed BPTT).
-	perEpoch := int64((stream.L - 1 + o.BPTT - 1) / o.BPTT)
-	if o.EpochTokens > 0 {
-		perEpoch = min(perEpoch, int64((o.EpochTokens+o.Batch*o.BPTT-1)/(o.Batch*o.BPTT)))
-	}
+	perEpoch := StepsPerEpoch(o, len(ru.Corpus.Train))
 	sched := Schedule{TotalSteps: perEpoch * int64(o.Epochs), ConstantSteps: int64(o.ConstantFrac * float64(perEpoch*int64(o.Epochs))), MinScale: o.MinLRScale}
 	x := make([]int32, (o.BPTT+20)*o.Batch)
 	y := make([]int32, len(x))
@@ -223,6 +249,7 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			n := T * o.Batch
 			ru.m.Params.ZeroGrad()
 			s := ru.m.TrainStep(x[:n], y[:n], T, o.Batch, ru.carry, ru.rng)
+			ru.m.Params.ApplyMask() // pruned weights get no gradient, nor a share of the clipping norm
 			ClipGradNorm(ru.m.Params.Grad, o.Clip)
 			scale := sched.Scale(ru.opt.Step)
 			lr = o.Optim.LR * scale
@@ -230,6 +257,9 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 				scale *= float64(T) / float64(o.BPTT) // AWD-LSTM: longer windows take larger steps
 			}
 			ru.opt.Update(&ru.m.Params, scale, o.Model.LearnThreshold)
+			if ru.OnStep != nil {
+				ru.OnStep(ru.opt.Step, &ru.m.Params)
+			}
 			loss := s.NLL / float64(s.Tokens)
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, fmt.Errorf("train: loss became %v at epoch %d window %d; lower --lr or raise --clip", loss, ru.st.Epoch+1, ru.st.Window)
@@ -284,7 +314,9 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			}
 			fmt.Fprintf(ru.Progress, ", %s tok/s\n", fmtRate(rate))
 		}
-		if ru.st.BestEpoch == 0 || valid.PPL < ru.st.BestValid {
+		if ru.opt.Step < ru.BestAfterStep {
+			// Not eligible yet (see Runner.BestAfterStep).
+		} else if ru.st.BestEpoch == 0 || valid.PPL < ru.st.BestValid {
 			ru.st.BestValid, ru.st.BestEpoch, ru.st.BadEpochs = valid.PPL, ru.st.Epoch, 0
 			if err := ru.save(filepath.Join(ru.Out, DirBest), true); err != nil {
 				return nil, err

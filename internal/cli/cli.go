@@ -32,7 +32,10 @@ func commands() []command {
 	return []command{
 		{"train", "train an LSTM or EGRU language model", runTrain},
 		{"eval", "perplexity and activity sparsity of a checkpoint on a split or a text file", runEval},
+		{"prune", "prune a checkpoint's weights (one-shot, iterative, gradual) and fine-tune", runPrune},
+		{"stats", "weight and activity sparsity and MACs per token of a checkpoint", runStats},
 		{"data", "download and verify datasets (data fetch ptb|wikitext-2)", runData},
+		{"bench", "time training steps or evaluation windows on synthetic ids (bench train|eval)", runBench},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "sparselm", Version)
 			return nil

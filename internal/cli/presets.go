@@ -51,13 +51,15 @@ func preset(name, cell, dataset string) (train.Options, error) {
 		o.ConstantFrac = 0.3
 		o.Clip, o.EvalBPTT, o.Patience = 0.25, 35, 3
 		if cell == model.CellEGRU {
-			// The reference EGRU recipe (β1 = 0, strong decoupled decay) plus
-			// higher thresholds and the event-rate penalty, which a 1-epoch
-			// probe showed to reach ~90% activity sparsity at the LSTM's perplexity.
-			o.Optim.Beta1 = 0
-			o.Optim.WeightDecay = 0.1
-			o.Model.ThresholdMean = 0.3
-			o.Model.ActivityReg = 0.1
+			// Higher thresholds than the paper preset, a mild event-rate
+			// penalty and stronger decoupled decay drive activity sparsity.
+			// A first small run with μ = 0.3, λ = 0.1, β1 = 0 and decay 0.1
+			// reached 89% sparsity but lagged the LSTM badly (valid 200 vs 160
+			// after 3 epochs; the last layer, the decoder's only input, had
+			// 43 of 256 units active), hence the gentler setting.
+			o.Model.ThresholdMean = 0.2
+			o.Model.ActivityReg = 0.03
+			o.Optim.WeightDecay = 0.05
 			o.Optim.ThresholdLR = 1e-3
 		}
 	case "paper":

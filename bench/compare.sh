@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# bench/compare.sh: sparselm against numpy/OpenBLAS and PyTorch on this machine,
+# in one run (issue 3, item 4). See bench/README.md.
+#
+#   bash bench/compare.sh                 # the full comparison (~15 min on 2 cores)
+#   QUICK=1 bash bench/compare.sh         # smoke run: tiny model, tiny GEMMs, 1 round
+#
+# Knobs (environment): ROUNDS (interleaved rounds, default 3), THREADS ("1 2"),
+# CELLS ("lstm egru"), PRESET (small), STEPS/REPEATS/WARMUP (per timed run),
+# OUT (results directory, default bench/results), SPARSELM_BIN (use this
+# sparselm binary instead of building ./cmd/sparselm).
+#
+# Writes $OUT/compare-DATE.md and .json and keeps the raw outputs in $OUT/raw-DATE/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+PY=/usr/bin/python3 # Debian's python, where apt installs torch (python3 on PATH may be a pyenv shim)
+ROUNDS=${ROUNDS:-3}
+THREADS=${THREADS:-"1 2"}
+CELLS=${CELLS:-"lstm egru"}
+PRESET=${PRESET:-small}
+STEPS=${STEPS:-5}
+REPEATS=${REPEATS:-3}
+WARMUP=${WARMUP:-2}
+OUT=${OUT:-$root/bench/results}
+GEMM_FILTER=${GEMM_FILTER:-}
+GO_BENCHTIME=${GO_BENCHTIME:-0.3s}
+SIZE_FLAGS=()
+if [[ -n "${QUICK:-}" ]]; then
+	ROUNDS=1 STEPS=2 REPEATS=1 WARMUP=1 GEMM_FILTER=${GEMM_FILTER:-tiny} GO_BENCHTIME=20x
+	SIZE_FLAGS=(--embed 16 --hidden 32,16 --batch 8 --bptt 16)
+fi
+
+# ---------------------------------------------------------------- dependencies
+# Debian's torch and numpy link the reference BLAS interface (libblas.so.3);
+# libopenblas0-pthread provides it through OpenBLAS, which is what the issue
+# compares against. The OpenBLAS directory is also put first on
+# LD_LIBRARY_PATH below, so the comparison uses OpenBLAS whatever
+# update-alternatives selects.
+OPENBLAS_DIR=/usr/lib/x86_64-linux-gnu/openblas-pthread
+missing=()
+$PY -c 'import torch' 2>/dev/null || missing+=(python3-torch)
+$PY -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+$PY -c 'import threadpoolctl' 2>/dev/null || missing+=(python3-threadpoolctl)
+[[ -e $OPENBLAS_DIR/libblas.so.3 ]] || missing+=(libopenblas0-pthread)
+if ((${#missing[@]})); then
+	echo "compare.sh: installing ${missing[*]}" >&2
+	sudo=()
+	[[ $(id -u) == 0 ]] || sudo=(sudo)
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+export LD_LIBRARY_PATH=$OPENBLAS_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+# OpenBLAS settings inherited from the caller would silently change the
+# "default" column: record them, then clear them.
+preset_env=$(env | grep -E '^(OPENBLAS_|GOTOBLAS_|OMP_|MKL_)' || true)
+unset OPENBLAS_CORETYPE GOTOBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_VERBOSE OPENBLAS_NUM_THREADS OMP_NUM_THREADS MKL_NUM_THREADS
+unset GOMAXPROCS
+
+stamp=$(date -u +%Y%m%d-%H%M%S)
+raw=$OUT/raw-$stamp
+mkdir -p "$raw"
+printf '%s\n' "$preset_env" >"$raw/preset_env.txt"
+
+# ---------------------------------------------------------------- builds
+echo "compare.sh: building (raw outputs in $raw)" >&2
+if [[ -n ${SPARSELM_BIN:-} ]]; then # a prebuilt binary, e.g. while the tree does not build
+	cp "$SPARSELM_BIN" "$raw/sparselm"
+else
+	go build -o "$raw/sparselm" ./cmd/sparselm
+fi
+go test -c -o "$raw/tensor.test" ./tensor
+go test -c -o "$raw/fmapeak.test" ./bench/fmapeak
+
+{
+	echo "date: $(date -u +%FT%TZ)"
+	echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet 2>/dev/null || echo ' (dirty)')"
+	echo "go: $(go version)"
+	echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') (family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), model $(grep -m1 '^model[[:space:]]' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')), $(nproc) cpus"
+	echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$raw/env.txt"
+for ct in default SkylakeX; do
+	if [[ $ct == default ]]; then ctenv=(env -u OPENBLAS_CORETYPE); else ctenv=(env OPENBLAS_CORETYPE=$ct); fi
+	"${ctenv[@]}" OPENBLAS_VERBOSE=2 $PY -c 'import numpy' >"$raw/openblas-core-$ct.txt" 2>&1 || true
+done
+$PY -c 'import torch; print(torch.__version__); print(torch.__config__.show()); print(torch.__config__.parallel_info())' >"$raw/torch-config.txt" 2>&1
+
+# runs CMD... > FILE, appending one JSON line; the caller names the columns.
+torch_env() { # torch_env CORETYPE THREADS
+	if [[ $1 == default ]]; then echo env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=$2 OMP_NUM_THREADS=$2; else echo env OPENBLAS_CORETYPE=$1 OPENBLAS_NUM_THREADS=$2 OMP_NUM_THREADS=$2; fi
+}
+
+# ---------------------------------------------------------------- (a) GEMM and peak
+echo "compare.sh: (a) GEMM, one thread, $ROUNDS rounds" >&2
+gofilter='^BenchmarkGemm$'
+[[ -n $GEMM_FILTER ]] && gofilter="^BenchmarkGemm\$/$GEMM_FILTER"
+for r in $(seq 1 "$ROUNDS"); do
+	echo "  round $r: fma peak, micro-kernel, sparselm, numpy default, numpy SkylakeX" >&2
+	"$raw/fmapeak.test" -test.run '^$' -test.bench FMAPeak -test.count 3 -test.benchtime 0.2s >>"$raw/fmapeak.txt"
+	TENSOR_TUNE=1 "$raw/tensor.test" -test.run '^TestTuneKernel$' -test.v >>"$raw/microkernel.txt"
+	"$raw/tensor.test" -test.run '^$' -test.bench "$gofilter" -test.benchtime "$GO_BENCHTIME" >>"$raw/gemm-go.txt"
+	for ct in default SkylakeX; do
+		$(torch_env $ct 1) $PY bench/gemm.py --threads 1 --json --filter "$GEMM_FILTER" >>"$raw/gemm-numpy-$ct.jsonl"
+	done
+done
+
+# ---------------------------------------------------------------- (b, c) language models
+for cell in $CELLS; do
+	"$raw/sparselm" bench train --preset "$PRESET" --model "$cell" "${SIZE_FLAGS[@]}" --print-config --json \
+		--steps 1 --repeats 1 --warmup 0 --threads 1 >"$raw/config-$cell.json"
+done
+lm_round() { # lm_round MODE BATCH ROUND
+	local mode=$1 batch=$2 r=$3 bflag=()
+	[[ $batch != 0 ]] && bflag=(--batch "$batch")
+	for th in $THREADS; do
+		for cell in $CELLS; do
+			echo "  $mode round $r: $cell, $th threads${bflag:+, batch $batch}" >&2
+			"$raw/sparselm" bench "$mode" --preset "$PRESET" --model "$cell" "${SIZE_FLAGS[@]}" "${bflag[@]}" --threads "$th" \
+				--steps "$STEPS" --repeats "$REPEATS" --warmup "$WARMUP" --json |
+				$PY -c 'import json,sys; d=json.load(sys.stdin); d.update(round=int(sys.argv[1]), coretype=""); print(json.dumps(d))' "$r" >>"$raw/lm.jsonl"
+			for ct in default SkylakeX; do
+				$(torch_env $ct "$th") $PY bench/torch_lm.py --mode "$mode" --config "$raw/config-$cell.json" "${bflag[@]}" \
+					--threads "$th" --steps "$STEPS" --repeats "$REPEATS" --warmup "$WARMUP" --json |
+					$PY -c 'import json,sys; d=json.load(sys.stdin); d.update(round=int(sys.argv[1]), coretype=sys.argv[2]); print(json.dumps(d))' "$r" "$ct" >>"$raw/lm.jsonl"
+			done
+		done
+	done
+}
+echo "compare.sh: (b) training throughput, $ROUNDS rounds" >&2
+for r in $(seq 1 "$ROUNDS"); do lm_round train 0 "$r"; done
+echo "compare.sh: (c) evaluation throughput, $ROUNDS rounds" >&2
+for r in $(seq 1 "$ROUNDS"); do lm_round eval 0 "$r"; done
+if [[ -z ${QUICK:-} ]]; then
+	for r in $(seq 1 "$ROUNDS"); do STEPS=$((STEPS * 8)) lm_round eval 1 "$r"; done
+fi
+
+# ---------------------------------------------------------------- report
+mkdir -p "$OUT"
+$PY bench/report.py "$raw" --md "$OUT/compare-$stamp.md" --json "$OUT/compare-$stamp.json"
+cat "$OUT/compare-$stamp.md"
+echo "compare.sh: wrote $OUT/compare-$stamp.md and .json" >&2

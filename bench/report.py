@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""Turns the raw outputs of bench/compare.sh into a Markdown table and a JSON summary.
+
+    /usr/bin/python3 bench/report.py bench/results/raw-DATE [--md OUT.md] [--json OUT.json]
+
+Every figure is a median over the interleaved rounds (each round's figure is
+itself a median over repeats). A ratio is sparselm / other: the ratio of the
+medians, with the range of the per-round ratios (both measured in the same
+round, seconds apart) in brackets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import statistics
+import sys
+
+
+def read(path):
+    if not os.path.exists(path):
+        return ""
+    with open(path) as f:
+        return f.read()
+
+
+def jsonl(path):
+    return [json.loads(l) for l in read(path).splitlines() if l.strip().startswith("{")]
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def ratio_cell(num, den):
+    """'1.23× [1.10–1.31]' from per-round lists num, den (same rounds)."""
+    if not num or not den:
+        return "–", None
+    r = med(num) / med(den)
+    per = [a / b for a, b in zip(num, den)]
+    if len(per) > 1:
+        return f"{r:.2f}× [{min(per):.2f}–{max(per):.2f}]", r
+    return f"{r:.2f}×", r
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("raw")
+    ap.add_argument("--md")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    raw = a.raw
+    out = {"raw": raw}
+    md = ["# sparselm vs numpy/OpenBLAS and PyTorch", ""]
+
+    env = read(os.path.join(raw, "env.txt")).strip()
+    md += ["```", env]
+    cores = {}
+    for ct in ("default", "SkylakeX"):
+        m = re.search(r"Core: (\S+)", read(os.path.join(raw, f"openblas-core-{ct}.txt")))
+        cores[ct] = m.group(1) if m else "?"
+    md.append(f"OpenBLAS core: {cores['default']} as configured (OPENBLAS_CORETYPE unset), {cores['SkylakeX']} with OPENBLAS_CORETYPE=SkylakeX")
+    preset_env = read(os.path.join(raw, "preset_env.txt")).strip()
+    md.append("BLAS/OpenMP variables set by the caller (cleared for the runs): " + (preset_env.replace("\n", ", ") or "none"))
+    tc = read(os.path.join(raw, "torch-config.txt"))
+    m = re.search(r"BLAS_INFO=(\w+)", tc)
+    md.append(f"torch {tc.splitlines()[0] if tc else '?'}: BLAS_INFO={m.group(1) if m else '?'} "
+              "(links libblas.so.3, here OpenBLAS), ATen parallel backend "
+              + (re.search(r"ATen parallel backend: (.*)", tc).group(1) if "ATen parallel backend" in tc else "?"))
+    md += ["```", ""]
+    out.update(env=env, openblas_core=cores, preset_env=preset_env)
+
+    # ------------------------------------------------------------ (a) GEMM
+    peak_runs = [float(x) for x in re.findall(r"BenchmarkFMAPeak\S*\s.*?([\d.]+) GFLOP/s", read(os.path.join(raw, "fmapeak.txt")))]
+    peak = max(peak_runs) if peak_runs else float("nan")
+    mk = collections.defaultdict(list)
+    for name, g in re.findall(r"(\w+)\s+\d+x\d+ kc=\d+: ([\d.]+) GFLOP/s", read(os.path.join(raw, "microkernel.txt"))):
+        mk[name].append(float(g))
+    go = collections.defaultdict(list)
+    for name, g in re.findall(r"BenchmarkGemm/(\S+?)-\d+\s.*?([\d.]+) GFLOP/s", read(os.path.join(raw, "gemm-go.txt"))):
+        go[name].append(float(g))
+    npy = {ct: collections.defaultdict(list) for ct in ("default", "SkylakeX")}
+    arch = {}
+    for ct in npy:
+        for rec in jsonl(os.path.join(raw, f"gemm-numpy-{ct}.jsonl")):
+            for b in rec.get("blas", []):
+                if b.get("internal_api") == "openblas":
+                    arch[ct] = b.get("architecture")
+            for name, v in rec["shapes"].items():
+                npy[ct][name].append(v["gflops"])
+    out["peak"] = {"fma_loop_gflops": peak, "fma_loop_runs": peak_runs, "microkernel_l1_gflops": {k: max(v) for k, v in mk.items()}}
+    if go:
+        md += ["## (a) GEMM, one thread (GFLOP/s)", "",
+               f"fp32 peak of one core, measured: **{peak:.1f} GFLOP/s** (bench/fmapeak: 16 independent AVX-512 FMA chains, "
+               f"max of {len(peak_runs)} runs)" + "".join(f"; sparselm's {k} micro-kernel on L1-resident panels {max(v):.1f} (max of {len(v)})" for k, v in mk.items() if k != "generic") + ".",
+               f"OpenBLAS kernels: {arch.get('default', '?')} (as configured), {arch.get('SkylakeX', '?')} (OPENBLAS_CORETYPE=SkylakeX).", "",
+               "| shape (op(A)·op(B), m×n×k) | sparselm | % of peak | OpenBLAS default | OpenBLAS SkylakeX | sparselm / default | sparselm / SkylakeX |",
+               "|---|---:|---:|---:|---:|---:|---:|"]
+        out["gemm"] = {}
+        for name in go:
+            g, d, s = go[name], npy["default"].get(name, []), npy["SkylakeX"].get(name, [])
+            rd, vd = ratio_cell(g, d)
+            rs, vs = ratio_cell(g, s)
+            md.append(f"| {name} | {med(g):.1f} | {100 * med(g) / peak:.0f}% | {med(d):.1f} | {med(s):.1f} | {rd} | {rs} |")
+            out["gemm"][name] = {"sparselm": med(g), "pct_peak": 100 * med(g) / peak, "openblas_default": med(d),
+                                 "openblas_skylakex": med(s), "ratio_default": vd, "ratio_skylakex": vs,
+                                 "rounds": {"sparselm": g, "openblas_default": d, "openblas_skylakex": s}}
+        md.append("")
+
+    # ------------------------------------------------------------ (b, c) language models
+    recs = jsonl(os.path.join(raw, "lm.jsonl"))
+    groups = collections.defaultdict(dict)  # (mode, batch, cell, threads) → column → {round: rec}
+    for r in recs:
+        col = "sparselm" if r["impl"] == "sparselm" else f"torch-{r['coretype']}"
+        groups[(r["mode"], r["batch"], r["cell"], r["threads"])].setdefault(col, {})[r["round"]] = r
+    out["lm"] = []
+    for mode, title in (("train", "(b) Training"), ("eval", "(c) Evaluation (no dropout, no gradients)")):
+        keys = sorted(k for k in groups if k[0] == mode)
+        if not keys:
+            continue
+        first = next(iter(groups[keys[0]]["sparselm"].values())) if "sparselm" in groups[keys[0]] else None
+        shape = f"layers {first['hidden']}, E = {first['embed']}, V = {first['vocab']}, BPTT {first['bptt']}" if first else ""
+        md += [f"## {title} tokens/s", "", f"Model: {shape}. Median over rounds; the torch columns use Debian's PyTorch on OpenBLAS.", "",
+               "| cell | batch | threads | sparselm | torch, OpenBLAS default | torch, OpenBLAS SkylakeX | sparselm / best torch | sparselm / default | sparselm / SkylakeX | sparselm allocs/step | sparselm ms/step |",
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for k in keys:
+            cols = groups[k]
+            rounds = sorted(set.intersection(*[set(v) for v in cols.values()])) if cols else []
+
+            def series(col):
+                return [cols[col][r]["tokens_per_s"] for r in rounds] if col in cols else []
+
+            g, d, s = series("sparselm"), series("torch-default"), series("torch-SkylakeX")
+            best = [max(x, y) for x, y in zip(d, s)] if d and s else (d or s)
+            rb, vb = ratio_cell(g, best)
+            rd, vd = ratio_cell(g, d)
+            rs, vs = ratio_cell(g, s)
+            allocs = med([cols["sparselm"][r]["allocs_per_step"] for r in rounds]) if "sparselm" in cols else float("nan")
+            ms = med([cols["sparselm"][r]["ms_per_step"] for r in rounds]) if "sparselm" in cols else float("nan")
+            md.append(f"| {k[2]} | {k[1]} | {k[3]} | {med(g):.0f} | {med(d):.0f} | {med(s):.0f} | **{rb}** | {rd} | {rs} | {allocs:.1f} | {ms:.1f} |")
+            out["lm"].append({"mode": k[0], "batch": k[1], "cell": k[2], "threads": k[3], "rounds": rounds,
+                              "sparselm": med(g), "torch_default": med(d), "torch_skylakex": med(s),
+                              "ratio_best": vb, "ratio_default": vd, "ratio_skylakex": vs, "allocs_per_step": allocs,
+                              "ms_per_step": ms, "series": {"sparselm": g, "torch_default": d, "torch_skylakex": s}})
+        md.append("")
+    md += ["Ratios are sparselm / other (ratio of the medians; per-round range in brackets). "
+           "Bars of issue 3: GEMM ≥ 60% of peak and ≥ 0.8× OpenBLAS SkylakeX; training ≥ 1.0× the faster torch setting at 2 threads.", ""]
+
+    text = "\n".join(md)
+    if a.md:
+        with open(a.md, "w") as f:
+            f.write(text)
+    else:
+        print(text)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sparselm/sparselm/measure"
+	"github.com/sparselm/sparselm/prune"
+	"github.com/sparselm/sparselm/train"
+)
+
+// tinyRun trains a tiny model for the prune and stats tests.
+func tinyRun(t *testing.T, cell string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "run")
+	if _, stderr, err := run(t, tinyTrain(cell, out, "--skip-test")...); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
+	}
+	return out
+}
+
+func readRows(t *testing.T, out string) []pruneRow {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(out, filePruneSummary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []pruneRow
+	if err := json.Unmarshal(b, &rows); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestPruneIterativeThenStats prunes a tiny EGRU iteratively, checks every
+// level's checkpoint and summary row, that re-running with --resume redoes
+// nothing, and that stats on a level agrees with the summary.
+func TestPruneIterativeThenStats(t *testing.T) {
+	src := tinyRun(t, "egru")
+	out := filepath.Join(t.TempDir(), "pruned")
+	args := []string{"prune", "--ckpt", src, "--levels", "0.5,0.8", "--finetune-epochs", "1", "--epoch-tokens", "300",
+		"--quiet", "--stats-bptt", "16", "--threads", "1", "--prune-embedding", "--out", out}
+	stdout, stderr, err := run(t, args...)
+	if err != nil {
+		t.Fatalf("prune: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "weight sparsity") || !strings.Contains(stdout, "0.80") {
+		t.Errorf("prune table:\n%s", stdout)
+	}
+	rows := readRows(t, out)
+	if len(rows) != 3 || rows[0].Level != 0 || rows[1].Level != 0.5 || rows[2].Level != 0.8 {
+		t.Fatalf("summary rows %+v", rows)
+	}
+	for _, r := range rows[1:] {
+		if math.Abs(r.WeightSparsity-r.Level) > 0.01 || math.Abs(r.Stats.WeightSparsity-r.Level) > 0.01 {
+			t.Errorf("level %v: weight sparsity %v (report %v)", r.Level, r.WeightSparsity, r.Stats.WeightSparsity)
+		}
+		c, err := train.LoadCheckpoint(filepath.Join(levelDir(out, r.Level), train.DirBest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := prune.RequireMasks(&c.Model.Params, r.Level, "level"); err != nil {
+			t.Error(err)
+		}
+		if !(r.Stats.Model.Factors.Effective > r.Stats.Model.Factors.Weight) {
+			t.Errorf("level %v: effective factor %v not above the weight factor %v", r.Level, r.Stats.Model.Factors.Effective, r.Stats.Model.Factors.Weight)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, filePruneCSV)); err != nil {
+		t.Error(err)
+	}
+	// Without --resume the directory is refused; with it nothing is redone.
+	if _, _, err := run(t, args...); err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Errorf("second run without --resume: %v", err)
+	}
+	if _, stderr, err := run(t, append(args, "--resume")...); err != nil || strings.Contains(stderr, "fine-tuning into") {
+		t.Errorf("resume of a finished run: %v\n%s", err, stderr)
+	}
+	// A resumed run must keep its settings.
+	if _, _, err := run(t, append(args[:len(args):len(args)], "--resume", "--lr", "0.5")...); err == nil || !strings.Contains(err.Error(), "settings differ") {
+		t.Errorf("resume with another --lr: %v", err)
+	}
+	stdout, stderr, err = run(t, "stats", "--ckpt", levelDir(out, 0.8), "--bptt", "16", "--json")
+	if err != nil {
+		t.Fatalf("stats: %v\n%s", err, stderr)
+	}
+	var st struct {
+		Stats measure.Report `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &st); err != nil {
+		t.Fatalf("stats --json: %v\n%s", err, stdout)
+	}
+	if st.Stats.PPL != rows[2].TestPPL || st.Stats.Model.MACs.Effective != rows[2].Stats.Model.MACs.Effective {
+		t.Errorf("stats: ppl %v, effective %v; summary %v, %v", st.Stats.PPL, st.Stats.Model.MACs.Effective, rows[2].TestPPL, rows[2].Stats.Model.MACs.Effective)
+	}
+	stdout, _, err = run(t, "stats", "--ckpt", levelDir(out, 0.8), "--bptt", "16", "--quiet", "--split", "valid")
+	if err != nil || !strings.Contains(stdout, "×effective") || !strings.Contains(stdout, "layers.1.R") || !strings.Contains(stdout, "dense LSTM") {
+		t.Errorf("stats table: %v\n%s", err, stdout)
+	}
+}
+
+// TestPruneLSTMOneShotAndGradual covers the other schedules and criteria.
+func TestPruneLSTMOneShotAndGradual(t *testing.T) {
+	src := tinyRun(t, "lstm")
+	base := []string{"prune", "--ckpt", src, "--finetune-epochs", "1", "--epoch-tokens", "300", "--quiet", "--stats-bptt", "16", "--threads", "1"}
+	out := filepath.Join(t.TempDir(), "oneshot")
+	if _, stderr, err := run(t, append(base, "--schedule", "oneshot", "--criterion", "global", "--levels", "0.7,0.3", "--out", out)...); err != nil {
+		t.Fatalf("one-shot: %v\n%s", err, stderr)
+	}
+	rows := readRows(t, out)
+	if len(rows) != 3 || math.Abs(rows[1].WeightSparsity-0.7) > 0.01 || math.Abs(rows[2].WeightSparsity-0.3) > 0.01 {
+		t.Fatalf("one-shot rows: %+v", rows)
+	}
+	for _, r := range rows {
+		// LSTM: the only saving is from the weights (the first step's zero state aside).
+		if f := r.Stats.Recurrent.Factors; math.Abs(f.Effective-f.Weight) > 0.01*f.Weight {
+			t.Errorf("LSTM at %v: effective factor %v, weight factor %v", r.Level, f.Effective, f.Weight)
+		}
+	}
+	out = filepath.Join(t.TempDir(), "gradual")
+	if _, stderr, err := run(t, append(base, "--schedule", "gradual", "--criterion", "random", "--target", "0.6", "--every", "2",
+		"--finetune-epochs", "2", "--out", out)...); err != nil {
+		t.Fatalf("gradual: %v\n%s", err, stderr)
+	}
+	rows = readRows(t, out)
+	if len(rows) != 2 || math.Abs(rows[1].WeightSparsity-0.6) > 0.01 {
+		t.Fatalf("gradual rows: %+v", rows)
+	}
+}
+
+func TestPruneAndStatsBadInput(t *testing.T) {
+	src := tinyRun(t, "lstm")
+	out := filepath.Join(t.TempDir(), "p")
+	base := []string{"prune", "--ckpt", src, "--out", out, "--quiet"}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"prune"}, "--ckpt is required"},
+		{append(base, "--criterion", "largest"), "unknown criterion"},
+		{append(base, "--schedule", "weekly"), "unknown schedule"},
+		{append(base, "--levels", "0.5,1"), "must be in [0, 1)"},
+		{append(base, "--levels", "-0.1"), "must be in [0, 1)"},
+		{append(base, "--levels", "0.9,0.5"), "must increase"},
+		{append(base, "--levels", "half"), "list of numbers"},
+		{append(base, "--schedule", "gradual"), "--target"},
+		{append(base, "--schedule", "gradual", "--target", "1.2"), "must be in [0, 1)"},
+		{append(base, "--target", "0.5"), "--schedule gradual"},
+		{append(base, "--finetune-epochs", "0"), "--finetune-epochs"},
+		{[]string{"prune", "--ckpt", t.TempDir()}, "not a sparselm checkpoint"},
+		{[]string{"stats"}, "--ckpt is required"},
+		{[]string{"stats", "--ckpt", src, "--split", "dev"}, "unknown split"},
+		{[]string{"stats", "--ckpt", src, "--bptt", "0"}, "bptt"},
+	}
+	for _, c := range cases {
+		_, _, err := run(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want it to mention %q", c.args, err, c.want)
+		}
+	}
+	for _, cmd := range []string{"prune", "stats"} {
+		_, stderr, err := run(t, cmd, "--help")
+		if !IsHelp(err) || !strings.Contains(stderr, "Usage: sparselm "+cmd) {
+			t.Errorf("%s --help: %v\n%s", cmd, err, stderr)
+		}
+	}
+}
+
+// TestPruneKillAndResume kills a prune process with SIGKILL while it
+// fine-tunes the first level and resumes it: the summary must equal an
+// uninterrupted run's.
+func TestPruneKillAndResume(t *testing.T) {
+	src := tinyRun(t, "egru")
+	dir := t.TempDir()
+	args := func(out string) []string {
+		return []string{"prune", "--ckpt", src, "--levels", "0.5,0.7", "--finetune-epochs", "1", "--epoch-tokens", "1500",
+			"--quiet", "--stats-bptt", "16", "--threads", "1", "--save-every", "0s", "--out", out}
+	}
+	ref := filepath.Join(dir, "ref")
+	if _, stderr, err := run(t, args(ref)...); err != nil {
+		t.Fatalf("reference run: %v\n%s", err, stderr)
+	}
+	killed := filepath.Join(dir, "killed")
+	cmd := exec.Command(os.Args[0], args(killed)...)
+	cmd.Env = append(os.Environ(), "SPARSELM_CLI_MAIN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(filepath.Join(levelDir(killed, 0.5), train.DirLast, "state.json"))
+		if err == nil && bytes.Contains(b, []byte(`"window": 4`)) {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(killed, filePruneSummary)); err == nil {
+		t.Skip("the child finished before it could be killed; nothing to test")
+	}
+	if _, stderr, err := run(t, append(args(killed), "--resume")...); err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr)
+	}
+	a, b := readRows(t, ref), readRows(t, killed)
+	if len(a) != len(b) {
+		t.Fatalf("%d rows, uninterrupted %d", len(b), len(a))
+	}
+	for i := range a {
+		if a[i].TestPPL != b[i].TestPPL || a[i].ValidPPL != b[i].ValidPPL || a[i].Stats.Model.MACs.Effective != b[i].Stats.Model.MACs.Effective {
+			t.Errorf("level %v: killed and resumed run gives ppl %v/%v, effective %v; uninterrupted %v/%v, %v", a[i].Level,
+				b[i].ValidPPL, b[i].TestPPL, b[i].Stats.Model.MACs.Effective, a[i].ValidPPL, a[i].TestPPL, a[i].Stats.Model.MACs.Effective)
+		}
+	}
+}

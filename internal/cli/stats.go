@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/sparselm/sparselm/data"
+	"github.com/sparselm/sparselm/internal/ckptdir"
+	"github.com/sparselm/sparselm/measure"
+	"github.com/sparselm/sparselm/tensor"
+	"github.com/sparselm/sparselm/train"
+)
+
+func runStats(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "stats", "stats --ckpt RUN_OR_CHECKPOINT [--split test|valid|train] [--json] [flags]")
+	ckpt := fs.String("ckpt", "", "checkpoint directory, or a run directory (its best checkpoint is used)")
+	split := fs.String("split", "test", "split of the checkpoint's dataset: train | valid | test")
+	dataDir := fs.String("data", "", "where datasets live (default: $SPARSELM_DATA, then ./data)")
+	batch := fs.Int("batch", 1, "parallel streams (1: the standard test setting)")
+	bptt := fs.Int("bptt", 70, "window length")
+	threads := fs.Int("threads", 0, "threads (0: the checkpoint's)")
+	asJSON := fs.Bool("json", false, "print the accounting as JSON")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("stats: unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	if *ckpt == "" {
+		return fmt.Errorf("stats: --ckpt is required")
+	}
+	dir, c, err := loadCheckpointArg(*ckpt)
+	if err != nil {
+		return err
+	}
+	setThreads(*threads, c)
+	corpus, err := loadCheckpointCorpus(c, *dataDir)
+	if err != nil {
+		return fmt.Errorf("stats: %w", err)
+	}
+	ids, err := splitIDs(corpus, *split)
+	if err != nil {
+		return fmt.Errorf("stats: %w", err)
+	}
+	progress := env.Stderr
+	if *quiet || *asJSON {
+		progress = nil
+	}
+	label := c.Options.Dataset + "/" + *split
+	r, err := measureIDs(c, ids, *batch, *bptt, progress)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(map[string]any{"checkpoint": dir, "data": label, "batch": *batch, "bptt": *bptt, "stats": r}, "", "  ")
+		fmt.Fprintln(env.Stdout, string(b))
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "%s on %s (batch %d, bptt %d)\n", dir, label, *batch, *bptt)
+	printStats(env.Stdout, r)
+	return nil
+}
+
+// loadCheckpointArg loads a checkpoint given as its directory or as a run directory (its best/).
+func loadCheckpointArg(arg string) (string, *train.Checkpoint, error) {
+	dir := arg
+	if !ckptdir.Exists(dir) && ckptdir.Exists(filepath.Join(dir, train.DirBest)) {
+		dir = filepath.Join(dir, train.DirBest)
+	}
+	c, err := train.LoadCheckpoint(dir)
+	return dir, c, err
+}
+
+func setThreads(flag int, c *train.Checkpoint) {
+	if flag > 0 {
+		tensor.SetThreads(flag)
+	} else {
+		tensor.SetThreads(max(1, c.Options.Threads))
+	}
+}
+
+// loadCheckpointCorpus loads the dataset a checkpoint was trained on and
+// checks that it has the checkpoint's vocabulary.
+func loadCheckpointCorpus(c *train.Checkpoint, dataDir string) (*data.Corpus, error) {
+	ddir, err := data.Resolve(c.Options.Dataset, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	corpus, err := data.LoadDir(ddir, data.Options{MaxVocab: c.Options.MaxVocab, MinCount: c.Options.MinCount})
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(corpus.Vocab.Words(), c.Vocab.Words()) {
+		return nil, fmt.Errorf("the vocabulary of %s differs from the checkpoint's", ddir)
+	}
+	return corpus, nil
+}
+
+func splitIDs(corpus *data.Corpus, split string) ([]int32, error) {
+	switch split {
+	case "train":
+		return corpus.Train, nil
+	case "valid":
+		return corpus.Valid, nil
+	case "test":
+		return corpus.Test, nil
+	}
+	return nil, fmt.Errorf("unknown split %q (train, valid or test)", split)
+}
+
+// measureIDs runs the accounting pass with a progress bar on w (may be nil).
+func measureIDs(c *train.Checkpoint, ids []int32, batch, bptt int, w io.Writer) (*measure.Report, error) {
+	bar := train.NewProgress(w, "stats", int64(len(ids)))
+	var done int64
+	r, err := measure.Run(c.Model, ids, batch, bptt, func(tokens int64, nll float64) {
+		bar.Add(tokens-done, fmt.Sprintf("ppl %.2f", math.Exp(nll)))
+		done = tokens
+	})
+	bar.Finish()
+	return r, err
+}
+
+// printStats writes the accounting as aligned tables.
+func printStats(w io.Writer, r *measure.Report) {
+	fmt.Fprintf(w, "%s: perplexity %.2f over %d tokens, activity sparsity %.2f%%, weight sparsity %.2f%% (layers) %.2f%% (with the embedding)\n\n",
+		r.Cell, r.PPL, r.Tokens, 100*r.ActivitySparsity, 100*r.RecurrentWeightSparsity, 100*r.WeightSparsity)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "matrix\tshape\tweights\tnon-zero\tsparsity\t")
+	for _, m := range r.Matrices {
+		shape := make([]string, len(m.Shape))
+		for i, d := range m.Shape {
+			shape[i] = fmt.Sprint(d)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f%%\t\n", m.Name, strings.Join(shape, "×"), m.Weights, m.NonZero, 100*m.Sparsity)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nMACs per token (reduction factors against dense)")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "component\tactivity sparsity\tdense\tweight-sparse\tactivity-only\teffective\t×activity\t×weight\t×product\t×effective\t")
+	rows := append(slices.Clone(r.Layers), r.Recurrent, r.Decoder, r.Model)
+	for _, c := range rows {
+		act := "-"
+		if c.Name != "decoder" {
+			act = fmt.Sprintf("%.2f%%", 100*c.ActivitySparsity)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", c.Name, act, c.MACs.Dense, c.MACs.WeightSparse,
+			c.MACs.ActivityOnly, c.MACs.Effective, c.Factors.Activity, c.Factors.Weight, c.Factors.Product, c.Factors.Effective)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\ndense LSTM of the same size: %.0f MACs/token (layers), %.0f (with the decoder)\n", r.DenseLSTM.Recurrent, r.DenseLSTM.Model)
+	fmt.Fprintf(w, "effective reduction against it: %.2f× (layers), %.2f× (with the decoder)\n", r.VsDenseLSTM.Recurrent, r.VsDenseLSTM.Model)
+}
