@@ -7,6 +7,7 @@
 #
 # Knobs (environment): ROUNDS (interleaved rounds, default 3), THREADS ("1 2"),
 # CELLS ("lstm egru"), PRESET (small), STEPS/REPEATS/WARMUP (per timed run),
+# EVAL_BATCH1=0 (skip the batch-1 evaluation),
 # OUT (results directory, default bench/results), SPARSELM_BIN (use this
 # sparselm binary instead of building ./cmd/sparselm).
 #
@@ -132,7 +133,7 @@ echo "compare.sh: (b) training throughput, $ROUNDS rounds" >&2
 for r in $(seq 1 "$ROUNDS"); do lm_round train 0 "$r"; done
 echo "compare.sh: (c) evaluation throughput, $ROUNDS rounds" >&2
 for r in $(seq 1 "$ROUNDS"); do lm_round eval 0 "$r"; done
-if [[ -z ${QUICK:-} ]]; then
+if [[ -z ${QUICK:-} && ${EVAL_BATCH1:-1} != 0 ]]; then
 	for r in $(seq 1 "$ROUNDS"); do STEPS=$((STEPS * 8)) lm_round eval 1 "$r"; done
 fi
 

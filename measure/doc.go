@@ -26,7 +26,9 @@
 // dense/weight-sparse, their product what the two savings would give if they
 // were independent, and the effective factor dense/effective what they give
 // together (it differs from the product when activity and weight magnitude
-// correlate). An LSTM's outputs are never exactly zero, so its effective
-// count equals its weight-sparse count. All counts are summed exactly over
+// correlate). An LSTM's outputs are practically never exactly zero (a
+// handful in millions underflow), so its effective count equals its
+// weight-sparse count except for the zero initial state at the first step of
+// a sequence, which counts as zero inputs. All counts are summed exactly over
 // the evaluated tokens as integers and reported as means per token.
 package measure
