@@ -66,14 +66,17 @@ mkdir -p "$raw"
 printf '%s\n' "$preset_env" >"$raw/preset_env.txt"
 
 # ---------------------------------------------------------------- builds
+# Binaries live in a temporary directory, never in the results.
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
 echo "compare.sh: building (raw outputs in $raw)" >&2
 if [[ -n ${SPARSELM_BIN:-} ]]; then # a prebuilt binary, e.g. while the tree does not build
-	cp "$SPARSELM_BIN" "$raw/sparselm"
+	cp "$SPARSELM_BIN" "$bin/sparselm"
 else
-	go build -o "$raw/sparselm" ./cmd/sparselm
+	go build -o "$bin/sparselm" ./cmd/sparselm
 fi
-go test -c -o "$raw/tensor.test" ./tensor
-go test -c -o "$raw/fmapeak.test" ./bench/fmapeak
+go test -c -o "$bin/tensor.test" ./tensor
+go test -c -o "$bin/fmapeak.test" ./bench/fmapeak
 
 {
 	echo "date: $(date -u +%FT%TZ)"
@@ -99,9 +102,9 @@ gofilter='^BenchmarkGemm$'
 [[ -n $GEMM_FILTER ]] && gofilter="^BenchmarkGemm\$/$GEMM_FILTER"
 for r in $(seq 1 "$ROUNDS"); do
 	echo "  round $r: fma peak, micro-kernel, sparselm, numpy default, numpy SkylakeX" >&2
-	"$raw/fmapeak.test" -test.run '^$' -test.bench FMAPeak -test.count 3 -test.benchtime 0.2s >>"$raw/fmapeak.txt"
-	TENSOR_TUNE=1 "$raw/tensor.test" -test.run '^TestTuneKernel$' -test.v >>"$raw/microkernel.txt"
-	"$raw/tensor.test" -test.run '^$' -test.bench "$gofilter" -test.benchtime "$GO_BENCHTIME" >>"$raw/gemm-go.txt"
+	"$bin/fmapeak.test" -test.run '^$' -test.bench FMAPeak -test.count 3 -test.benchtime 0.2s >>"$raw/fmapeak.txt"
+	TENSOR_TUNE=1 "$bin/tensor.test" -test.run '^TestTuneKernel$' -test.v >>"$raw/microkernel.txt"
+	"$bin/tensor.test" -test.run '^$' -test.bench "$gofilter" -test.benchtime "$GO_BENCHTIME" >>"$raw/gemm-go.txt"
 	for ct in default SkylakeX; do
 		$(torch_env $ct 1) $PY bench/gemm.py --threads 1 --json --filter "$GEMM_FILTER" >>"$raw/gemm-numpy-$ct.jsonl"
 	done
@@ -109,7 +112,7 @@ done
 
 # ---------------------------------------------------------------- (b, c) language models
 for cell in $CELLS; do
-	"$raw/sparselm" bench train --preset "$PRESET" --model "$cell" "${SIZE_FLAGS[@]}" --print-config --json \
+	"$bin/sparselm" bench train --preset "$PRESET" --model "$cell" "${SIZE_FLAGS[@]}" --print-config --json \
 		--steps 1 --repeats 1 --warmup 0 --threads 1 >"$raw/config-$cell.json"
 done
 lm_round() { # lm_round MODE BATCH ROUND
@@ -118,7 +121,7 @@ lm_round() { # lm_round MODE BATCH ROUND
 	for th in $THREADS; do
 		for cell in $CELLS; do
 			echo "  $mode round $r: $cell, $th threads${bflag:+, batch $batch}" >&2
-			"$raw/sparselm" bench "$mode" --preset "$PRESET" --model "$cell" "${SIZE_FLAGS[@]}" "${bflag[@]}" --threads "$th" \
+			"$bin/sparselm" bench "$mode" --preset "$PRESET" --model "$cell" "${SIZE_FLAGS[@]}" "${bflag[@]}" --threads "$th" \
 				--steps "$STEPS" --repeats "$REPEATS" --warmup "$WARMUP" --json |
 				$PY -c 'import json,sys; d=json.load(sys.stdin); d.update(round=int(sys.argv[1]), coretype=""); print(json.dumps(d))' "$r" >>"$raw/lm.jsonl"
 			for ct in default SkylakeX; do
