@@ -42,6 +42,8 @@ type LM[F Float] struct {
 	dtop    []F
 	dinputs [][]F // per layer the gradient of its input
 	dlayer  []F   // scratch: gradient of one layer's raw output
+
+	nonZero, outputs []int // per-layer counts of the current window, reused
 }
 
 // State is the recurrent state carried across BPTT windows: per layer the
@@ -56,8 +58,8 @@ type StepStats struct {
 	NLL          float64 // Σ −log p(target) over the window
 	Tokens       int
 	ActivityLoss float64 // λ·mean event rate (EGRU with ActivityReg > 0)
-	NonZero      []int   // per layer, outputs that are not exactly zero
-	Outputs      []int   // per layer, all outputs (T·B·H)
+	NonZero      []int   // per layer, outputs that are not exactly zero (valid until the next window)
+	Outputs      []int   // per layer, all outputs (T·B·H) (valid until the next window)
 }
 
 // New builds an untrained model for c with its parameters initialised from rng.
@@ -297,8 +299,11 @@ func (m *LM[F]) Evaluate(x, y []int32, T, B int, st *State[F]) StepStats {
 	return stats
 }
 
+// countEvents counts the outputs of the current window. The returned slices
+// are reused by the next window (no allocation per step).
 func (m *LM[F]) countEvents() StepStats {
-	var s StepStats
+	s := StepStats{NonZero: m.nonZero[:0], Outputs: m.outputs[:0]}
+	defer func() { m.nonZero, m.outputs = s.NonZero, s.Outputs }()
 	for _, l := range m.layers {
 		n := m.T * m.B * l.width()
 		nz := n
