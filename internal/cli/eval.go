@@ -4,13 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
-	"slices"
 
 	"github.com/sparselm/sparselm/data"
-	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/model"
-	"github.com/sparselm/sparselm/tensor"
 	"github.com/sparselm/sparselm/train"
 )
 
@@ -22,7 +18,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	dataDir := fs.String("data", "", "where datasets live (default: $SPARSELM_DATA, then ./data)")
 	batch := fs.Int("batch", 1, "parallel streams (1: the standard test perplexity)")
 	bptt := fs.Int("bptt", 70, "window length")
-	threads := fs.Int("threads", 0, "threads (0: all cores)")
+	threads := fs.Int("threads", 0, "threads (0: the checkpoint's)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
@@ -31,19 +27,11 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	if *ckpt == "" {
 		return fmt.Errorf("eval: --ckpt is required")
 	}
-	dir := *ckpt
-	if !ckptdir.Exists(dir) && ckptdir.Exists(filepath.Join(dir, train.DirBest)) {
-		dir = filepath.Join(dir, train.DirBest)
-	}
-	c, err := train.LoadCheckpoint(dir)
+	dir, c, err := loadCheckpointArg(*ckpt)
 	if err != nil {
 		return err
 	}
-	if *threads > 0 {
-		tensor.SetThreads(*threads)
-	} else {
-		tensor.SetThreads(max(1, c.Options.Threads))
-	}
+	setThreads(*threads, c)
 	var ids []int32
 	label := *file
 	if *file != "" {
@@ -51,26 +39,12 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	} else {
-		ddir, err := data.Resolve(c.Options.Dataset, *dataDir)
+		corpus, err := loadCheckpointCorpus(c, *dataDir)
 		if err != nil {
-			return err
+			return fmt.Errorf("eval: %w; evaluate a file with --file instead", err)
 		}
-		corpus, err := data.LoadDir(ddir, data.Options{MaxVocab: c.Options.MaxVocab, MinCount: c.Options.MinCount})
-		if err != nil {
-			return err
-		}
-		if !slices.Equal(corpus.Vocab.Words(), c.Vocab.Words()) {
-			return fmt.Errorf("eval: the vocabulary of %s differs from the checkpoint's; evaluate a file with --file instead", ddir)
-		}
-		switch *split {
-		case "train":
-			ids = corpus.Train
-		case "valid":
-			ids = corpus.Valid
-		case "test":
-			ids = corpus.Test
-		default:
-			return fmt.Errorf("eval: unknown split %q (train, valid or test)", *split)
+		if ids, err = splitIDs(corpus, *split); err != nil {
+			return fmt.Errorf("eval: %w", err)
 		}
 		label = c.Options.Dataset + "/" + *split
 	}
