@@ -397,10 +397,12 @@ func writeSummary(out string, rows []pruneRow) error {
 	w := csv.NewWriter(f)
 	w.Write(csvHeader)
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+	// MACs per token are averages over the split: one decimal, never exponent notation.
+	macs := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 	for _, r := range rows {
 		s := r.Stats
 		w.Write([]string{g(r.Level), g(r.WeightSparsity), g(r.ValidPPL), g(r.TestPPL), g(r.ActivitySparsity),
-			g(s.Recurrent.MACs.Effective), g(s.Model.MACs.Effective), g(s.Recurrent.Factors.Effective), g(s.Model.Factors.Effective),
+			macs(s.Recurrent.MACs.Effective), macs(s.Model.MACs.Effective), g(s.Recurrent.Factors.Effective), g(s.Model.Factors.Effective),
 			g(s.VsDenseLSTM.Recurrent), g(s.VsDenseLSTM.Model), r.Checkpoint})
 	}
 	w.Flush()
