@@ -42,7 +42,7 @@ func (rw *recurrentWeights[F]) gradTarget(dR []F) []F {
 		return dR
 	}
 	rw.grad = grow(rw.grad, len(dR))
-	clear0(rw.grad)
+	clear(rw.grad)
 	return rw.grad
 }
 

@@ -172,8 +172,8 @@ func (l *egru[F]) backward(p *Params[F], dout, dx []F) {
 	l.drec = grow(l.drec, T*B*G)
 	l.dnext = grow(l.dnext, B*H)
 	l.dcell = grow(l.dcell, B*H)
-	clear0(l.dnext)
-	clear0(l.dcell)
+	clear(l.dnext)
+	clear(l.dcell)
 	for t := T - 1; t >= 0; t-- {
 		gates := l.gates[t*B*G : (t+1)*B*G]
 		dpx := l.dpx[t*B*G : (t+1)*B*G]
@@ -220,15 +220,4 @@ func (l *egru[F]) backward(p *Params[F], dout, dx []F) {
 	matmulTA(p.Gradient(l.w), l.x, l.dpx, I, T*B, G, true)
 	addColumnSums(p.Gradient(l.b), l.dpx)
 	matmulTB(dx, l.dpx, p.Value(l.w), T*B, G, I, false)
-}
-
-// events counts the non-zero outputs of the last forward pass.
-func (l *egru[F]) events() int {
-	n := 0
-	for _, v := range l.y[l.B*l.H:] {
-		if v != 0 {
-			n++
-		}
-	}
-	return n
 }

@@ -97,12 +97,6 @@ func grow[F any](buf []F, n int) []F {
 	return make([]F, n)
 }
 
-func clear0[F Float](x []F) {
-	for i := range x {
-		x[i] = 0
-	}
-}
-
 // scaleSlice multiplies x by alpha in place.
 func scaleSlice[F Float](x []F, alpha F) {
 	if xs, ok := f32(x); ok {

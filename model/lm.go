@@ -198,7 +198,7 @@ func (m *LM[F]) forward(x []int32, T, B int, st *State[F], rng *rand.Rand) {
 			rw.disable()
 		}
 		if _, ok := l.(*egru[F]); ok && c.ZeroStateWindow {
-			clear0(st.C[i])
+			clear(st.C[i])
 		}
 		out := l.forward(p, m.inputs[i], T, B, st.S[i], st.C[i])
 		l.final(st.S[i], st.C[i])
@@ -304,16 +304,10 @@ func (m *LM[F]) Evaluate(x, y []int32, T, B int, st *State[F]) StepStats {
 func (m *LM[F]) countEvents() StepStats {
 	s := StepStats{NonZero: m.nonZero[:0], Outputs: m.outputs[:0]}
 	defer func() { m.nonZero, m.outputs = s.NonZero, s.Outputs }()
-	for _, l := range m.layers {
-		n := m.T * m.B * l.width()
-		nz := n
-		if e, ok := l.(*egru[F]); ok {
-			nz = e.events()
-		} else {
-			nz = countNonZero(l.(*lstm[F]).h[m.B*l.width():])
-		}
-		s.NonZero = append(s.NonZero, nz)
-		s.Outputs = append(s.Outputs, n)
+	for i, l := range m.layers {
+		_, out := m.LayerIO(i)
+		s.NonZero = append(s.NonZero, countNonZero(out[m.B*l.width():]))
+		s.Outputs = append(s.Outputs, m.T*m.B*l.width())
 	}
 	return s
 }

@@ -104,8 +104,8 @@ func (l *lstm[F]) backward(p *Params[F], dout, dx []F) {
 	l.dpre = grow(l.dpre, T*B*G)
 	l.dnext = grow(l.dnext, B*H)
 	l.dcell = grow(l.dcell, B*H)
-	clear0(l.dnext)
-	clear0(l.dcell)
+	clear(l.dnext)
+	clear(l.dcell)
 	for t := T - 1; t >= 0; t-- {
 		a := l.act[t*B*G : (t+1)*B*G]
 		d := l.dpre[t*B*G : (t+1)*B*G]

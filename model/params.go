@@ -90,7 +90,7 @@ func (p *Params[F]) Lookup(name string) (int, bool) {
 }
 
 // ZeroGrad clears the gradient slab.
-func (p *Params[F]) ZeroGrad() { clear0(p.Grad) }
+func (p *Params[F]) ZeroGrad() { clear(p.Grad) }
 
 // ApplyMask zeroes the pruned weights and their gradients. It does nothing without masks.
 func (p *Params[F]) ApplyMask() {

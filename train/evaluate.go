@@ -11,12 +11,11 @@ import (
 
 // EvalResult is the perplexity and activity of a model on a token sequence.
 type EvalResult struct {
-	Tokens     int       `json:"tokens"`      // predictions scored
-	NLL        float64   `json:"nll"`         // mean negative log-likelihood per token (nats)
-	PPL        float64   `json:"ppl"`         // exp(NLL)
-	Sparsity   []float64 `json:"sparsity"`    // per layer, fraction of exactly-zero outputs
-	Activity   float64   `json:"activity"`    // over all units, layers and steps: fraction of exactly-zero outputs
-	EventRates []float64 `json:"event_rates"` // per layer, 1 − sparsity
+	Tokens   int       `json:"tokens"`   // predictions scored
+	NLL      float64   `json:"nll"`      // mean negative log-likelihood per token (nats)
+	PPL      float64   `json:"ppl"`      // exp(NLL)
+	Sparsity []float64 `json:"sparsity"` // per layer, fraction of exactly-zero outputs
+	Activity float64   `json:"activity"` // over all units, layers and steps: fraction of exactly-zero outputs
 }
 
 // Evaluate scores ids with B parallel streams in windows of bptt steps,
@@ -57,7 +56,6 @@ func Evaluate(m *model.LM[float32], ids []int32, B, bptt int, w io.Writer, label
 	var allNZ, allOut int
 	for l := range nz {
 		res.Sparsity = append(res.Sparsity, 1-float64(nz[l])/float64(outs[l]))
-		res.EventRates = append(res.EventRates, float64(nz[l])/float64(outs[l]))
 		allNZ += nz[l]
 		allOut += outs[l]
 	}

@@ -35,10 +35,7 @@ func Example() {
 	state := m.NewState(B)
 	for t0 := 0; t0+T < 40*T; t0 += T {
 		n := stream.Window(t0, T, x, y)
-		m.Params.ZeroGrad()
-		m.TrainStep(x[:n*B], y[:n*B], n, B, state, rng)
-		train.ClipGradNorm(m.Params.Grad, 1)
-		opt.Update(&m.Params, 1, cfg.LearnThreshold)
+		train.Step(m, opt, x[:n*B], y[:n*B], n, B, state, rng, 1, 1)
 	}
 	valid, err := train.Evaluate(m, corpus.Valid, 1, 32, nil, "")
 	if err != nil {

@@ -252,16 +252,12 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 				continue
 			}
 			n := T * o.Batch
-			ru.m.Params.ZeroGrad()
-			s := ru.m.TrainStep(x[:n], y[:n], T, o.Batch, ru.carry, ru.rng)
-			ru.m.Params.ApplyMask() // pruned weights get no gradient, nor a share of the clipping norm
-			ClipGradNorm(ru.m.Params.Grad, o.Clip)
 			scale := sched.Scale(ru.opt.Step)
 			lr = o.Optim.LR * scale
 			if o.VariableBPTT {
 				scale *= float64(T) / float64(o.BPTT) // AWD-LSTM: longer windows take larger steps
 			}
-			ru.opt.Update(&ru.m.Params, scale, o.Model.LearnThreshold)
+			s := Step(ru.m, ru.opt, x[:n], y[:n], T, o.Batch, ru.carry, ru.rng, o.Clip, scale)
 			if ru.OnStep != nil {
 				ru.OnStep(ru.opt.Step, &ru.m.Params)
 			}

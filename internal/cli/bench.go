@@ -136,10 +136,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			m.Evaluate(x, y, T, B, state)
 			return
 		}
-		m.Params.ZeroGrad()
-		m.TrainStep(x, y, T, B, state, rng)
-		train.ClipGradNorm(m.Params.Grad, o.Clip)
-		opt.Update(&m.Params, 1, o.Model.LearnThreshold)
+		train.Step(m, opt, x, y, T, B, state, rng, o.Clip, 1)
 	}
 
 	for i := 0; i < *warmup; i++ {
