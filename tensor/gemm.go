@@ -260,6 +260,11 @@ func (g *gemmArgs) run(s *scratch) {
 	// prefetchers, and strides that are multiples of 1 KiB alias in the L1
 	// and L2 sets, so such B is packed.
 	direct := !g.transB && useDirectB && g.ldb < 4096 && g.ldb%256 != 0
+	// With a single block of rows each packed B micro-panel is used by one
+	// pass over the rows only, so pack it just before that pass: it is
+	// then read back from L1 instead of L2, and the loads of B interleave
+	// with the FMAs of the previous micro-panel.
+	lazyB := !direct && useLazyB && m <= ki.mc
 	for jc := 0; jc < n; jc += ncb {
 		nc := min(ncb, n-jc)
 		p0 := 0
@@ -277,7 +282,7 @@ func (g *gemmArgs) run(s *scratch) {
 				if r := nc % nr; r != 0 {
 					packB(ki, g.transB, g.b, g.ldb, p0, kc, jc+nc-r, r, nr, s.b)
 				}
-			} else {
+			} else if !lazyB {
 				packB(ki, g.transB, g.b, g.ldb, p0, kc, jc, nc, nr, s.b)
 			}
 			for ic := 0; ic < m; ic += ki.mc {
@@ -293,6 +298,9 @@ func (g *gemmArgs) run(s *scratch) {
 					} else if direct {
 						pb = &s.b[0]
 					} else {
+						if lazyB {
+							packB(ki, g.transB, g.b, g.ldb, p0, kc, jc+jr, nw, nr, s.b[jr*kc:])
+						}
 						pb = &s.b[jr*kc]
 					}
 					for ir := 0; ir < mc; ir += mr {
@@ -331,26 +339,34 @@ func (g *gemmArgs) run(s *scratch) {
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as strips of mr rows:
 // dst[(s·kc+p)·mr+r] = op(A)[i0+s·mr+r, p0+p], zero padded to a multiple of mr rows.
 func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) {
+	if trans {
+		// op(A)[i,p] = a[p*lda+i]: row p of a holds column p of the block,
+		// contiguous across all strips. Reading it row by row keeps the
+		// reads sequential; going strip by strip instead would touch kc
+		// rows (each on its own page when lda is large) per 12 floats.
+		full := mc / mr
+		for p := 0; p < kc; p++ {
+			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mc]
+			if mr == 12 {
+				for s := 0; s < full; s++ {
+					*(*[12]float32)(dst[(s*kc+p)*12:]) = *(*[12]float32)(src[s*12:])
+				}
+			} else {
+				for s := 0; s < full; s++ {
+					copy(dst[(s*kc+p)*mr:(s*kc+p+1)*mr], src[s*mr:])
+				}
+			}
+			if r := mc - full*mr; r > 0 {
+				d := dst[(full*kc+p)*mr : (full*kc+p+1)*mr]
+				copy(d, src[full*mr:])
+				clear(d[r:])
+			}
+		}
+		return
+	}
 	for s := 0; s*mr < mc; s++ {
 		rows := min(mr, mc-s*mr)
 		d := dst[s*mr*kc : (s+1)*mr*kc]
-		if trans {
-			// op(A)[i,p] = a[p*lda+i]: each p is a contiguous run of rows.
-			base := p0*lda + i0 + s*mr
-			if rows == 12 && mr == 12 {
-				for p := 0; p < kc; p++ {
-					*(*[12]float32)(d[p*12:]) = *(*[12]float32)(a[base+p*lda:])
-				}
-				continue
-			}
-			for p := 0; p < kc; p++ {
-				src := a[base+p*lda : base+p*lda+rows]
-				dp := d[p*mr : p*mr+mr]
-				copy(dp, src)
-				clear(dp[rows:])
-			}
-			continue
-		}
 		pb := 0
 		if ki.packA16 != nil && rows == mr {
 			r0 := (i0+s*mr)*lda + p0
@@ -457,6 +473,10 @@ var smallNC = 512
 
 // useDirectB enables reading op(B) in place (tests and tuning may clear it).
 var useDirectB = true
+
+// useLazyB enables packing B micro-panel by micro-panel when all rows of C
+// are one row block (tests and tuning may clear it).
+var useLazyB = true
 
 // smallM is the row count below which Gemm uses the matrix-vector path
 // (padding a 1..3-row problem to a 12-row micro-tile would waste most FMAs).

@@ -380,26 +380,33 @@ func TestGemm64(t *testing.T) {
 }
 
 // TestGemmVariantsBitIdentical checks that the layout choices of the driver
-// (edge-tile kernels, reading op(B) in place or packed) do not change any
-// bit of the result: every element is accumulated in the same order.
+// (edge-tile kernels, reading op(B) in place or packed, packing B all at
+// once or micro-panel by micro-panel) do not change any bit of the result:
+// every element is accumulated in the same order.
 func TestGemmVariantsBitIdentical(t *testing.T) {
-	defer func(d bool) { useDirectB = d }(useDirectB)
+	defer func(d, l bool) { useDirectB, useLazyB = d, l }(useDirectB, useLazyB)
 	r := rand.New(rand.NewPCG(8, 8))
 	for _, ki := range kernelsAvailable() {
 		for _, tc := range []gemmCase{
 			{false, false, 64, 210, 300, 0, 3, 1, 1, 0},
 			{false, false, 23, 47, 29, 0, 0, 0, -1, 0.5},
 			{true, false, 100, 70, 520, 1, 1, 1, 0.5, 1},
+			{false, true, 37, 90, 300, 2, 1, 0, 1, 0},
+			{true, false, 250, 33, 17, 0, 0, 3, 1, 1},
 		} {
 			lda, ldb, ldc := tc.k+tc.padA, tc.n+tc.padB, tc.n+tc.padC
 			if tc.transA {
 				lda = tc.m + tc.padA
 			}
-			a, b := randSlice(r, tc.m*tc.k+lda*max(tc.m, tc.k)), randSlice(r, tc.k*ldb)
+			if tc.transB {
+				ldb = tc.k + tc.padB
+			}
+			a, b := randSlice(r, lda*max(tc.m, tc.k)), randSlice(r, ldb*max(tc.n, tc.k))
 			c0 := randSlice(r, tc.m*ldc)
 			var ref []float32
-			for v := 0; v < 3; v++ {
-				useDirectB = v != 1
+			for v := 0; v < 4; v++ {
+				useDirectB = v != 1 && v != 3
+				useLazyB = v != 3
 				kv := *ki
 				if v == 2 {
 					kv.edges = nil
