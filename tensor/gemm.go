@@ -349,7 +349,13 @@ func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int,
 			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mc]
 			if mr == 12 {
 				for s := 0; s < full; s++ {
-					*(*[12]float32)(dst[(s*kc+p)*12:]) = *(*[12]float32)(src[s*12:])
+					// Three 16-byte moves compile to vector loads and
+					// stores; a [12]float32 (or [8]float32) move compiles
+					// to a call of runtime.memmove.
+					d, v := dst[(s*kc+p)*12:(s*kc+p)*12+12], src[s*12:s*12+12]
+					*(*[4]float32)(d) = *(*[4]float32)(v)
+					*(*[4]float32)(d[4:]) = *(*[4]float32)(v[4:])
+					*(*[4]float32)(d[8:]) = *(*[4]float32)(v[8:])
 				}
 			} else {
 				for s := 0; s < full; s++ {
