@@ -16,6 +16,38 @@ const decoderRows = 512
 type decoder[F Float] struct {
 	V, E   int
 	logits []F // [decoderRows×V] scratch
+	rows   softmaxRows[F]
+}
+
+// softmaxRows is the row-wise part of the decoder, split across threads by
+// tensor.Parallel: for each row of logits it adds the bias, computes the
+// row's NLL of its target and, with store, turns the row into
+// scale·(softmax − onehot(target)).
+type softmaxRows[F Float] struct {
+	logits, bias []F
+	V            int
+	targets      []int32
+	nll          []float64 // per row, summed in order by the caller
+	store        bool
+	scale        F
+}
+
+func (s *softmaxRows[F]) Range(lo, hi int) {
+	V := s.V
+	for i := lo; i < hi; i++ {
+		row := s.logits[i*V : (i+1)*V]
+		addTo(row, s.bias)
+		target := s.targets[i]
+		targetLogit := float64(row[target])
+		maxv, sum := softmaxParts(row, s.store)
+		s.nll[i] = float64(maxv) + math.Log(float64(sum)) - targetLogit
+		if !s.store {
+			continue
+		}
+		// row holds e^{l−max}; turn it into scale·(softmax − onehot(target)).
+		scaleSlice(row, s.scale/F(sum))
+		row[target] -= s.scale
+	}
 }
 
 // forwardBackward computes the summed negative log-likelihood of targets
@@ -27,26 +59,22 @@ func (d *decoder[F]) forwardBackward(h []F, targets []int32, emb, bias []F, dh, 
 		panic("model: decoder: bad activation length")
 	}
 	d.logits = grow(d.logits, min(N, decoderRows)*V)
+	sr := &d.rows
+	sr.nll = grow(sr.nll, min(N, decoderRows))
 	var nll float64
 	for r0 := 0; r0 < N; r0 += decoderRows {
 		rows := min(decoderRows, N-r0)
 		logits := d.logits[:rows*V]
 		hc := h[r0*E : (r0+rows)*E]
 		matmulTB(logits, hc, emb, rows, E, V, false)
-		addBias(logits, bias)
-		for i := 0; i < rows; i++ {
-			row := logits[i*V : (i+1)*V]
-			target := targets[r0+i]
-			targetLogit := float64(row[target])
-			maxv, sum := softmaxParts(row, dh != nil)
-			nll += float64(maxv) + math.Log(float64(sum)) - targetLogit
-			if dh == nil {
-				continue
-			}
-			// row holds e^{l−max}; turn it into scale·(softmax − onehot(target)).
-			scaleSlice(row, scale/F(sum))
-			row[target] -= scale
+		*sr = softmaxRows[F]{logits: logits, bias: bias, V: V, targets: targets[r0 : r0+rows],
+			nll: sr.nll, store: dh != nil, scale: scale}
+		// A row of V = 10000 is a few µs of work: two rows per goroutine at least.
+		tensor.Parallel(rows, 2, sr)
+		for _, v := range sr.nll[:rows] {
+			nll += v
 		}
+		sr.logits, sr.bias, sr.targets = nil, nil, nil
 		if dh != nil {
 			matmul(dh[r0*E:(r0+rows)*E], logits, emb, rows, V, E, false)
 			matmulTA(dEmb, logits, hc, V, rows, E, true)

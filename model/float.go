@@ -56,9 +56,7 @@ func beta[F Float](accumulate bool) F {
 func addBias[F Float](x, bias []F) {
 	if xs, ok := f32(x); ok {
 		bs, _ := f32(bias)
-		for r := 0; r+len(bs) <= len(xs); r += len(bs) {
-			tensor.Axpy(1, bs, xs[r:r+len(bs)])
-		}
+		tensor.AddRows(xs, bs)
 		return
 	}
 	n := len(bias)
@@ -70,13 +68,23 @@ func addBias[F Float](x, bias []F) {
 	}
 }
 
+// addTo adds src to dst element-wise (one goroutine).
+func addTo[F Float](dst, src []F) {
+	if ds, ok := f32(dst); ok {
+		ss, _ := f32(src)
+		tensor.Axpy(1, ss, ds)
+		return
+	}
+	for j := range dst {
+		dst[j] += src[j]
+	}
+}
+
 // addColumnSums adds the column sums of x [rows×n] to sum [n].
 func addColumnSums[F Float](sum, x []F) {
 	if xs, ok := f32(x); ok {
 		ss, _ := f32(sum)
-		for r := 0; r+len(ss) <= len(xs); r += len(ss) {
-			tensor.Axpy(1, xs[r:r+len(ss)], ss)
-		}
+		tensor.AddColumnSums(ss, xs)
 		return
 	}
 	n := len(sum)

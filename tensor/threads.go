@@ -31,8 +31,15 @@ func SetThreads(n int) {
 // Threads returns the number of goroutines Gemm may use.
 func Threads() int { return int(nthreads.Load()) }
 
+// A task is work split into parts; part 0 runs on the calling goroutine,
+// the others on the persistent workers, each followed by done.
+type task interface {
+	runPart(p int)
+	done()
+}
+
 type workItem struct {
-	job  *gemmJob
+	job  task
 	part int
 }
 
@@ -51,9 +58,11 @@ var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
 func worker() {
 	for it := range workCh {
 		it.job.runPart(it.part)
-		it.job.wg.Done()
+		it.job.done()
 	}
 }
+
+func (j *gemmJob) done() { j.wg.Done() }
 
 // minParallelWork is the size m·n·k below which Gemm stays on one goroutine
 // (handing work to a parked worker can take tens of microseconds, measured
@@ -121,4 +130,59 @@ func (j *gemmJob) runPart(p int) {
 	s := getScratch()
 	g.run(s)
 	putScratch(s)
+}
+
+// A Ranger is the body of a Parallel loop: Range handles the items [lo, hi).
+type Ranger interface {
+	Range(lo, hi int)
+}
+
+// forJob is one Parallel call.
+type forJob struct {
+	wg    sync.WaitGroup
+	r     Ranger
+	n     int
+	chunk int
+}
+
+var forPool = sync.Pool{New: func() any { return new(forJob) }}
+
+func (j *forJob) runPart(p int) { j.r.Range(p*j.chunk, min(j.n, (p+1)*j.chunk)) }
+func (j *forJob) done()         { j.wg.Done() }
+
+// Parallel calls r.Range on contiguous ranges that cover [0, n) exactly
+// once, on up to Threads() goroutines (the caller's included), with at least
+// grain items per range: below 2·grain items it is one serial call. The
+// ranges run concurrently, so they must write disjoint data. Where the split
+// falls depends on the thread count, so a body whose result depends on it
+// (a sum over its range, say) must not be used with Parallel directly: split
+// such work into fixed blocks first and run Parallel over the blocks.
+//
+// Range must not itself call Parallel or a multi-threaded Gemm (the workers
+// do not nest). Passing a pointer to a long-lived Ranger keeps Parallel free
+// of allocations.
+func Parallel(n, grain int, r Ranger) {
+	parts := Threads()
+	if grain < 1 {
+		grain = 1
+	}
+	parts = min(parts, n/grain)
+	if parts <= 1 {
+		if n > 0 {
+			r.Range(0, n)
+		}
+		return
+	}
+	j := forPool.Get().(*forJob)
+	j.r, j.n = r, n
+	j.chunk = (n + parts - 1) / parts
+	parts = (n + j.chunk - 1) / j.chunk
+	j.wg.Add(parts - 1)
+	for p := 1; p < parts; p++ {
+		workCh <- workItem{j, p}
+	}
+	j.runPart(0)
+	j.wg.Wait()
+	j.r = nil
+	forPool.Put(j)
 }

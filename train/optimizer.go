@@ -3,8 +3,11 @@ package train
 import (
 	"fmt"
 	"math"
+	"slices"
+	"sync"
 
 	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/tensor"
 )
 
 // Optimizer kinds.
@@ -47,6 +50,8 @@ type Optimizer struct {
 	Config OptimizerConfig
 	Step   int64     // updates done
 	M, V   []float32 // first and second moments (AdamW; M unused when β1 = 0)
+
+	job updateJob // the Update in progress (kept here so Update does not allocate)
 }
 
 // NewOptimizer returns an optimizer with zero moments for n parameters.
@@ -61,31 +66,55 @@ func NewOptimizer(c OptimizerConfig, n int) *Optimizer {
 // Update applies one step with learning-rate multiplier scale (the schedule)
 // to p using p.Grad. Thresholds are updated only when learn is true and are
 // clipped to [0, 1]. Pruned weights (mask 0) and their moments stay zero.
+// The slab is split across tensor.Threads() goroutines; every element is
+// updated on its own, so the result does not depend on the split.
 func (o *Optimizer) Update(p *model.Params[float32], scale float64, learnThreshold bool) {
-	c := &o.Config
 	o.Step++
-	bc1 := 1 - math.Pow(c.Beta1, float64(o.Step))
-	bc2 := 1 - math.Pow(c.Beta2, float64(o.Step))
+	c := &o.Config
+	o.job = updateJob{o: o, p: p, scale: scale, learn: learnThreshold,
+		bc1: 1 - math.Pow(c.Beta1, float64(o.Step)),
+		bc2: 1 - math.Pow(c.Beta2, float64(o.Step))}
+	tensor.Parallel(len(p.Data), updateGrain, &o.job)
+	o.job = updateJob{}
+}
+
+// updateGrain is the least number of parameters per goroutine (~20 µs).
+const updateGrain = 1 << 14
+
+// updateJob is one Update, run on ranges of the parameter slab.
+type updateJob struct {
+	o        *Optimizer
+	p        *model.Params[float32]
+	scale    float64
+	bc1, bc2 float64
+	learn    bool
+}
+
+func (u *updateJob) Range(lo, hi int) {
+	c, p := &u.o.Config, u.p
 	for _, v := range p.Views {
-		lr, decay := c.LR*scale, c.WeightDecay
+		lr, decay := c.LR*u.scale, c.WeightDecay
 		switch v.Group {
 		case model.GroupBias:
 			decay = 0
 		case model.GroupThreshold:
-			if !learnThreshold {
+			if !u.learn {
 				continue
 			}
 			decay = 0
 			if c.ThresholdLR > 0 {
-				lr = c.ThresholdLR * scale
+				lr = c.ThresholdLR * u.scale
 			}
 		}
-		lo, hi := v.Offset, v.Offset+v.Len()
-		x, g := p.Data[lo:hi], p.Grad[lo:hi]
+		a, b := max(lo, v.Offset), min(hi, v.Offset+v.Len())
+		if a >= b {
+			continue
+		}
+		x, g := p.Data[a:b], p.Grad[a:b]
 		switch c.Kind {
 		case AdamW:
-			adamw(x, g, o.M[lo:hi], o.V[lo:hi], float32(lr), float32(decay), float32(c.Beta1), float32(c.Beta2),
-				float32(c.Eps), float32(bc1), float32(bc2))
+			adamw(x, g, u.o.M[a:b], u.o.V[a:b], float32(lr), float32(decay), float32(c.Beta1), float32(c.Beta2),
+				float32(c.Eps), float32(u.bc1), float32(u.bc2))
 		case SGD:
 			sgd(x, g, float32(lr), float32(decay))
 		}
@@ -96,11 +125,11 @@ func (o *Optimizer) Update(p *model.Params[float32], scale float64, learnThresho
 		}
 	}
 	if p.Mask != nil {
-		for i, m := range p.Mask {
-			if m == 0 {
+		for i := lo; i < hi; i++ {
+			if p.Mask[i] == 0 {
 				p.Data[i] = 0
-				if o.M != nil {
-					o.M[i], o.V[i] = 0, 0
+				if u.o.M != nil {
+					u.o.M[i], u.o.V[i] = 0, 0
 				}
 			}
 		}
@@ -132,20 +161,57 @@ func sgd(x, g []float32, lr, decay float32) {
 }
 
 // ClipGradNorm scales g so that its Euclidean norm is at most maxNorm (if
-// maxNorm > 0) and returns the norm before clipping.
+// maxNorm > 0) and returns the norm before clipping. The sum of squares is
+// taken in float64 over fixed blocks of normBlock elements, in parallel, and
+// the block sums are added in order: the norm does not depend on the
+// thread count.
 func ClipGradNorm(g []float32, maxNorm float64) float64 {
+	j := normPool.Get().(*normJob)
+	j.g = g
+	blocks := (len(g) + normBlock - 1) / normBlock
+	j.partial = slices.Grow(j.partial[:0], blocks)[:blocks]
+	tensor.Parallel(blocks, 1, j)
 	var s float64
-	for _, v := range g {
-		s += float64(v) * float64(v)
+	for _, v := range j.partial {
+		s += v
 	}
 	norm := math.Sqrt(s)
 	if maxNorm > 0 && norm > maxNorm {
-		k := float32(maxNorm / (norm + 1e-6))
-		for i := range g {
-			g[i] *= k
-		}
+		j.k = float32(maxNorm / (norm + 1e-6))
+		tensor.Parallel(blocks, 1, (*scaleJob)(j))
 	}
+	j.g = nil
+	normPool.Put(j)
 	return norm
+}
+
+// normBlock is the block of ClipGradNorm's partial sums (~15 µs of work).
+const normBlock = 1 << 14
+
+type normJob struct {
+	g       []float32
+	partial []float64
+	k       float32
+}
+
+var normPool = sync.Pool{New: func() any { return new(normJob) }}
+
+// Range computes the sums of squares of blocks lo..hi-1.
+func (j *normJob) Range(lo, hi int) {
+	for b := lo; b < hi; b++ {
+		var s float64
+		for _, v := range j.g[b*normBlock : min(len(j.g), (b+1)*normBlock)] {
+			s += float64(v) * float64(v)
+		}
+		j.partial[b] = s
+	}
+}
+
+// scaleJob multiplies blocks lo..hi-1 by k.
+type scaleJob normJob
+
+func (j *scaleJob) Range(lo, hi int) {
+	tensor.Scale(j.k, j.g[lo*normBlock:min(len(j.g), hi*normBlock)])
 }
 
 // Schedule is a constant learning rate for a first fraction of the steps,
