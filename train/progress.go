@@ -17,6 +17,7 @@ type Progress struct {
 	label    string
 	total    int64 // units of work (tokens)
 	done     int64
+	base     int64 // tokens already done when the bar started (a resumed epoch)
 	start    time.Time
 	last     time.Time
 	lastDec  int64
@@ -35,6 +36,17 @@ func NewProgress(w io.Writer, label string, total int64) *Progress {
 	}
 	p.start = p.now()
 	return p
+}
+
+// Resume marks done tokens as finished before the bar started (an epoch
+// continued from a checkpoint): they count towards the fraction done but not
+// towards the throughput or the ETA.
+func (p *Progress) Resume(done int64) {
+	if p == nil {
+		return
+	}
+	p.done, p.base = done, done
+	p.lastDec = done * 10 / max(1, p.total)
 }
 
 // Add records n more tokens done and extra as the trailing status (loss, perplexity, ...).
@@ -69,13 +81,13 @@ func (p *Progress) Finish() {
 	}
 }
 
-// Rate returns tokens per second so far.
+// Rate returns tokens per second since the bar started.
 func (p *Progress) Rate() float64 {
 	el := p.now().Sub(p.start).Seconds()
 	if el <= 0 {
 		return 0
 	}
-	return float64(p.done) / el
+	return float64(p.done-p.base) / el
 }
 
 func (p *Progress) line(now time.Time) string {
@@ -85,9 +97,9 @@ func (p *Progress) line(now time.Time) string {
 	filled := int(frac * width)
 	bar := strings.Repeat("=", filled) + strings.Repeat(" ", width-filled)
 	el := now.Sub(p.start)
-	rate := float64(p.done) / max(1e-9, el.Seconds())
+	rate := float64(p.done-p.base) / max(1e-9, el.Seconds())
 	eta := "?"
-	if rate > 0 && p.done > 0 {
+	if rate > 0 {
 		eta = fmtDuration(time.Duration(float64(p.total-p.done) / rate * float64(time.Second)))
 	}
 	return fmt.Sprintf("%s [%s] %3.0f%% %s tok/s ETA %s %s", p.label, bar, frac*100, fmtRate(rate), eta, p.extra)

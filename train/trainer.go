@@ -239,9 +239,11 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			total += int64(w.Len * o.Batch)
 		}
 		bar := NewProgress(ru.Progress, fmt.Sprintf("epoch %d/%d", ru.st.Epoch+1, o.Epochs), total)
+		resumed := int64(0)
 		for _, w := range ru.st.Windows[:ru.st.Window] {
-			bar.done += int64(w.Len * o.Batch)
+			resumed += int64(w.Len * o.Batch)
 		}
+		bar.Resume(resumed)
 		var lr float64
 		epochStart, epochTokens := ru.Now(), int64(0)
 		for ru.st.Window < len(ru.st.Windows) {
