@@ -22,14 +22,15 @@ type egru[F Float] struct {
 
 	// Cache of the last forward pass, read by backward.
 	T, B  int
-	x     []F // [T×B×I] input (aliased)
-	gates []F // [T×B×3H] u, r, z after their nonlinearities
-	zr    []F // [T×B×H] R_z y_{t−1} + b_rz
-	chat  []F // [T×B×H] ĉ
-	o     []F // [T×B×H] events (0/1; the smooth step in gradient checks)
-	c     []F // [(T+1)×B×H] internal state; row block 0 is c_{−1}
-	y     []F // [(T+1)×B×H] event outputs; row block 0 is y_{−1}
-	rec   []F // [B×G] recurrent projection of one step
+	x     []F        // [T×B×I] input (aliased)
+	gates []F        // [T×B×3H] u, r, z after their nonlinearities
+	zr    []F        // [T×B×H] R_z y_{t−1} + b_rz
+	chat  []F        // [T×B×H] ĉ
+	o     []F        // [T×B×H] events (0/1; the smooth step in gradient checks)
+	c     []F        // [(T+1)×B×H] internal state; row block 0 is c_{−1}
+	y     []F        // [(T+1)×B×H] event outputs; row block 0 is y_{−1}
+	rec   []F        // [B×G] recurrent projection of one step
+	rstep stepMat[F] // R (forward) or Rᵀ (backward), packed once per window
 
 	dpx   []F // [T×B×3H] gradient of the input pre-activations
 	drec  []F // [T×B×3H] gradient of the recurrent projection (u, r pre-activations; R_z y + b_rz)
@@ -112,10 +113,11 @@ func (l *egru[F]) forward(p *Params[F], x []F, T, B int, y0, c0 []F) []F {
 	R := l.recurrent_.used(p.Value(l.r))
 	matmul(l.gates, x, W, T*B, I, G, false) // all input projections of the window in one GEMM
 	addBias(l.gates, b)
+	l.rstep.set(R, H, G, false)
 	for t := 0; t < T; t++ {
 		px := l.gates[t*B*G : (t+1)*B*G]
 		yPrev := l.y[t*B*H : (t+1)*B*H]
-		matmul(l.rec, yPrev, R, B, H, G, false)
+		l.rstep.mul(l.rec, yPrev, B, false)
 		cPrev := l.c[t*B*H : (t+1)*B*H]
 		cNext := l.c[(t+1)*B*H : (t+2)*B*H]
 		yNext := l.y[(t+1)*B*H : (t+2)*B*H]
@@ -174,6 +176,7 @@ func (l *egru[F]) backward(p *Params[F], dout, dx []F) {
 	l.dcell = grow(l.dcell, B*H)
 	clear(l.dnext)
 	clear(l.dcell)
+	l.rstep.set(R, G, H, true)
 	for t := T - 1; t >= 0; t-- {
 		gates := l.gates[t*B*G : (t+1)*B*G]
 		dpx := l.dpx[t*B*G : (t+1)*B*G]
@@ -211,7 +214,7 @@ func (l *egru[F]) backward(p *Params[F], dout, dx []F) {
 			}
 		}
 		if t > 0 {
-			matmulTB(l.dnext, drec, R, B, G, H, false) // dy_{t−1} = drec_t·Rᵀ
+			l.rstep.mul(l.dnext, drec, B, false) // dy_{t−1} = drec_t·Rᵀ
 		}
 	}
 	dR := l.recurrent_.gradTarget(p.Gradient(l.r))

@@ -30,6 +30,44 @@ func gemm[F Float](transA, transB bool, m, n, k int, alpha F, a []F, lda int, b 
 		*(*[]float64)(unsafe.Pointer(&c)), ldc)
 }
 
+// stepMat is a matrix that multiplies a new left operand at every step of a
+// window (an RNN's recurrent matrix). For float32 it is packed once per
+// window for the GEMM kernel (tensor.PackedB) instead of at every step; the
+// products are bit-identical to matmul / matmulTB either way.
+type stepMat[F Float] struct {
+	trans bool
+	k, n  int
+	b     []F
+	p     tensor.PackedB
+}
+
+// set makes the matrix op(b) [k×n]: b is [k×n], or [n×k] with trans. Call
+// it again whenever b changes.
+func (s *stepMat[F]) set(b []F, k, n int, trans bool) {
+	s.b, s.k, s.n, s.trans = b, k, n, trans
+	if bs, ok := f32(b); ok {
+		ld := n
+		if trans {
+			ld = k
+		}
+		s.p.Set(trans, k, n, bs, ld)
+	}
+}
+
+// mul computes C [m×n] = A [m×k]·op(b) (accumulate adds to C instead).
+func (s *stepMat[F]) mul(c, a []F, m int, accumulate bool) {
+	if as, ok := f32(a); ok {
+		cs, _ := f32(c)
+		tensor.GemmPacked(false, m, 1, as, s.k, &s.p, float32(beta[F](accumulate)), cs, s.n)
+		return
+	}
+	if s.trans {
+		matmulTB(c, a, s.b, m, s.k, s.n, accumulate)
+	} else {
+		matmul(c, a, s.b, m, s.k, s.n, accumulate)
+	}
+}
+
 // matmul computes C [m×n] = A [m×k] · B [k×n] (accumulate adds to C instead).
 func matmul[F Float](c, a, b []F, m, k, n int, accumulate bool) {
 	gemm(false, false, m, n, k, 1, a, k, b, n, beta[F](accumulate), c, n)

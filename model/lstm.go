@@ -20,6 +20,8 @@ type lstm[F Float] struct {
 	h    []F // [(T+1)×B×H] outputs; row block 0 is h_{−1}
 	tc   []F // [T×B×H] tanh(c_t)
 
+	rstep stepMat[F] // R (forward) or Rᵀ (backward), packed once per window
+
 	dpre  []F // [T×B×4H] gradient of the gate pre-activations
 	dnext []F // [B×H] gradient flowing into h_{t−1}
 	dcell []F // [B×H] gradient flowing into c_{t−1}
@@ -56,10 +58,11 @@ func (l *lstm[F]) forward(p *Params[F], x []F, T, B int, h0, c0 []F) []F {
 	R := l.recurrent_.used(p.Value(l.r))
 	matmul(l.act, x, W, T*B, I, G, false) // all input projections of the window in one GEMM
 	addBias(l.act, b)
+	l.rstep.set(R, H, G, false)
 	for t := 0; t < T; t++ {
 		a := l.act[t*B*G : (t+1)*B*G]
 		hPrev := l.h[t*B*H : (t+1)*B*H]
-		matmul(a, hPrev, R, B, H, G, true)
+		l.rstep.mul(a, hPrev, B, true)
 		cPrev := l.c[t*B*H : (t+1)*B*H]
 		cNext := l.c[(t+1)*B*H : (t+2)*B*H]
 		hNext := l.h[(t+1)*B*H : (t+2)*B*H]
@@ -106,6 +109,7 @@ func (l *lstm[F]) backward(p *Params[F], dout, dx []F) {
 	l.dcell = grow(l.dcell, B*H)
 	clear(l.dnext)
 	clear(l.dcell)
+	l.rstep.set(R, G, H, true)
 	for t := T - 1; t >= 0; t-- {
 		a := l.act[t*B*G : (t+1)*B*G]
 		d := l.dpre[t*B*G : (t+1)*B*G]
@@ -128,7 +132,7 @@ func (l *lstm[F]) backward(p *Params[F], dout, dx []F) {
 			}
 		}
 		if t > 0 {
-			matmulTB(l.dnext, d, R, B, G, H, false) // dh_{t−1} = dpre_t·Rᵀ
+			l.rstep.mul(l.dnext, d, B, false) // dh_{t−1} = dpre_t·Rᵀ
 		}
 	}
 	// Weight gradients for the whole window, one GEMM each.

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -12,34 +13,48 @@ type benchShape struct {
 	m, n, k        int
 }
 
-// benchShapes are the products of one training step (T·B rows, hidden H,
-// gates G, embedding E, vocabulary V).
+// benchShapes are the products of one training step of the small and the
+// paper presets (bench/compare.sh runs the same list through numpy; its
+// parser needs the literal form {"name", tA, tB, m, n, k}). Per layer with
+// input I, width H and gates G (4H LSTM, 3H EGRU), T·B rows per window:
+// input projections T·B×G×I, per step the recurrent product B×G×H and its
+// backward B×H×G (NT), then dW/dR I×G×T·B (TN) and dX T·B×I×G (NT); the
+// decoder in chunks of 512 rows: logits 512×V×E (NT), dh 512×E×V, dEmb
+// V×E×512 (TN). Names with "_step_" are the per-time-step products, whose B
+// (the recurrent matrix) is packed once per window of T steps (see
+// tensor.PackedB): they are timed that way, packing included, once every T
+// products. The tiny shapes are awkward sizes, not training shapes.
 var benchShapes = []benchShape{
-	{"inproj_700x800x200", false, false, 700, 800, 200},
-	{"inproj_1400x1600x400", false, false, 1400, 1600, 400},
-	{"inproj_4480x5400x750", false, false, 4480, 5400, 750},
-	{"rec_20x800x200", false, false, 20, 800, 200},
-	{"rec_64x5400x1350", false, false, 64, 5400, 1350},
-	{"rec_64x1600x400", false, false, 64, 1600, 400},
-	{"dec_NT_256x10000x200", false, true, 256, 10000, 200},
-	{"dec_NT_256x10000x400", false, true, 256, 10000, 400},
-	{"dW_TN_200x800x700", true, false, 200, 800, 700},
-	{"dW_TN_400x1600x1400", true, false, 400, 1600, 1400},
-	{"dX_NT_700x200x800", false, true, 700, 200, 800},
-	// The small preset's training step (T·B = 35·32 = 1120, E = H = 256,
-	// LSTM gates 4H = 1024, decoder chunks of 512 rows, V = 10000).
+	// small: E = H = 256, B = 32, T = 35, V = 10000 (PTB); LSTM G = 1024, EGRU G = 768.
 	{"small_inproj_1120x1024x256", false, false, 1120, 1024, 256},
-	{"small_rec_32x1024x256", false, false, 32, 1024, 256},
+	{"small_step_rec_32x1024x256", false, false, 32, 1024, 256},
+	{"small_step_dnext_NT_32x256x1024", false, true, 32, 256, 1024},
+	{"small_step_egru_rec_32x768x256", false, false, 32, 768, 256},
+	{"small_dW_TN_256x1024x1120", true, false, 256, 1024, 1120},
+	{"small_dX_NT_1120x256x1024", false, true, 1120, 256, 1024},
 	{"small_dec_NT_512x10000x256", false, true, 512, 10000, 256},
 	{"small_dh_512x256x10000", false, false, 512, 256, 10000},
 	{"small_dEmb_TN_10000x256x512", true, false, 10000, 256, 512},
-	{"small_dW_TN_256x1024x1120", true, false, 256, 1024, 1120},
-	{"small_dX_NT_1120x256x1024", false, true, 1120, 256, 1024},
+	// paper (LSTM): E = 750, H = 1350, 1350, 750, B = 64, T = 70, V = 10000.
+	{"paper_inproj_4480x5400x750", false, false, 4480, 5400, 750},
+	{"paper_inproj_4480x3000x1350", false, false, 4480, 3000, 1350},
+	{"paper_step_rec_64x5400x1350", false, false, 64, 5400, 1350},
+	{"paper_step_rec_64x3000x750", false, false, 64, 3000, 750},
+	{"paper_step_dnext_NT_64x1350x5400", false, true, 64, 1350, 5400},
+	{"paper_dW_TN_1350x5400x4480", true, false, 1350, 5400, 4480},
+	{"paper_dX_NT_4480x1350x5400", false, true, 4480, 1350, 5400},
+	{"paper_dec_NT_512x10000x750", false, true, 512, 10000, 750},
+	{"paper_dh_512x750x10000", false, false, 512, 750, 10000},
+	{"paper_dEmb_TN_10000x750x512", true, false, 10000, 750, 512},
 	{"tiny_1x800x200", false, false, 1, 800, 200},
 	{"tiny_33x65x127", false, false, 33, 65, 127},
 	{"tiny_TT_129x257x63", true, true, 129, 257, 63},
 	{"tiny_7x13x1", false, false, 7, 13, 1},
 }
+
+// stepsPerPack is how many per-step products share one packing of the
+// recurrent matrix in the benchmarks: the small preset's window (T = 35).
+const stepsPerPack = 35
 
 func benchGemm(b *testing.B, s benchShape, threads int) {
 	defer SetThreads(Threads())
@@ -55,11 +70,25 @@ func benchGemm(b *testing.B, s benchShape, threads int) {
 	if s.transB {
 		ldb = s.k
 	}
-	Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n) // warm pools
+	step := strings.Contains(s.name, "_step_")
+	var p PackedB
+	run := func(i int) {
+		if !step {
+			Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+			return
+		}
+		if i%stepsPerPack == 0 {
+			p.Set(s.transB, s.k, s.n, bb, ldb) // a new window: repack
+		}
+		GemmPacked(s.transA, s.m, 1, a, lda, &p, 0, c, s.n)
+	}
+	run(0) // warm pools
 	b.ReportAllocs()
 	b.ResetTimer()
+	i := 0
 	for b.Loop() {
-		Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+		run(i)
+		i++
 	}
 	flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")

@@ -182,6 +182,10 @@ type gemmArgs struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	// packed, if set, holds op(B) already packed (see PackedB); pj0 is the
+	// column of op(B) where this (sub)problem starts.
+	packed *PackedB
+	pj0    int
 }
 
 // scratch holds the per-goroutine packing buffers.
@@ -259,12 +263,12 @@ func (g *gemmArgs) run(s *scratch) {
 	// micro-panel is on its own page and out of reach of the hardware
 	// prefetchers, and strides that are multiples of 1 KiB alias in the L1
 	// and L2 sets, so such B is packed.
-	direct := !g.transB && useDirectB && g.ldb < 4096 && g.ldb%256 != 0
+	direct := !g.transB && useDirectB && g.ldb < 4096 && g.ldb%256 != 0 && g.packed == nil
 	// With a single block of rows each packed B micro-panel is used by one
 	// pass over the rows only, so pack it just before that pass: it is
 	// then read back from L1 instead of L2, and the loads of B interleave
 	// with the FMAs of the previous micro-panel.
-	lazyB := !direct && useLazyB && m <= ki.mc
+	lazyB := !direct && useLazyB && m <= ki.mc && g.packed == nil
 	for jc := 0; jc < n; jc += ncb {
 		nc := min(ncb, n-jc)
 		p0 := 0
@@ -282,7 +286,7 @@ func (g *gemmArgs) run(s *scratch) {
 				if r := nc % nr; r != 0 {
 					packB(ki, g.transB, g.b, g.ldb, p0, kc, jc+nc-r, r, nr, s.b)
 				}
-			} else if !lazyB {
+			} else if !lazyB && g.packed == nil {
 				packB(ki, g.transB, g.b, g.ldb, p0, kc, jc, nc, nr, s.b)
 			}
 			for ic := 0; ic < m; ic += ki.mc {
@@ -297,6 +301,8 @@ func (g *gemmArgs) run(s *scratch) {
 						ldb = g.ldb
 					} else if direct {
 						pb = &s.b[0]
+					} else if g.packed != nil {
+						pb = &g.packed.data[g.packed.blockOff[blk]+(g.pj0+jc+jr)*kc]
 					} else {
 						if lazyB {
 							packB(ki, g.transB, g.b, g.ldb, p0, kc, jc+jr, nw, nr, s.b[jr*kc:])

@@ -112,6 +112,7 @@ func (j *gemmJob) runPart(p int) {
 	off := p * j.chunk
 	if j.byN {
 		g.n = min(j.chunk, g.n-off)
+		g.pj0 += off
 		if g.transB {
 			g.b = g.b[off*g.ldb:]
 		} else {

@@ -1,0 +1,84 @@
+package tensor
+
+// PackedB holds op(B) of a product packed once for many products with
+// different A: the recurrent matrix of an RNN multiplies a new state at
+// every step of a window, and packing it at every step costs about as much
+// as the step's FMAs when the batch (m) is small. GemmPacked gives exactly
+// the bits Gemm gives: the same k blocks, kernel and tile alignment; only the
+// packing is hoisted.
+//
+// Set records the source; the packing happens at the first GemmPacked that
+// needs it (products with fewer than 4 rows read B in place, so a batch-1
+// evaluation never packs). After the caller changes B it must call Set again.
+type PackedB struct {
+	transB   bool
+	k, n     int
+	b        []float32
+	ldb      int
+	ki       *kernelInfo // kernel the data was packed for (nil: not packed)
+	data     []float32
+	blockOff []int // offset in data of each k block: strips of nr columns, kc×nr each
+}
+
+// Set makes p stand for op(B) [k×n], B stored [k×n] (ldb ≥ n) or, if transB,
+// [n×k] (ldb ≥ k). It panics if b is too short.
+func (p *PackedB) Set(transB bool, k, n int, b []float32, ldb int) {
+	if k < 0 || n < 0 {
+		panic("tensor: PackedB.Set: negative dimension")
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMat("b", br, bc, len(b), ldb)
+	p.transB, p.k, p.n, p.b, p.ldb = transB, k, n, b, ldb
+	p.ki = nil
+}
+
+// pack packs op(B) for kernel ki, all columns, k block by k block.
+func (p *PackedB) pack(ki *kernelInfo) {
+	nb, kb, krem := kBlocks(p.k, ki.kc)
+	strips := (p.n + ki.nr - 1) / ki.nr
+	p.blockOff = p.blockOff[:0]
+	p.data = grow(p.data, p.k*strips*ki.nr)
+	off, p0 := 0, 0
+	for blk := 0; blk < nb; blk++ {
+		kc := kb
+		if blk < krem {
+			kc++
+		}
+		p.blockOff = append(p.blockOff, off)
+		packB(ki, p.transB, p.b, p.ldb, p0, kc, 0, p.n, ki.nr, p.data[off:])
+		off += kc * strips * ki.nr
+		p0 += kc
+	}
+	p.ki = ki
+}
+
+// GemmPacked computes C = alpha·op(A)·op(B) + beta·C like Gemm, with op(B)
+// given by p (m×k by k×n). It gives the same bits as the equivalent Gemm
+// call for every thread count.
+func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, p *PackedB, beta float32, c []float32, ldc int) {
+	k, n := p.k, p.n
+	checkDims(transA, p.transB, m, n, k, len(a), lda, len(p.b), p.ldb, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	g := gemmArgs{ki: sgemm, transA: transA, transB: p.transB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: p.b, ldb: p.ldb, beta: beta, c: c, ldc: ldc}
+	if m < smallM {
+		s := getScratch()
+		g.gemv(s)
+		putScratch(s)
+		return
+	}
+	if p.ki != sgemm {
+		p.pack(sgemm)
+	}
+	g.packed = p
+	runGemm(&g, Threads())
+}
