@@ -113,8 +113,12 @@ func (u *updateJob) Range(lo, hi int) {
 		x, g := p.Data[a:b], p.Grad[a:b]
 		switch c.Kind {
 		case AdamW:
-			adamw(x, g, u.o.M[a:b], u.o.V[a:b], float32(lr), float32(decay), float32(c.Beta1), float32(c.Beta2),
-				float32(c.Eps), float32(u.bc1), float32(u.bc2))
+			var m []float32
+			if c.Beta1 != 0 {
+				m = u.o.M[a:b]
+			}
+			tensor.AdamW(x, g, m, u.o.V[a:b], tensor.AdamWStep{LR: float32(lr), Decay: float32(decay),
+				Beta1: float32(c.Beta1), Beta2: float32(c.Beta2), Eps: float32(c.Eps), BC1: float32(u.bc1), BC2: float32(u.bc2)})
 		case SGD:
 			sgd(x, g, float32(lr), float32(decay))
 		}
@@ -133,23 +137,6 @@ func (u *updateJob) Range(lo, hi int) {
 				}
 			}
 		}
-	}
-}
-
-// adamw is one decoupled-weight-decay Adam step (Loshchilov & Hutter):
-// x ← x − lr·(decay·x + m̂/(√v̂ + ε)), m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
-// With β1 = 0 the first moment is the gradient itself.
-func adamw(x, g, m, v []float32, lr, decay, beta1, beta2, eps, bc1, bc2 float32) {
-	for i := range x {
-		gi := g[i]
-		mi := gi
-		if beta1 != 0 {
-			mi = beta1*m[i] + (1-beta1)*gi
-			m[i] = mi
-		}
-		vi := beta2*v[i] + (1-beta2)*gi*gi
-		v[i] = vi
-		x[i] -= lr * (decay*x[i] + (mi/bc1)/(float32(math.Sqrt(float64(vi/bc2)))+eps))
 	}
 }
 
