@@ -29,15 +29,12 @@ func AdamW(x, g, m, v []float32, s AdamWStep) {
 		panic(fmt.Sprintf("tensor: AdamW length mismatch: x %d, g %d, m %d, v %d", n, len(g), len(m), len(v)))
 	}
 	c := adamwConsts{s.LR, s.Decay, s.Beta1, 1 - s.Beta1, s.Beta2, 1 - s.Beta2, s.Eps, s.BC1, s.BC2}
-	adamwImpl(x, g, m, v, &c)
+	adamwKernel(x, g, m, v, &c)
 }
 
 // adamwConsts is the parameter block the kernels read: lr, decay, β1, 1−β1,
 // β2, 1−β2, ε, bc1, bc2.
 type adamwConsts [9]float32
-
-// adamwImpl is the kernel in use; tests may swap it.
-var adamwImpl = adamwBest()
 
 func adamwGeneric(x, g, m, v []float32, c *adamwConsts) {
 	lr, decay, beta1, omb1, beta2, omb2, eps, bc1, bc2 := c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]

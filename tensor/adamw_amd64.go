@@ -8,11 +8,17 @@ package tensor
 //go:noescape
 func adamwAVX512(xp, gp, mp, vp *float32, n, useM int, c *adamwConsts)
 
-func adamwBest() func(x, g, m, v []float32, c *adamwConsts) {
-	if !hasAVX512() {
-		return adamwGeneric
+// adamwAVX512On selects the assembly kernel (tests may clear it). The
+// kernel is called directly, not through a function value, so that c stays
+// on the caller's stack.
+var adamwAVX512On = hasAVX512()
+
+func adamwKernel(x, g, m, v []float32, c *adamwConsts) {
+	if adamwAVX512On {
+		adamwSIMD(x, g, m, v, c)
+		return
 	}
-	return adamwSIMD
+	adamwGeneric(x, g, m, v, c)
 }
 
 func adamwSIMD(x, g, m, v []float32, c *adamwConsts) {

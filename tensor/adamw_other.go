@@ -2,4 +2,6 @@
 
 package tensor
 
-func adamwBest() func(x, g, m, v []float32, c *adamwConsts) { return adamwGeneric }
+var adamwAVX512On = false
+
+func adamwKernel(x, g, m, v []float32, c *adamwConsts) { adamwGeneric(x, g, m, v, c) }

@@ -60,13 +60,11 @@ func BenchmarkAdamW(b *testing.B) {
 	const n = 1 << 20
 	x, g, m, v := randSlice(r, n), randSlice(r, n), randSlice(r, n), make([]float32, n)
 	s := AdamWStep{LR: 1e-3, Decay: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, BC1: 0.5, BC2: 0.5}
-	for _, impl := range []struct {
-		name string
-		f    func(x, g, m, v []float32, c *adamwConsts)
-	}{{"kernel", adamwImpl}, {"go", adamwGeneric}} {
-		b.Run(impl.name, func(b *testing.B) {
-			defer func(f func(x, g, m, v []float32, c *adamwConsts)) { adamwImpl = f }(adamwImpl)
-			adamwImpl = impl.f
+	for _, simd := range []bool{true, false} {
+		b.Run(map[bool]string{true: "kernel", false: "go"}[simd], func(b *testing.B) {
+			defer func(on bool) { adamwAVX512On = on }(adamwAVX512On)
+			adamwAVX512On = adamwAVX512On && simd
+			b.ReportAllocs()
 			for b.Loop() {
 				AdamW(x, g, m, v, s)
 			}
