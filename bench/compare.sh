@@ -26,10 +26,11 @@ REPEATS=${REPEATS:-3}
 WARMUP=${WARMUP:-2}
 OUT=${OUT:-$root/bench/results}
 GEMM_FILTER=${GEMM_FILTER:-}
-GO_BENCHTIME=${GO_BENCHTIME:-0.3s}
+GO_BENCHTIME=${GO_BENCHTIME:-0.2s}
+GO_COUNT=${GO_COUNT:-3} # repeats of each GEMM shape per round (median taken), like gemm.py's --repeats
 SIZE_FLAGS=()
 if [[ -n "${QUICK:-}" ]]; then
-	ROUNDS=1 STEPS=2 REPEATS=1 WARMUP=1 GEMM_FILTER=${GEMM_FILTER:-tiny} GO_BENCHTIME=20x
+	ROUNDS=1 STEPS=2 REPEATS=1 WARMUP=1 GEMM_FILTER=${GEMM_FILTER:-tiny} GO_BENCHTIME=20x GO_COUNT=1
 	SIZE_FLAGS=(--embed 16 --hidden 32,16 --batch 8 --bptt 16)
 fi
 
@@ -104,7 +105,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	echo "  round $r: fma peak, micro-kernel, sparselm, numpy default, numpy SkylakeX" >&2
 	"$bin/fmapeak.test" -test.run '^$' -test.bench FMAPeak -test.count 3 -test.benchtime 0.2s >>"$raw/fmapeak.txt"
 	TENSOR_TUNE=1 "$bin/tensor.test" -test.run '^TestTuneKernel$' -test.v >>"$raw/microkernel.txt"
-	"$bin/tensor.test" -test.run '^$' -test.bench "$gofilter" -test.benchtime "$GO_BENCHTIME" >>"$raw/gemm-go.txt"
+	"$bin/tensor.test" -test.run '^$' -test.bench "$gofilter" -test.benchtime "$GO_BENCHTIME" -test.count "$GO_COUNT" >>"$raw/gemm-go.txt"
 	for ct in default SkylakeX; do
 		$(torch_env $ct 1) $PY bench/gemm.py --threads 1 --json --filter "$GEMM_FILTER" >>"$raw/gemm-numpy-$ct.jsonl"
 	done

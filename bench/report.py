@@ -79,9 +79,16 @@ def main():
     mk = collections.defaultdict(list)
     for name, g in re.findall(r"(\w+)\s+\d+x\d+ kc=\d+: ([\d.]+) GFLOP/s", read(os.path.join(raw, "microkernel.txt"))):
         mk[name].append(float(g))
+    # One `go test` run per round (it starts with a "goos:" line), each
+    # shape repeated -test.count times in it: the round's figure is their
+    # median, as bench/gemm.py takes the median of its repeats.
     go = collections.defaultdict(list)
-    for name, g in re.findall(r"BenchmarkGemm/(\S+?)-\d+\s.*?([\d.]+) GFLOP/s", read(os.path.join(raw, "gemm-go.txt"))):
-        go[name].append(float(g))
+    for chunk in re.split(r"^goos:", read(os.path.join(raw, "gemm-go.txt")), flags=re.M):
+        runs = collections.defaultdict(list)
+        for name, g in re.findall(r"BenchmarkGemm/(\S+?)-\d+\s.*?([\d.]+) GFLOP/s", chunk):
+            runs[name].append(float(g))
+        for name, v in runs.items():
+            go[name].append(med(v))
     npy = {ct: collections.defaultdict(list) for ct in ("default", "SkylakeX")}
     arch = {}
     for ct in npy:
