@@ -1,5 +1,7 @@
 package model
 
+import "github.com/sparselm/sparselm/tensor"
+
 // egru is one event-based GRU layer (METHOD.md):
 //
 //	u  = σ(W_u x_t + R_u y_{t−1} + b_u)
@@ -17,6 +19,7 @@ type egru[F Float] struct {
 	w, r, b, brz, theta int // view indices
 	height, slope       F   // γ and β of ψ(s) = γ·max(0, 1−β|s|)
 	activityGrad        F   // ∂(regulariser)/∂o for every o of this window; set by the model
+	brzV, thetaV        []F // values of b_rz and ϑ during a pass
 	smooth              bool
 	recurrent_          recurrentWeights[F]
 
@@ -31,7 +34,10 @@ type egru[F Float] struct {
 	y     []F        // [(T+1)×B×H] event outputs; row block 0 is y_{−1}
 	rec   []F        // [B×G] recurrent projection of one step
 	rstep stepMat[F] // R (forward) or Rᵀ (backward), packed once per window
+	steps egruSteps[F]
 
+	dout  []F // [T×B×H] gradient of the outputs (aliased, during backward)
+	dth   []F // [T×B×H] per-element contributions to −dϑ, summed after the steps
 	dpx   []F // [T×B×3H] gradient of the input pre-activations
 	drec  []F // [T×B×3H] gradient of the recurrent projection (u, r pre-activations; R_z y + b_rz)
 	dnext []F // [B×H] gradient flowing into y_{t−1}
@@ -109,47 +115,85 @@ func (l *egru[F]) forward(p *Params[F], x []F, T, B int, y0, c0 []F) []F {
 	copy(l.c[:B*H], c0)
 	copy(l.y[:B*H], y0)
 
-	W, b, brz, theta := p.Value(l.w), p.Value(l.b), p.Value(l.brz), p.Value(l.theta)
+	W, b := p.Value(l.w), p.Value(l.b)
+	l.brzV, l.thetaV = p.Value(l.brz), p.Value(l.theta)
 	R := l.recurrent_.used(p.Value(l.r))
 	matmul(l.gates, x, W, T*B, I, G, false) // all input projections of the window in one GEMM
 	addBias(l.gates, b)
 	l.rstep.set(R, H, G, false)
-	for t := 0; t < T; t++ {
-		px := l.gates[t*B*G : (t+1)*B*G]
-		yPrev := l.y[t*B*H : (t+1)*B*H]
-		l.rstep.mul(l.rec, yPrev, B, false)
-		cPrev := l.c[t*B*H : (t+1)*B*H]
-		cNext := l.c[(t+1)*B*H : (t+2)*B*H]
-		yNext := l.y[(t+1)*B*H : (t+2)*B*H]
-		zr := l.zr[t*B*H : (t+1)*B*H]
-		chat := l.chat[t*B*H : (t+1)*B*H]
-		o := l.o[t*B*H : (t+1)*B*H]
-		for bi := 0; bi < B; bi++ {
-			g := px[bi*G : (bi+1)*G]
-			rc := l.rec[bi*G : (bi+1)*G]
-			for j := range 2 * H { // u, r pre-activations
-				g[j] += rc[j]
-			}
-			sigmoidSlice(g[:2*H], g[:2*H])
-			r, zrRow, z := g[H:2*H], zr[bi*H:(bi+1)*H], g[2*H:]
-			for j := range zrRow {
-				zrRow[j] = rc[2*H+j] + brz[j]
-				z[j] += r[j] * zrRow[j]
-			}
-			tanhSlice(z, z)
-			for j := 0; j < H; j++ {
-				k := bi*H + j
-				u := g[j]
-				ch := u*cPrev[k] + (1-u)*z[j]
-				chat[k] = ch
-				ev := l.step(ch - theta[j])
-				o[k] = ev
-				yNext[k] = ev * ch
-				cNext[k] = ch - ev*theta[j]
-			}
+	if splitBatch[F](B) {
+		l.rstep.prepare()
+		l.steps = egruSteps[F]{l: l, backward: false}
+		tensor.Parallel(B, minRowsPerPart, &l.steps)
+	} else {
+		for t := 0; t < T; t++ {
+			l.forwardRows(t, 0, B, false)
 		}
 	}
 	return l.y[B*H:]
+}
+
+// egruSteps runs all steps of the window, forward or backward, for a range
+// of batch rows (a tensor.Parallel body).
+type egruSteps[F Float] struct {
+	l        *egru[F]
+	backward bool
+}
+
+func (j *egruSteps[F]) Range(b0, b1 int) {
+	if j.backward {
+		for t := j.l.T - 1; t >= 0; t-- {
+			j.l.backwardRows(t, b0, b1, true)
+		}
+		return
+	}
+	for t := 0; t < j.l.T; t++ {
+		j.l.forwardRows(t, b0, b1, true)
+	}
+}
+
+// forwardRows runs step t for the batch rows b0..b1-1: the recurrent
+// product (on this goroutine alone when serial) and the cell update.
+func (l *egru[F]) forwardRows(t, b0, b1 int, serial bool) {
+	B, H, G := l.B, l.H, 3*l.H
+	brz, theta := l.brzV, l.thetaV
+	px := l.gates[t*B*G : (t+1)*B*G]
+	yPrev := l.y[t*B*H : (t+1)*B*H]
+	if serial {
+		l.rstep.mulSerial(l.rec[b0*G:b1*G], yPrev[b0*H:b1*H], b1-b0, false)
+	} else {
+		l.rstep.mul(l.rec[b0*G:b1*G], yPrev[b0*H:b1*H], b1-b0, false)
+	}
+	cPrev := l.c[t*B*H : (t+1)*B*H]
+	cNext := l.c[(t+1)*B*H : (t+2)*B*H]
+	yNext := l.y[(t+1)*B*H : (t+2)*B*H]
+	zr := l.zr[t*B*H : (t+1)*B*H]
+	chat := l.chat[t*B*H : (t+1)*B*H]
+	o := l.o[t*B*H : (t+1)*B*H]
+	for bi := b0; bi < b1; bi++ {
+		g := px[bi*G : (bi+1)*G]
+		rc := l.rec[bi*G : (bi+1)*G]
+		for j := range 2 * H { // u, r pre-activations
+			g[j] += rc[j]
+		}
+		sigmoidSlice(g[:2*H], g[:2*H])
+		r, zrRow, z := g[H:2*H], zr[bi*H:(bi+1)*H], g[2*H:]
+		for j := range zrRow {
+			zrRow[j] = rc[2*H+j] + brz[j]
+			z[j] += r[j] * zrRow[j]
+		}
+		tanhSlice(z, z)
+		for j := 0; j < H; j++ {
+			k := bi*H + j
+			u := g[j]
+			ch := u*cPrev[k] + (1-u)*z[j]
+			chat[k] = ch
+			ev := l.step(ch - theta[j])
+			o[k] = ev
+			yNext[k] = ev * ch
+			cNext[k] = ch - ev*theta[j]
+		}
+	}
 }
 
 // final copies the state after the last step into y and c, each [B×H].
@@ -157,6 +201,57 @@ func (l *egru[F]) final(y, c []F) {
 	n := l.B * l.H
 	copy(y, l.y[l.T*n:])
 	copy(c, l.c[l.T*n:])
+}
+
+// backwardRows runs step t of backward for the batch rows b0..b1-1: the
+// gradients of the pre-activations, the per-element threshold terms and,
+// for t > 0, the gradient flowing into y_{t−1}.
+func (l *egru[F]) backwardRows(t, b0, b1 int, serial bool) {
+	B, H, G := l.B, l.H, 3*l.H
+	theta := l.thetaV
+	gates := l.gates[t*B*G : (t+1)*B*G]
+	dpx := l.dpx[t*B*G : (t+1)*B*G]
+	drec := l.drec[t*B*G : (t+1)*B*G]
+	cPrev := l.c[t*B*H : (t+1)*B*H]
+	zr := l.zr[t*B*H : (t+1)*B*H]
+	chat := l.chat[t*B*H : (t+1)*B*H]
+	o := l.o[t*B*H : (t+1)*B*H]
+	dy := l.dout[t*B*H : (t+1)*B*H]
+	dth := l.dth[t*B*H : (t+1)*B*H]
+	for bi := b0; bi < b1; bi++ {
+		g := gates[bi*G : (bi+1)*G]
+		dp := dpx[bi*G : (bi+1)*G]
+		dr := drec[bi*G : (bi+1)*G]
+		for j := 0; j < H; j++ {
+			k := bi*H + j
+			u, r, z := g[j], g[H+j], g[2*H+j]
+			dyk := dy[k] + l.dnext[k]
+			dc := l.dcell[k]
+			// y = o·ĉ and c = ĉ − o·ϑ, with o = H(ĉ − ϑ).
+			do := dyk*chat[k] - dc*theta[j] + l.activityGrad
+			ds := do * pseudoDerivative(chat[k]-theta[j], l.height, l.slope)
+			dchat := dyk*o[k] + dc + ds
+			dth[k] = ds + dc*o[k]
+			// ĉ = u·c_{t−1} + (1−u)·z
+			du := dchat * (cPrev[k] - z)
+			dz := dchat * (1 - u)
+			l.dcell[k] = dchat * u
+			daz := dz * (1 - z*z)
+			dau := du * u * (1 - u)
+			dar := daz * zr[k] * r * (1 - r)
+			dp[j], dp[H+j], dp[2*H+j] = dau, dar, daz
+			dr[j], dr[H+j], dr[2*H+j] = dau, dar, daz*r
+		}
+	}
+	if t == 0 {
+		return
+	}
+	// dy_{t−1} = drec_t·Rᵀ
+	if serial {
+		l.rstep.mulSerial(l.dnext[b0*H:b1*H], drec[b0*G:b1*G], b1-b0, false)
+	} else {
+		l.rstep.mul(l.dnext[b0*H:b1*H], drec[b0*G:b1*G], b1-b0, false)
+	}
 }
 
 // backward takes dout [T×B×H], the gradient of the loss with respect to the
@@ -167,9 +262,11 @@ func (l *egru[F]) backward(p *Params[F], dout, dx []F) {
 	if len(dout) != T*B*H || len(dx) != T*B*I {
 		panic("model: egru backward: bad gradient length")
 	}
-	theta := p.Value(l.theta)
+	l.thetaV = p.Value(l.theta)
 	dtheta, dbrz := p.Gradient(l.theta), p.Gradient(l.brz)
 	R := l.recurrent_.used(p.Value(l.r))
+	l.dout = dout
+	l.dth = grow(l.dth, T*B*H)
 	l.dpx = grow(l.dpx, T*B*G)
 	l.drec = grow(l.drec, T*B*G)
 	l.dnext = grow(l.dnext, B*H)
@@ -177,46 +274,29 @@ func (l *egru[F]) backward(p *Params[F], dout, dx []F) {
 	clear(l.dnext)
 	clear(l.dcell)
 	l.rstep.set(R, G, H, true)
-	for t := T - 1; t >= 0; t-- {
-		gates := l.gates[t*B*G : (t+1)*B*G]
-		dpx := l.dpx[t*B*G : (t+1)*B*G]
-		drec := l.drec[t*B*G : (t+1)*B*G]
-		cPrev := l.c[t*B*H : (t+1)*B*H]
-		zr := l.zr[t*B*H : (t+1)*B*H]
-		chat := l.chat[t*B*H : (t+1)*B*H]
-		o := l.o[t*B*H : (t+1)*B*H]
-		dy := dout[t*B*H : (t+1)*B*H]
-		for bi := 0; bi < B; bi++ {
-			g := gates[bi*G : (bi+1)*G]
-			dp := dpx[bi*G : (bi+1)*G]
-			dr := drec[bi*G : (bi+1)*G]
-			for j := 0; j < H; j++ {
-				k := bi*H + j
-				u, r, z := g[j], g[H+j], g[2*H+j]
-				dyk := dy[k] + l.dnext[k]
-				dc := l.dcell[k]
-				// y = o·ĉ and c = ĉ − o·ϑ, with o = H(ĉ − ϑ).
-				do := dyk*chat[k] - dc*theta[j] + l.activityGrad
-				ds := do * pseudoDerivative(chat[k]-theta[j], l.height, l.slope)
-				dchat := dyk*o[k] + dc + ds
-				dtheta[j] -= ds + dc*o[k]
-				// ĉ = u·c_{t−1} + (1−u)·z
-				du := dchat * (cPrev[k] - z)
-				dz := dchat * (1 - u)
-				l.dcell[k] = dchat * u
-				daz := dz * (1 - z*z)
-				dau := du * u * (1 - u)
-				dar := daz * zr[k] * r * (1 - r)
-				dp[j], dp[H+j], dp[2*H+j] = dau, dar, daz
-				dzr := daz * r
-				dr[j], dr[H+j], dr[2*H+j] = dau, dar, dzr
-				dbrz[j] += dzr
-			}
-		}
-		if t > 0 {
-			l.rstep.mul(l.dnext, drec, B, false) // dy_{t−1} = drec_t·Rᵀ
+	if splitBatch[F](B) {
+		l.rstep.prepare()
+		l.steps = egruSteps[F]{l: l, backward: true}
+		tensor.Parallel(B, minRowsPerPart, &l.steps)
+	} else {
+		for t := T - 1; t >= 0; t-- {
+			l.backwardRows(t, 0, B, false)
 		}
 	}
+	// The threshold and b_rz gradients sum over steps and rows, in the
+	// order of the backward pass (t descending, rows ascending) whatever
+	// the split of the rows.
+	for t := T - 1; t >= 0; t-- {
+		for bi := 0; bi < B; bi++ {
+			dth := l.dth[(t*B+bi)*H : (t*B+bi+1)*H]
+			dzr := l.drec[(t*B+bi)*G+2*H : (t*B+bi+1)*G]
+			for j := range dth {
+				dtheta[j] -= dth[j]
+				dbrz[j] += dzr[j]
+			}
+		}
+	}
+	l.dout = nil
 	dR := l.recurrent_.gradTarget(p.Gradient(l.r))
 	matmulTA(dR, l.y[:T*B*H], l.drec, H, T*B, G, true) // dR += y_{t−1}ᵀ·drec over all t
 	l.recurrent_.finishGrad(p.Gradient(l.r))

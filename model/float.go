@@ -68,6 +68,37 @@ func (s *stepMat[F]) mul(c, a []F, m int, accumulate bool) {
 	}
 }
 
+// prepare packs the matrix now, before mulSerial runs on several goroutines.
+func (s *stepMat[F]) prepare() {
+	if _, ok := f32(s.b); ok {
+		s.p.Pack()
+	}
+}
+
+// mulSerial is mul on the calling goroutine alone (inside a tensor.Parallel
+// body): products of ranges of rows give the bits of the whole product by
+// mul when m ≥ 4 (see tensor.GemmPackedSerial).
+func (s *stepMat[F]) mulSerial(c, a []F, m int, accumulate bool) {
+	if as, ok := f32(a); ok {
+		cs, _ := f32(c)
+		tensor.GemmPackedSerial(false, m, 1, as, s.k, &s.p, float32(beta[F](accumulate)), cs, s.n)
+		return
+	}
+	s.mul(c, a, m, accumulate)
+}
+
+// splitBatch reports whether the steps of a window run as ranges of batch
+// rows on separate goroutines (each range through all T steps, without a
+// hand-off per step). Only float32 splits; B ≥ 8 keeps the unsplit product
+// on the tiled GEMM path (m ≥ 4), whose bits the row ranges reproduce.
+func splitBatch[F Float](B int) bool {
+	var z F
+	return unsafe.Sizeof(z) == 4 && tensor.Threads() > 1 && B >= 2*minRowsPerPart
+}
+
+// minRowsPerPart is the least number of batch rows a goroutine takes.
+const minRowsPerPart = 4
+
 // matmul computes C [m×n] = A [m×k] · B [k×n] (accumulate adds to C instead).
 func matmul[F Float](c, a, b []F, m, k, n int, accumulate bool) {
 	gemm(false, false, m, n, k, 1, a, k, b, n, beta[F](accumulate), c, n)

@@ -1,5 +1,7 @@
 package model
 
+import "github.com/sparselm/sparselm/tensor"
+
 // lstm is one LSTM layer:
 //
 //	[i f g o] = x_t·W + h_{t−1}·R + b        W [I×4H], R [H×4H], b [4H]
@@ -21,7 +23,10 @@ type lstm[F Float] struct {
 	tc   []F // [T×B×H] tanh(c_t)
 
 	rstep stepMat[F] // R (forward) or Rᵀ (backward), packed once per window
+	fwd   lstmSteps[F]
+	bwd   lstmSteps[F]
 
+	dout  []F // [T×B×H] gradient of the outputs (aliased, during backward)
 	dpre  []F // [T×B×4H] gradient of the gate pre-activations
 	dnext []F // [B×H] gradient flowing into h_{t−1}
 	dcell []F // [B×H] gradient flowing into c_{t−1}
@@ -59,33 +64,69 @@ func (l *lstm[F]) forward(p *Params[F], x []F, T, B int, h0, c0 []F) []F {
 	matmul(l.act, x, W, T*B, I, G, false) // all input projections of the window in one GEMM
 	addBias(l.act, b)
 	l.rstep.set(R, H, G, false)
-	for t := 0; t < T; t++ {
-		a := l.act[t*B*G : (t+1)*B*G]
-		hPrev := l.h[t*B*H : (t+1)*B*H]
-		l.rstep.mul(a, hPrev, B, true)
-		cPrev := l.c[t*B*H : (t+1)*B*H]
-		cNext := l.c[(t+1)*B*H : (t+2)*B*H]
-		hNext := l.h[(t+1)*B*H : (t+2)*B*H]
-		tc := l.tc[t*B*H : (t+1)*B*H]
-		for bi := 0; bi < B; bi++ {
-			g := a[bi*G : (bi+1)*G]
-			sigmoidSlice(g[:2*H], g[:2*H]) // i, f
-			tanhSlice(g[2*H:3*H], g[2*H:3*H])
-			sigmoidSlice(g[3*H:], g[3*H:]) // o
-			ig, fg, gg := g[:H], g[H:2*H], g[2*H:3*H]
-			cp, cn := cPrev[bi*H:(bi+1)*H], cNext[bi*H:(bi+1)*H]
-			for j := range cn {
-				cn[j] = fg[j]*cp[j] + ig[j]*gg[j]
-			}
-			tcRow := tc[bi*H : (bi+1)*H]
-			tanhSlice(tcRow, cn)
-			og, hn := g[3*H:], hNext[bi*H:(bi+1)*H]
-			for j := range hn {
-				hn[j] = og[j] * tcRow[j]
-			}
+	if splitBatch[F](B) {
+		l.rstep.prepare()
+		l.fwd = lstmSteps[F]{l: l, backward: false}
+		tensor.Parallel(B, minRowsPerPart, &l.fwd)
+	} else {
+		for t := 0; t < T; t++ {
+			l.forwardRows(t, 0, B, false)
 		}
 	}
 	return l.h[B*H:]
+}
+
+// lstmSteps runs all steps of the window, forward or backward, for a range
+// of batch rows (a tensor.Parallel body).
+type lstmSteps[F Float] struct {
+	l        *lstm[F]
+	backward bool
+}
+
+func (j *lstmSteps[F]) Range(b0, b1 int) {
+	if j.backward {
+		for t := j.l.T - 1; t >= 0; t-- {
+			j.l.backwardRows(t, b0, b1, true)
+		}
+		return
+	}
+	for t := 0; t < j.l.T; t++ {
+		j.l.forwardRows(t, b0, b1, true)
+	}
+}
+
+// forwardRows runs step t for the batch rows b0..b1-1: the recurrent
+// product (on this goroutine alone when serial) and the cell update.
+func (l *lstm[F]) forwardRows(t, b0, b1 int, serial bool) {
+	B, H, G := l.B, l.H, 4*l.H
+	a := l.act[t*B*G : (t+1)*B*G]
+	hPrev := l.h[t*B*H : (t+1)*B*H]
+	if serial {
+		l.rstep.mulSerial(a[b0*G:b1*G], hPrev[b0*H:b1*H], b1-b0, true)
+	} else {
+		l.rstep.mul(a[b0*G:b1*G], hPrev[b0*H:b1*H], b1-b0, true)
+	}
+	cPrev := l.c[t*B*H : (t+1)*B*H]
+	cNext := l.c[(t+1)*B*H : (t+2)*B*H]
+	hNext := l.h[(t+1)*B*H : (t+2)*B*H]
+	tc := l.tc[t*B*H : (t+1)*B*H]
+	for bi := b0; bi < b1; bi++ {
+		g := a[bi*G : (bi+1)*G]
+		sigmoidSlice(g[:2*H], g[:2*H]) // i, f
+		tanhSlice(g[2*H:3*H], g[2*H:3*H])
+		sigmoidSlice(g[3*H:], g[3*H:]) // o
+		ig, fg, gg := g[:H], g[H:2*H], g[2*H:3*H]
+		cp, cn := cPrev[bi*H:(bi+1)*H], cNext[bi*H:(bi+1)*H]
+		for j := range cn {
+			cn[j] = fg[j]*cp[j] + ig[j]*gg[j]
+		}
+		tcRow := tc[bi*H : (bi+1)*H]
+		tanhSlice(tcRow, cn)
+		og, hn := g[3*H:], hNext[bi*H:(bi+1)*H]
+		for j := range hn {
+			hn[j] = og[j] * tcRow[j]
+		}
+	}
 }
 
 // final copies the state after the last step into h and c, each [B×H].
@@ -93,6 +134,41 @@ func (l *lstm[F]) final(h, c []F) {
 	n := l.B * l.H
 	copy(h, l.h[l.T*n:])
 	copy(c, l.c[l.T*n:])
+}
+
+// backwardRows runs step t of backward for the batch rows b0..b1-1: the
+// gate gradients and, for t > 0, the gradient flowing into h_{t−1}.
+func (l *lstm[F]) backwardRows(t, b0, b1 int, serial bool) {
+	B, H, G := l.B, l.H, 4*l.H
+	a := l.act[t*B*G : (t+1)*B*G]
+	d := l.dpre[t*B*G : (t+1)*B*G]
+	cPrev := l.c[t*B*H : (t+1)*B*H]
+	tc := l.tc[t*B*H : (t+1)*B*H]
+	do := l.dout[t*B*H : (t+1)*B*H]
+	for bi := b0; bi < b1; bi++ {
+		g := a[bi*G : (bi+1)*G]
+		dg := d[bi*G : (bi+1)*G]
+		for j := 0; j < H; j++ {
+			k := bi*H + j
+			ig, fg, gg, og := g[j], g[H+j], g[2*H+j], g[3*H+j]
+			dh := do[k] + l.dnext[k]
+			dc := l.dcell[k] + dh*og*(1-tc[k]*tc[k])
+			dg[j] = dc * gg * ig * (1 - ig)
+			dg[H+j] = dc * cPrev[k] * fg * (1 - fg)
+			dg[2*H+j] = dc * ig * (1 - gg*gg)
+			dg[3*H+j] = dh * tc[k] * og * (1 - og)
+			l.dcell[k] = dc * fg
+		}
+	}
+	if t == 0 {
+		return
+	}
+	// dh_{t−1} = dpre_t·Rᵀ
+	if serial {
+		l.rstep.mulSerial(l.dnext[b0*H:b1*H], d[b0*G:b1*G], b1-b0, false)
+	} else {
+		l.rstep.mul(l.dnext[b0*H:b1*H], d[b0*G:b1*G], b1-b0, false)
+	}
 }
 
 // backward takes dout [T×B×H], the gradient of the loss with respect to the
@@ -104,35 +180,20 @@ func (l *lstm[F]) backward(p *Params[F], dout, dx []F) {
 		panic("model: lstm backward: bad gradient length")
 	}
 	R := l.recurrent_.used(p.Value(l.r))
+	l.dout = dout
 	l.dpre = grow(l.dpre, T*B*G)
 	l.dnext = grow(l.dnext, B*H)
 	l.dcell = grow(l.dcell, B*H)
 	clear(l.dnext)
 	clear(l.dcell)
 	l.rstep.set(R, G, H, true)
-	for t := T - 1; t >= 0; t-- {
-		a := l.act[t*B*G : (t+1)*B*G]
-		d := l.dpre[t*B*G : (t+1)*B*G]
-		cPrev := l.c[t*B*H : (t+1)*B*H]
-		tc := l.tc[t*B*H : (t+1)*B*H]
-		do := dout[t*B*H : (t+1)*B*H]
-		for bi := 0; bi < B; bi++ {
-			g := a[bi*G : (bi+1)*G]
-			dg := d[bi*G : (bi+1)*G]
-			for j := 0; j < H; j++ {
-				k := bi*H + j
-				ig, fg, gg, og := g[j], g[H+j], g[2*H+j], g[3*H+j]
-				dh := do[k] + l.dnext[k]
-				dc := l.dcell[k] + dh*og*(1-tc[k]*tc[k])
-				dg[j] = dc * gg * ig * (1 - ig)
-				dg[H+j] = dc * cPrev[k] * fg * (1 - fg)
-				dg[2*H+j] = dc * ig * (1 - gg*gg)
-				dg[3*H+j] = dh * tc[k] * og * (1 - og)
-				l.dcell[k] = dc * fg
-			}
-		}
-		if t > 0 {
-			l.rstep.mul(l.dnext, d, B, false) // dh_{t−1} = dpre_t·Rᵀ
+	if splitBatch[F](B) {
+		l.rstep.prepare()
+		l.bwd = lstmSteps[F]{l: l, backward: true}
+		tensor.Parallel(B, minRowsPerPart, &l.bwd)
+	} else {
+		for t := T - 1; t >= 0; t-- {
+			l.backwardRows(t, 0, B, false)
 		}
 	}
 	// Weight gradients for the whole window, one GEMM each.
@@ -142,4 +203,5 @@ func (l *lstm[F]) backward(p *Params[F], dout, dx []F) {
 	matmulTA(p.Gradient(l.w), l.x, l.dpre, I, T*B, G, true)
 	addColumnSums(p.Gradient(l.b), l.dpre)
 	matmulTB(dx, l.dpre, p.Value(l.w), T*B, G, I, false)
+	l.dout = nil
 }

@@ -55,10 +55,31 @@ func (p *PackedB) pack(ki *kernelInfo) {
 	p.ki = ki
 }
 
+// Pack packs op(B) now (GemmPacked otherwise packs at its first use).
+// Call it before products run concurrently with GemmPackedSerial.
+func (p *PackedB) Pack() {
+	if p.ki != sgemm {
+		p.pack(sgemm)
+	}
+}
+
 // GemmPacked computes C = alpha·op(A)·op(B) + beta·C like Gemm, with op(B)
 // given by p (m×k by k×n). It gives the same bits as the equivalent Gemm
 // call for every thread count.
 func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, p *PackedB, beta float32, c []float32, ldc int) {
+	gemmPacked(transA, m, alpha, a, lda, p, beta, c, ldc, false)
+}
+
+// GemmPackedSerial is GemmPacked on the calling goroutine alone, for use
+// inside a Parallel body, and it always takes the tiled path, even for
+// m < 4. So a product split into ranges of rows, each computed here, gives
+// the bits that GemmPacked gives for the whole product when m ≥ 4. p must
+// have been packed (Pack) before concurrent use.
+func GemmPackedSerial(transA bool, m int, alpha float32, a []float32, lda int, p *PackedB, beta float32, c []float32, ldc int) {
+	gemmPacked(transA, m, alpha, a, lda, p, beta, c, ldc, true)
+}
+
+func gemmPacked(transA bool, m int, alpha float32, a []float32, lda int, p *PackedB, beta float32, c []float32, ldc int, serial bool) {
 	k, n := p.k, p.n
 	checkDims(transA, p.transB, m, n, k, len(a), lda, len(p.b), p.ldb, len(c), ldc)
 	if m == 0 || n == 0 {
@@ -70,15 +91,22 @@ func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, p *Pack
 	}
 	g := gemmArgs{ki: sgemm, transA: transA, transB: p.transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: p.b, ldb: p.ldb, beta: beta, c: c, ldc: ldc}
-	if m < smallM {
+	if m < smallM && !serial {
 		s := getScratch()
 		g.gemv(s)
 		putScratch(s)
 		return
 	}
 	if p.ki != sgemm {
+		if serial {
+			panic("tensor: GemmPackedSerial: B is not packed (call Pack first)")
+		}
 		p.pack(sgemm)
 	}
 	g.packed = p
-	runGemm(&g, Threads())
+	threads := Threads()
+	if serial {
+		threads = 1
+	}
+	runGemm(&g, threads)
 }

@@ -77,3 +77,47 @@ func TestPackedBBadInput(t *testing.T) {
 	var p PackedB
 	p.Set(false, 10, 10, make([]float32, 99), 10)
 }
+
+// TestGemmPackedSerialRows splits products into ranges of rows (some of
+// fewer than 4 rows) computed by GemmPackedSerial and requires the bits of
+// GemmPacked on the whole product.
+func TestGemmPackedSerialRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, ki := range kernelsAvailable() {
+		for _, tc := range []struct {
+			transB  bool
+			m, n, k int
+			cuts    []int
+		}{
+			{false, 32, 1024, 256, []int{16}},
+			{true, 32, 256, 1024, []int{1, 13, 30}},
+			{false, 9, 77, 300, []int{2, 3, 7}},
+			{true, 64, 130, 600, []int{12, 24, 25, 50}},
+		} {
+			ldb := tc.n
+			if tc.transB {
+				ldb = tc.k
+			}
+			a, b := randSlice(r, tc.m*tc.k), randSlice(r, ldb*max(tc.n, tc.k))
+			c0 := randSlice(r, tc.m*tc.n)
+			withKernel(ki, func() {
+				var p PackedB
+				p.Set(tc.transB, tc.k, tc.n, b, ldb)
+				want := append([]float32(nil), c0...)
+				GemmPacked(false, tc.m, 1, a, tc.k, &p, 1, want, tc.n)
+				got := append([]float32(nil), c0...)
+				p.Pack()
+				lo := 0
+				for _, hi := range append(tc.cuts, tc.m) {
+					GemmPackedSerial(false, hi-lo, 1, a[lo*tc.k:], tc.k, &p, 1, got[lo*tc.n:], tc.n)
+					lo = hi
+				}
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s %+v: C[%d] = %v by row ranges, %v whole", ki.name, tc, i, got[i], want[i])
+					}
+				}
+			})
+		}
+	}
+}
