@@ -347,33 +347,10 @@ func (g *gemmArgs) run(s *scratch) {
 func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) {
 	if trans {
 		// op(A)[i,p] = a[p*lda+i]: row p of a holds column p of the block,
-		// contiguous across all strips. Reading it row by row keeps the
-		// reads sequential; going strip by strip instead would touch kc
-		// rows (each on its own page when lda is large) per 12 floats.
-		full := mc / mr
-		for p := 0; p < kc; p++ {
-			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mc]
-			if mr == 12 {
-				for s := 0; s < full; s++ {
-					// Three 16-byte moves compile to vector loads and
-					// stores; a [12]float32 (or [8]float32) move compiles
-					// to a call of runtime.memmove.
-					d, v := dst[(s*kc+p)*12:(s*kc+p)*12+12], src[s*12:s*12+12]
-					*(*[4]float32)(d) = *(*[4]float32)(v)
-					*(*[4]float32)(d[4:]) = *(*[4]float32)(v[4:])
-					*(*[4]float32)(d[8:]) = *(*[4]float32)(v[8:])
-				}
-			} else {
-				for s := 0; s < full; s++ {
-					copy(dst[(s*kc+p)*mr:(s*kc+p+1)*mr], src[s*mr:])
-				}
-			}
-			if r := mc - full*mr; r > 0 {
-				d := dst[(full*kc+p)*mr : (full*kc+p+1)*mr]
-				copy(d, src[full*mr:])
-				clear(d[r:])
-			}
-		}
+		// contiguous across all strips, so this is packStrips, reading a
+		// row by row (sequential reads; strip by strip would touch kc rows,
+		// each on its own page when lda is large, per mr floats).
+		packStrips(nil, a, lda, p0, kc, i0, mc, mr, dst)
 		return
 	}
 	for s := 0; s*mr < mc; s++ {
@@ -401,47 +378,53 @@ func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int,
 	}
 }
 
+// packStrips packs rows p0..p0+kc-1, columns j0..j0+nc-1 of the row-major
+// matrix src (leading dimension ld) as strips of w columns, zero padded to a
+// multiple of w: dst[(s·kc+p)·w+j] = src[(p0+p)·ld+j0+s·w+j]. A transposed
+// op(A) and a non-transposed op(B) are both packed this way. It goes row by
+// row, so that src is read sequentially (prefetcher friendly); fast, if not
+// nil, packs the full strips (see kernelInfo.packBN).
+func packStrips(fast func(dst, src *float32, ld, kc, strips int), src []float32, ld, p0, kc, j0, nc, w int, dst []float32) {
+	full := nc / w
+	done := 0 // full strips already packed
+	if fast != nil && full > 0 {
+		// Bounds: rows p0..p0+kc-1, columns j0..j0+full·w-1 of src, and
+		// full·kc·w floats of dst.
+		_ = src[(p0+kc-1)*ld+j0+full*w-1]
+		_ = dst[full*kc*w-1]
+		fast(&dst[0], &src[p0*ld+j0], ld, kc, full)
+		done = full
+		if full*w == nc {
+			return
+		}
+	}
+	for p := 0; p < kc; p++ {
+		row := src[(p0+p)*ld+j0 : (p0+p)*ld+j0+nc]
+		for s := done; s < full; s++ {
+			d, v := dst[(s*kc+p)*w:(s*kc+p+1)*w], row[s*w:(s+1)*w]
+			// Fixed 16-byte moves compile to vector loads and stores; a
+			// copy, or a move of a larger array, to a call of
+			// runtime.memmove, which for 48 bytes costs more than the move.
+			for q := 0; q+4 <= w; q += 4 {
+				*(*[4]float32)(d[q:]) = *(*[4]float32)(v[q:])
+			}
+			if w%4 != 0 {
+				copy(d[w&^3:], v[w&^3:])
+			}
+		}
+		if r := nc - full*w; r > 0 {
+			d := dst[(full*kc+p)*w : (full*kc+p+1)*w]
+			copy(d, row[full*w:])
+			clear(d[r:])
+		}
+	}
+}
+
 // packB packs op(B)[p0:p0+kc, j0:j0+nc] into dst as strips of nr columns:
 // dst[(s·kc+p)·nr+j] = op(B)[p0+p, j0+s·nr+j], zero padded to a multiple of nr columns.
 func packB(ki *kernelInfo, trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) {
 	if !trans {
-		// Row by row, so that b is read sequentially (prefetcher friendly).
-		full := nc / nr
-		if ki.packBN != nil && full > 0 {
-			// Bounds: rows p0..p0+kc-1, columns j0..j0+full·nr-1 of b, and
-			// full·kc·nr floats of dst.
-			_ = b[(p0+kc-1)*ldb+j0+full*nr-1]
-			_ = dst[full*kc*nr-1]
-			ki.packBN(&dst[0], &b[p0*ldb+j0], ldb, kc, full)
-			if full*nr == nc {
-				return
-			}
-		}
-		for p := 0; p < kc; p++ {
-			row := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nc]
-			switch {
-			case ki.packBN != nil && full*nr == nc:
-			case ki.packBN != nil:
-				// full strips already packed
-			case nr == 32:
-				for s := 0; s < full; s++ {
-					*(*[32]float32)(dst[(s*kc+p)*32:]) = *(*[32]float32)(row[s*32:])
-				}
-			case nr == 16:
-				for s := 0; s < full; s++ {
-					*(*[16]float32)(dst[(s*kc+p)*16:]) = *(*[16]float32)(row[s*16:])
-				}
-			default:
-				for s := 0; s < full; s++ {
-					copy(dst[(s*kc+p)*nr:(s*kc+p+1)*nr], row[s*nr:])
-				}
-			}
-			if r := nc - full*nr; r > 0 {
-				d := dst[(full*kc+p)*nr : (full*kc+p+1)*nr]
-				copy(d, row[full*nr:])
-				clear(d[r:])
-			}
-		}
+		packStrips(ki.packBN, b, ldb, p0, kc, j0, nc, nr, dst)
 		return
 	}
 	for s := 0; s*nr < nc; s++ {
