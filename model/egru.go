@@ -1,7 +1,5 @@
 package model
 
-import "github.com/sparselm/sparselm/tensor"
-
 // egru is one event-based GRU layer (METHOD.md):
 //
 //	u  = σ(W_u x_t + R_u y_{t−1} + b_u)
@@ -34,7 +32,7 @@ type egru[F Float] struct {
 	y     []F        // [(T+1)×B×H] event outputs; row block 0 is y_{−1}
 	rec   []F        // [B×G] recurrent projection of one step
 	rstep stepMat[F] // R (forward) or Rᵀ (backward), packed once per window
-	steps egruSteps[F]
+	steps windowSteps
 
 	dout  []F // [T×B×H] gradient of the outputs (aliased, during backward)
 	dth   []F // [T×B×H] per-element contributions to −dϑ, summed after the steps
@@ -121,35 +119,9 @@ func (l *egru[F]) forward(p *Params[F], x []F, T, B int, y0, c0 []F) []F {
 	matmul(l.gates, x, W, T*B, I, G, false) // all input projections of the window in one GEMM
 	addBias(l.gates, b)
 	l.rstep.set(R, H, G, false)
-	if splitBatch[F](B) {
-		l.rstep.prepare()
-		l.steps = egruSteps[F]{l: l, backward: false}
-		tensor.Parallel(B, minRowsPerPart, &l.steps)
-	} else {
-		for t := 0; t < T; t++ {
-			l.forwardRows(t, 0, B, false)
-		}
-	}
+	l.steps = windowSteps{l: l, T: T}
+	runSteps(&l.steps, &l.rstep, B)
 	return l.y[B*H:]
-}
-
-// egruSteps runs all steps of the window, forward or backward, for a range
-// of batch rows (a tensor.Parallel body).
-type egruSteps[F Float] struct {
-	l        *egru[F]
-	backward bool
-}
-
-func (j *egruSteps[F]) Range(b0, b1 int) {
-	if j.backward {
-		for t := j.l.T - 1; t >= 0; t-- {
-			j.l.backwardRows(t, b0, b1, true)
-		}
-		return
-	}
-	for t := 0; t < j.l.T; t++ {
-		j.l.forwardRows(t, b0, b1, true)
-	}
 }
 
 // forwardRows runs step t for the batch rows b0..b1-1: the recurrent
@@ -274,15 +246,8 @@ func (l *egru[F]) backward(p *Params[F], dout, dx []F) {
 	clear(l.dnext)
 	clear(l.dcell)
 	l.rstep.set(R, G, H, true)
-	if splitBatch[F](B) {
-		l.rstep.prepare()
-		l.steps = egruSteps[F]{l: l, backward: true}
-		tensor.Parallel(B, minRowsPerPart, &l.steps)
-	} else {
-		for t := T - 1; t >= 0; t-- {
-			l.backwardRows(t, 0, B, false)
-		}
-	}
+	l.steps = windowSteps{l: l, T: T, backward: true}
+	runSteps(&l.steps, &l.rstep, B)
 	// The threshold and b_rz gradients sum over steps and rows, in the
 	// order of the backward pass (t descending, rows ascending) whatever
 	// the split of the rows.

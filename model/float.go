@@ -99,6 +99,50 @@ func splitBatch[F Float](B int) bool {
 // minRowsPerPart is the least number of batch rows a goroutine takes.
 const minRowsPerPart = 4
 
+// rowStepper is a recurrent layer whose time steps can run on a range of
+// batch rows independently of the other rows.
+type rowStepper interface {
+	forwardRows(t, b0, b1 int, serial bool)
+	backwardRows(t, b0, b1 int, serial bool)
+}
+
+// windowSteps runs the T steps of a window through a layer, forward (t
+// ascending) or backward (t descending).
+type windowSteps struct {
+	l        rowStepper
+	T        int
+	backward bool
+}
+
+// Range runs all steps for the batch rows b0..b1-1 on this goroutine (a
+// tensor.Parallel body).
+func (w *windowSteps) Range(b0, b1 int) { w.run(b0, b1, true) }
+
+func (w *windowSteps) run(b0, b1 int, serial bool) {
+	if w.backward {
+		for t := w.T - 1; t >= 0; t-- {
+			w.l.backwardRows(t, b0, b1, serial)
+		}
+		return
+	}
+	for t := 0; t < w.T; t++ {
+		w.l.forwardRows(t, b0, b1, serial)
+	}
+}
+
+// runSteps runs the steps of a window over B batch rows whose recurrent
+// matrix is rm: split into ranges of rows on separate goroutines when
+// splitBatch says so (after packing rm, which the ranges share), otherwise
+// on all rows at once with multi-threaded products.
+func runSteps[F Float](w *windowSteps, rm *stepMat[F], B int) {
+	if splitBatch[F](B) {
+		rm.prepare()
+		tensor.Parallel(B, minRowsPerPart, w)
+		return
+	}
+	w.run(0, B, false)
+}
+
 // matmul computes C [m×n] = A [m×k] · B [k×n] (accumulate adds to C instead).
 func matmul[F Float](c, a, b []F, m, k, n int, accumulate bool) {
 	gemm(false, false, m, n, k, 1, a, k, b, n, beta[F](accumulate), c, n)

@@ -1,7 +1,5 @@
 package model
 
-import "github.com/sparselm/sparselm/tensor"
-
 // lstm is one LSTM layer:
 //
 //	[i f g o] = x_t·W + h_{t−1}·R + b        W [I×4H], R [H×4H], b [4H]
@@ -23,8 +21,7 @@ type lstm[F Float] struct {
 	tc   []F // [T×B×H] tanh(c_t)
 
 	rstep stepMat[F] // R (forward) or Rᵀ (backward), packed once per window
-	fwd   lstmSteps[F]
-	bwd   lstmSteps[F]
+	steps windowSteps
 
 	dout  []F // [T×B×H] gradient of the outputs (aliased, during backward)
 	dpre  []F // [T×B×4H] gradient of the gate pre-activations
@@ -64,35 +61,9 @@ func (l *lstm[F]) forward(p *Params[F], x []F, T, B int, h0, c0 []F) []F {
 	matmul(l.act, x, W, T*B, I, G, false) // all input projections of the window in one GEMM
 	addBias(l.act, b)
 	l.rstep.set(R, H, G, false)
-	if splitBatch[F](B) {
-		l.rstep.prepare()
-		l.fwd = lstmSteps[F]{l: l, backward: false}
-		tensor.Parallel(B, minRowsPerPart, &l.fwd)
-	} else {
-		for t := 0; t < T; t++ {
-			l.forwardRows(t, 0, B, false)
-		}
-	}
+	l.steps = windowSteps{l: l, T: T}
+	runSteps(&l.steps, &l.rstep, B)
 	return l.h[B*H:]
-}
-
-// lstmSteps runs all steps of the window, forward or backward, for a range
-// of batch rows (a tensor.Parallel body).
-type lstmSteps[F Float] struct {
-	l        *lstm[F]
-	backward bool
-}
-
-func (j *lstmSteps[F]) Range(b0, b1 int) {
-	if j.backward {
-		for t := j.l.T - 1; t >= 0; t-- {
-			j.l.backwardRows(t, b0, b1, true)
-		}
-		return
-	}
-	for t := 0; t < j.l.T; t++ {
-		j.l.forwardRows(t, b0, b1, true)
-	}
 }
 
 // forwardRows runs step t for the batch rows b0..b1-1: the recurrent
@@ -187,15 +158,8 @@ func (l *lstm[F]) backward(p *Params[F], dout, dx []F) {
 	clear(l.dnext)
 	clear(l.dcell)
 	l.rstep.set(R, G, H, true)
-	if splitBatch[F](B) {
-		l.rstep.prepare()
-		l.bwd = lstmSteps[F]{l: l, backward: true}
-		tensor.Parallel(B, minRowsPerPart, &l.bwd)
-	} else {
-		for t := T - 1; t >= 0; t-- {
-			l.backwardRows(t, 0, B, false)
-		}
-	}
+	l.steps = windowSteps{l: l, T: T, backward: true}
+	runSteps(&l.steps, &l.rstep, B)
 	// Weight gradients for the whole window, one GEMM each.
 	dR := l.recurrent_.gradTarget(p.Gradient(l.r))
 	matmulTA(dR, l.h[:T*B*H], l.dpre, H, T*B, G, true) // dR += h_{t−1}ᵀ·dpre over all t
