@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +96,74 @@ func TestTuneKernel(t *testing.T) {
 		}
 		t.Logf("%-8s %dx%d kc=%d: %.1f GFLOP/s", ki.name, ki.mr, ki.nr, kc, 2*float64(ki.mr*ki.nr*kc*calls)/best.Seconds()/1e9)
 	}
+}
+
+// TestTuneBlocking compares cache-blocking settings of the kernel in use by
+// paired runs: each round times the current setting and then every
+// alternative on the same shape, and the median over rounds of the time
+// ratios is printed (above 1: the alternative is faster). Pairs measured
+// seconds apart share the machine's state, which on a busy or virtual
+// machine moves single figures by ±20%. Run with
+//
+//	TENSOR_TUNE=blocking [TENSOR_TUNE_FILTER=substr] go test -run TuneBlocking -v ./tensor
+func TestTuneBlocking(t *testing.T) {
+	if os.Getenv("TENSOR_TUNE") != "blocking" {
+		t.Skip("set TENSOR_TUNE=blocking")
+	}
+	type setting struct {
+		name       string
+		kc, mc, nc int
+	}
+	cur := setting{"current", sgemm.kc, sgemm.mc, sgemm.nc}
+	alts := []setting{
+		{"kc×3/4", cur.kc * 3 / 4, cur.mc, cur.nc}, {"mc/2", cur.kc, cur.mc / 2, cur.nc},
+		{"mc×2", cur.kc, cur.mc * 2, cur.nc}, {"nc×2", cur.kc, cur.mc, cur.nc * 2},
+	}
+	filter := os.Getenv("TENSOR_TUNE_FILTER")
+	for _, s := range benchShapes {
+		if !strings.Contains(s.name, filter) || strings.HasPrefix(s.name, "tiny") {
+			continue
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		a, b, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), randSlice(r, s.m*s.n)
+		lda, ldb := s.k, s.n
+		if s.transA {
+			lda = s.m
+		}
+		if s.transB {
+			ldb = s.k
+		}
+		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+		reps := max(1, int(3e8/flops))
+		run := func(st setting) time.Duration {
+			saved := *sgemm
+			sgemm.kc, sgemm.mc, sgemm.nc = st.kc, st.mc, st.nc
+			defer func() { *sgemm = saved }()
+			t0 := time.Now()
+			for range reps {
+				Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
+			}
+			return time.Since(t0)
+		}
+		ratios := make([][]float64, len(alts))
+		var rates []float64
+		for range 15 {
+			tc := run(cur)
+			rates = append(rates, flops*float64(reps)/tc.Seconds()/1e9)
+			for i, st := range alts {
+				ratios[i] = append(ratios[i], tc.Seconds()/run(st).Seconds())
+			}
+		}
+		line := s.name + ": current " + strconv.FormatFloat(median(rates), 'f', 1, 64) + " GFLOP/s"
+		for i, st := range alts {
+			line += ", " + st.name + " " + strconv.FormatFloat(median(ratios[i]), 'f', 3, 64)
+		}
+		t.Log(line)
+	}
+}
+
+func median(x []float64) float64 {
+	y := append([]float64(nil), x...)
+	sort.Float64s(y)
+	return y[len(y)/2]
 }
