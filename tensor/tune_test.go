@@ -111,13 +111,14 @@ func TestTuneBlocking(t *testing.T) {
 		t.Skip("set TENSOR_TUNE=blocking")
 	}
 	type setting struct {
-		name       string
-		kc, mc, nc int
+		name             string
+		kc, mc, nc, aPad int
 	}
-	cur := setting{"current", sgemm.kc, sgemm.mc, sgemm.nc}
+	cur := setting{"current", sgemm.kc, sgemm.mc, sgemm.nc, aPad}
 	alts := []setting{
-		{"kc×3/4", cur.kc * 3 / 4, cur.mc, cur.nc}, {"mc/2", cur.kc, cur.mc / 2, cur.nc},
-		{"mc×2", cur.kc, cur.mc * 2, cur.nc}, {"nc×2", cur.kc, cur.mc, cur.nc * 2},
+		{"kc×3/4", cur.kc * 3 / 4, cur.mc, cur.nc, cur.aPad}, {"mc/2", cur.kc, cur.mc / 2, cur.nc, cur.aPad},
+		{"mc×2", cur.kc, cur.mc * 2, cur.nc, cur.aPad}, {"nc×2", cur.kc, cur.mc, cur.nc * 2, cur.aPad},
+		{"no A padding", cur.kc, cur.mc, cur.nc, 0},
 	}
 	filter := os.Getenv("TENSOR_TUNE_FILTER")
 	for _, s := range benchShapes {
@@ -136,9 +137,9 @@ func TestTuneBlocking(t *testing.T) {
 		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 		reps := max(1, int(3e8/flops))
 		run := func(st setting) time.Duration {
-			saved := *sgemm
-			sgemm.kc, sgemm.mc, sgemm.nc = st.kc, st.mc, st.nc
-			defer func() { *sgemm = saved }()
+			saved, savedPad := *sgemm, aPad
+			sgemm.kc, sgemm.mc, sgemm.nc, aPad = st.kc, st.mc, st.nc, st.aPad
+			defer func() { *sgemm, aPad = saved, savedPad }()
 			t0 := time.Now()
 			for range reps {
 				Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
