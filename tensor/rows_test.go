@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // countRanges records how often each item of a Parallel loop was visited.
@@ -114,5 +115,48 @@ func BenchmarkRows(b *testing.B) {
 				AddColumnSums(v, x)
 			}
 		})
+	}
+}
+
+// nested calls Gemm and Parallel from inside a Parallel body.
+type nested struct {
+	a, b []float32
+	c    [][]float32
+}
+
+func (n *nested) Range(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		Gemm(false, false, 64, 300, 500, 1, n.a, 500, n.b, 300, 0, n.c[i], 300)
+		AddRows(n.c[i], n.b[:300])
+	}
+}
+
+// TestParallelNested checks that Gemm and Parallel inside a Parallel body
+// neither deadlock (the workers are busy with the outer job) nor change
+// any bit.
+func TestParallelNested(t *testing.T) {
+	defer SetThreads(Threads())
+	SetThreads(2)
+	r := rand.New(rand.NewPCG(5, 5))
+	n := &nested{a: randSlice(r, 64*500), b: randSlice(r, 500*300), c: make([][]float32, 4)}
+	for i := range n.c {
+		n.c[i] = make([]float32, 64*300)
+	}
+	want := make([]float32, 64*300)
+	Gemm(false, false, 64, 300, 500, 1, n.a, 500, n.b, 300, 0, want, 300)
+	AddRows(want, n.b[:300])
+	done := make(chan struct{})
+	go func() { Parallel(4, 1, n); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("nested Parallel/Gemm did not finish in 30 s: deadlock")
+	}
+	for i := range n.c {
+		for j := range want {
+			if math.Float32bits(n.c[i][j]) != math.Float32bits(want[j]) {
+				t.Fatalf("part %d: element %d = %v, want %v", i, j, n.c[i][j], want[j])
+			}
+		}
 	}
 }

@@ -69,15 +69,32 @@ func (j *gemmJob) done() { j.wg.Done() }
 // on a virtualised 2-core machine; 1<<23 is about 100 µs of work).
 const minParallelWork = 1 << 23
 
+// fanning counts the multi-goroutine jobs in flight. Only one fans out at
+// a time; a job that starts while another is in flight runs on its caller
+// alone. That keeps a Gemm or Parallel called from inside a Parallel body
+// (on a worker) from waiting for workers that are all busy with the outer
+// job, and costs nothing in results, which never depend on the split.
+var fanning atomic.Int32
+
+// fanOut reserves the workers for one job; release with fanning.Add(-1).
+func fanOut() bool {
+	if fanning.Add(1) == 1 {
+		return true
+	}
+	fanning.Add(-1)
+	return false
+}
+
 func runGemm(g *gemmArgs, threads int) {
 	mt := (g.m + g.ki.mr - 1) / g.ki.mr
 	nt := (g.n + g.ki.nr - 1) / g.ki.nr
-	if threads <= 1 || int64(g.m)*int64(g.n)*int64(g.k) < minParallelWork || mt*nt < 2 {
+	if threads <= 1 || int64(g.m)*int64(g.n)*int64(g.k) < minParallelWork || mt*nt < 2 || !fanOut() {
 		s := getScratch()
 		g.run(s)
 		putScratch(s)
 		return
 	}
+	defer fanning.Add(-1)
 	j := jobPool.Get().(*gemmJob)
 	j.g = *g
 	// Split the longer dimension of C (each part packs all of the other
@@ -159,21 +176,22 @@ func (j *forJob) done()         { j.wg.Done() }
 // (a sum over its range, say) must not be used with Parallel directly: split
 // such work into fixed blocks first and run Parallel over the blocks.
 //
-// Range must not itself call Parallel or a multi-threaded Gemm (the workers
-// do not nest). Passing a pointer to a long-lived Ranger keeps Parallel free
-// of allocations.
+// A Parallel or Gemm called from inside Range runs on that goroutine alone
+// (see fanning). Passing a pointer to a long-lived Ranger keeps Parallel
+// free of allocations.
 func Parallel(n, grain int, r Ranger) {
 	parts := Threads()
 	if grain < 1 {
 		grain = 1
 	}
 	parts = min(parts, n/grain)
-	if parts <= 1 {
+	if parts <= 1 || !fanOut() {
 		if n > 0 {
 			r.Range(0, n)
 		}
 		return
 	}
+	defer fanning.Add(-1)
 	j := forPool.Get().(*forJob)
 	j.r, j.n = r, n
 	j.chunk = (n + parts - 1) / parts
