@@ -181,6 +181,26 @@ func addBias[F Float](x, bias []F) {
 	}
 }
 
+// f32ok reports whether x is float32 (the instantiation with SIMD kernels).
+func f32ok[F Float](x []F) bool {
+	_, ok := f32(x)
+	return ok
+}
+
+// lstmCellBackward32 is tensor.LSTMCellBackward for the float32
+// instantiation (the caller checks f32ok); its arithmetic is the model's
+// generic loop's, so both instantiations agree.
+func lstmCellBackward32[F Float](g, dg, dout, dnext, dcell, tc, cprev []F) {
+	g32, _ := f32(g)
+	dg32, _ := f32(dg)
+	dout32, _ := f32(dout)
+	dnext32, _ := f32(dnext)
+	dcell32, _ := f32(dcell)
+	tc32, _ := f32(tc)
+	cprev32, _ := f32(cprev)
+	tensor.LSTMCellBackward(g32, dg32, dout32, dnext32, dcell32, tc32, cprev32)
+}
+
 // addTo adds src to dst element-wise (one goroutine).
 func addTo[F Float](dst, src []F) {
 	if ds, ok := f32(dst); ok {

@@ -119,6 +119,11 @@ func (l *lstm[F]) backwardRows(t, b0, b1 int, serial bool) {
 	for bi := b0; bi < b1; bi++ {
 		g := a[bi*G : (bi+1)*G]
 		dg := d[bi*G : (bi+1)*G]
+		if f32ok(g) {
+			r := bi * H
+			lstmCellBackward32(g, dg, do[r:r+H], l.dnext[r:r+H], l.dcell[r:r+H], tc[r:r+H], cPrev[r:r+H])
+			continue
+		}
 		for j := 0; j < H; j++ {
 			k := bi*H + j
 			ig, fg, gg, og := g[j], g[H+j], g[2*H+j], g[3*H+j]

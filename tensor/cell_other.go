@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package tensor
+
+var cellSIMD = 0
+
+func lstmCellBackwardSIMD(g, dg, dout, dnext, dcell, tc, cprev []float32, h int) int { return 0 }
+
+func hasAVX512Cell() bool { return false }
+func hasAVX2Cell() bool   { return false }

@@ -1,0 +1,87 @@
+package tensor
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestLSTMCellBackward compares each available kernel with the Go loop bit
+// for bit (same float32 operations in the same order), for row widths
+// around the vector widths, with guard values after every output, and one
+// element against the formula in float64 (relative 1e-5: a handful of
+// float32 roundings of values of order 1).
+func TestLSTMCellBackward(t *testing.T) {
+	defer func(c int) { cellSIMD = c }(cellSIMD)
+	widths := []int{0}
+	if hasAVX2Cell() {
+		widths = append(widths, 8)
+	}
+	if hasAVX512Cell() {
+		widths = append(widths, 16)
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	const guard = 4242.5
+	for _, h := range []int{1, 7, 8, 15, 16, 17, 33, 256, 1000} {
+		g := randSlice(r, 4*h)
+		for i := range g {
+			g[i] = float32(r.Float64()) // activated gates in (0, 1)
+		}
+		dout, dnext, tc, cprev := randSlice(r, h), randSlice(r, h), randSlice(r, h), randSlice(r, h)
+		dcell0 := randSlice(r, h)
+		var ref, refCell []float32
+		for _, wv := range widths {
+			cellSIMD = wv
+			dg := append(make([]float32, 4*h), guard)
+			dcell := append(append([]float32(nil), dcell0...), guard)
+			LSTMCellBackward(g, dg[:4*h], dout, dnext, dcell[:h], tc, cprev)
+			if dg[4*h] != guard || dcell[h] != guard {
+				t.Fatalf("h=%d width %d: guard overwritten", h, wv)
+			}
+			if ref == nil {
+				ref, refCell = dg, dcell
+				continue
+			}
+			for i := range dg {
+				if math.Float32bits(dg[i]) != math.Float32bits(ref[i]) {
+					t.Fatalf("h=%d width %d: dg[%d] = %v, Go %v", h, wv, i, dg[i], ref[i])
+				}
+			}
+			for i := range dcell {
+				if math.Float32bits(dcell[i]) != math.Float32bits(refCell[i]) {
+					t.Fatalf("h=%d width %d: dcell[%d] = %v, Go %v", h, wv, i, dcell[i], refCell[i])
+				}
+			}
+		}
+		j := h - 1
+		i, f, gg, o := float64(g[j]), float64(g[h+j]), float64(g[2*h+j]), float64(g[3*h+j])
+		dh := float64(dout[j]) + float64(dnext[j])
+		dc := float64(dcell0[j]) + dh*o*(1-float64(tc[j])*float64(tc[j]))
+		for k, want := range []float64{dc * gg * i * (1 - i), dc * float64(cprev[j]) * f * (1 - f), dc * i * (1 - gg*gg), dh * float64(tc[j]) * o * (1 - o)} {
+			if d := math.Abs(float64(ref[k*h+j]) - want); d > 1e-5*math.Max(1, math.Abs(want)) {
+				t.Fatalf("h=%d gate %d: %v, formula %v", h, k, ref[k*h+j], want)
+			}
+		}
+	}
+}
+
+// BenchmarkLSTMCellBackward: one batch row of the small preset (h = 256),
+// the kernel in use against the Go loop.
+func BenchmarkLSTMCellBackward(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const h = 256
+	g, dg := randSlice(r, 4*h), make([]float32, 4*h)
+	dout, dnext, dcell, tc, cprev := randSlice(r, h), randSlice(r, h), randSlice(r, h), randSlice(r, h), randSlice(r, h)
+	for _, simd := range []bool{true, false} {
+		b.Run(map[bool]string{true: "kernel", false: "go"}[simd], func(b *testing.B) {
+			defer func(c int) { cellSIMD = c }(cellSIMD)
+			if !simd {
+				cellSIMD = 0
+			}
+			for b.Loop() {
+				LSTMCellBackward(g, dg, dout, dnext, dcell, tc, cprev)
+			}
+			b.ReportMetric(float64(h)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+		})
+	}
+}
