@@ -194,6 +194,12 @@ func (l *egru[F]) backwardRows(t, b0, b1 int, serial bool) {
 		g := gates[bi*G : (bi+1)*G]
 		dp := dpx[bi*G : (bi+1)*G]
 		dr := drec[bi*G : (bi+1)*G]
+		if f32ok(g) {
+			r := bi * H
+			egruCellBackward32(g, dp, dr, dy[r:r+H], l.dnext[r:r+H], l.dcell[r:r+H], chat[r:r+H], o[r:r+H],
+				cPrev[r:r+H], zr[r:r+H], theta, dth[r:r+H], l.activityGrad, l.height, l.slope)
+			continue
+		}
 		for j := 0; j < H; j++ {
 			k := bi*H + j
 			u, r, z := g[j], g[H+j], g[2*H+j]

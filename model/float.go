@@ -191,14 +191,23 @@ func f32ok[F Float](x []F) bool {
 // instantiation (the caller checks f32ok); its arithmetic is the model's
 // generic loop's, so both instantiations agree.
 func lstmCellBackward32[F Float](g, dg, dout, dnext, dcell, tc, cprev []F) {
-	g32, _ := f32(g)
-	dg32, _ := f32(dg)
-	dout32, _ := f32(dout)
-	dnext32, _ := f32(dnext)
-	dcell32, _ := f32(dcell)
-	tc32, _ := f32(tc)
-	cprev32, _ := f32(cprev)
-	tensor.LSTMCellBackward(g32, dg32, dout32, dnext32, dcell32, tc32, cprev32)
+	c := func(x []F) []float32 {
+		s, _ := f32(x)
+		return s
+	}
+	tensor.LSTMCellBackward(c(g), c(dg), c(dout), c(dnext), c(dcell), c(tc), c(cprev))
+}
+
+// egruCellBackward32 is tensor.EGRUCellBackward for the float32
+// instantiation (the caller checks f32ok); its arithmetic is the model's
+// generic loop's, so both instantiations agree.
+func egruCellBackward32[F Float](g, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, theta, dth []F, activityGrad, height, slope F) {
+	c := func(x []F) []float32 {
+		s, _ := f32(x)
+		return s
+	}
+	tensor.EGRUCellBackward(c(g), c(dp), c(dr), c(dy), c(dnext), c(dcell), c(chat), c(o), c(cprev), c(zr), c(theta), c(dth),
+		float32(activityGrad), float32(height), float32(slope))
 }
 
 // addTo adds src to dst element-wise (one goroutine).

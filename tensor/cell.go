@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // LSTMCellBackward is the element-wise part of one LSTM step's backward pass
 // for one batch row, fused into one pass. g holds the row's activated gates
@@ -36,5 +39,71 @@ func lstmCellBackwardGeneric(g, dg, dout, dnext, dcell, tc, cprev []float32, h, 
 		dg[2*h+j] = float32(float32(dc*ig) * float32(1-float32(gg*gg)))
 		dg[3*h+j] = float32(float32(float32(dh*tc[j])*og) * float32(1-og))
 		dcell[j] = dc * fg
+	}
+}
+
+// EGRUCellBackward is the element-wise part of one EGRU step's backward pass
+// for one batch row (METHOD.md; model/egru.go has the forward). gates holds
+// the row's u, r, z (3h); dy and dnext the gradients reaching y_t from above
+// and from step t+1; dcell the gradient reaching c_t (overwritten by the one
+// reaching c_{t−1}); chat = ĉ, o the events, cprev = c_{t−1}, zr = R_z·y₋ + b_rz,
+// theta = ϑ. It writes dp (3h, gradients of the input pre-activations u, r,
+// z), dr (3h, of the recurrent projection: u, r and R_z·y₋ + b_rz) and dth
+// (h, the per-element term that the caller sums into −dϑ):
+//
+//	dy' = dy + dnext;  do = dy'·ĉ − dc·ϑ + a;  ds = do·ψ(ĉ − ϑ),  ψ(s) = γ·max(0, 1 − β|s|)
+//	dĉ = dy'·o + dc + ds;  dth = ds + dc·o
+//	du = dĉ·(c₋ − z);  dz = dĉ·(1 − u);  dcell ← dĉ·u
+//	daz = dz·(1 − z²);  dau = du·u·(1 − u);  dar = daz·zr·r·(1 − r)
+//	dp = (dau, dar, daz);  dr = (dau, dar, daz·r)
+//
+// with a = activityGrad, γ = height, β = slope, every operation rounded to
+// float32 in this order, so the SIMD kernels and the Go loop give the same
+// bits.
+func EGRUCellBackward(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, theta, dth []float32, activityGrad, height, slope float32) {
+	h := len(dy)
+	for _, n := range []int{len(dnext), len(dcell), len(chat), len(o), len(cprev), len(zr), len(theta), len(dth)} {
+		if n != h {
+			panic(fmt.Sprintf("tensor: EGRUCellBackward: a per-unit slice has length %d, dy has %d", n, h))
+		}
+	}
+	if len(gates) != 3*h || len(dp) != 3*h || len(dr) != 3*h {
+		panic(fmt.Sprintf("tensor: EGRUCellBackward: gates %d, dp %d, dr %d, want 3·%d", len(gates), len(dp), len(dr), h))
+	}
+	c := egruConsts{math.Float32bits(activityGrad), math.Float32bits(height), math.Float32bits(slope), math.Float32bits(1), 0x7fffffff}
+	done := egruCellBackwardSIMD(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, theta, dth, h, &c)
+	egruCellBackwardGeneric(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, theta, dth, h, done, activityGrad, height, slope)
+}
+
+// egruConsts is the parameter block of the EGRU kernels: activity gradient,
+// γ, β and 1 as float32 bits, and the mask that clears the sign bit.
+type egruConsts [5]uint32
+
+// egruCellBackwardGeneric does elements j0..h-1.
+func egruCellBackwardGeneric(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, theta, dth []float32, h, j0 int, ag, height, slope float32) {
+	for j := j0; j < h; j++ {
+		u, r, z := gates[j], gates[h+j], gates[2*h+j]
+		dyk := dy[j] + dnext[j]
+		dc := dcell[j]
+		do := float32(float32(dyk*chat[j])-float32(dc*theta[j])) + ag
+		s := chat[j] - theta[j]
+		if s < 0 {
+			s = -s
+		}
+		var psi float32
+		if v := 1 - float32(slope*s); !(v <= 0) {
+			psi = height * v
+		}
+		ds := do * psi
+		dchat := float32(float32(dyk*o[j])+dc) + ds
+		dth[j] = ds + float32(dc*o[j])
+		du := dchat * float32(cprev[j]-z)
+		dz := dchat * float32(1-u)
+		dcell[j] = dchat * u
+		daz := dz * float32(1-float32(z*z))
+		dau := float32(du*u) * float32(1-u)
+		dar := float32(float32(daz*zr[j])*r) * float32(1-r)
+		dp[j], dp[h+j], dp[2*h+j] = dau, dar, daz
+		dr[j], dr[h+j], dr[2*h+j] = dau, dar, daz*r
 	}
 }

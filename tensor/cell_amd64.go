@@ -40,3 +40,35 @@ func lstmCellBackwardSIMD(g, dg, dout, dnext, dcell, tc, cprev []float32, h int)
 
 func hasAVX512Cell() bool { return hasAVX512() }
 func hasAVX2Cell() bool   { return hasAVX2() }
+
+//go:noescape
+func egruCellBackward1AVX512(dy, dnext, dcell, chat, theta, o, dchat, dth *float32, n int, c *egruConsts)
+
+//go:noescape
+func egruCellBackward2AVX512(gates, dp, dr, cprev, zr, dcell *float32, h, n int, c *egruConsts)
+
+//go:noescape
+func egruCellBackward1AVX2(dy, dnext, dcell, chat, theta, o, dchat, dth *float32, n int, c *egruConsts)
+
+//go:noescape
+func egruCellBackward2AVX2(gates, dp, dr, cprev, zr, dcell *float32, h, n int, c *egruConsts)
+
+// egruCellBackwardSIMD runs the two kernel passes on the largest multiple
+// of the vector width and returns how many elements they did.
+func egruCellBackwardSIMD(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, theta, dth []float32, h int, c *egruConsts) int {
+	n := 0
+	if cellSIMD > 0 {
+		n = h &^ (cellSIMD - 1)
+	}
+	if n == 0 {
+		return 0
+	}
+	if cellSIMD == 16 {
+		egruCellBackward1AVX512(&dy[0], &dnext[0], &dcell[0], &chat[0], &theta[0], &o[0], &dp[0], &dth[0], n, c)
+		egruCellBackward2AVX512(&gates[0], &dp[0], &dr[0], &cprev[0], &zr[0], &dcell[0], h, n, c)
+	} else {
+		egruCellBackward1AVX2(&dy[0], &dnext[0], &dcell[0], &chat[0], &theta[0], &o[0], &dp[0], &dth[0], n, c)
+		egruCellBackward2AVX2(&gates[0], &dp[0], &dr[0], &cprev[0], &zr[0], &dcell[0], h, n, c)
+	}
+	return n
+}

@@ -8,3 +8,7 @@ func lstmCellBackwardSIMD(g, dg, dout, dnext, dcell, tc, cprev []float32, h int)
 
 func hasAVX512Cell() bool { return false }
 func hasAVX2Cell() bool   { return false }
+
+func egruCellBackwardSIMD(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, theta, dth []float32, h int, c *egruConsts) int {
+	return 0
+}
