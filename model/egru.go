@@ -145,6 +145,11 @@ func (l *egru[F]) forwardRows(t, b0, b1 int, serial bool) {
 	for bi := b0; bi < b1; bi++ {
 		g := px[bi*G : (bi+1)*G]
 		rc := l.rec[bi*G : (bi+1)*G]
+		if f32ok(g) && !l.smooth {
+			r := bi * H
+			egruCellForward32(g, rc, brz, zr[r:r+H], cPrev[r:r+H], theta, chat[r:r+H], o[r:r+H], yNext[r:r+H], cNext[r:r+H])
+			continue
+		}
 		for j := range 2 * H { // u, r pre-activations
 			g[j] += rc[j]
 		}

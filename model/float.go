@@ -210,6 +210,16 @@ func egruCellBackward32[F Float](g, dp, dr, dy, dnext, dcell, chat, o, cprev, zr
 		float32(activityGrad), float32(height), float32(slope))
 }
 
+// egruCellForward32 is tensor.EGRUCellForward for the float32
+// instantiation (the caller checks f32ok and that the step is Heaviside's).
+func egruCellForward32[F Float](g, rec, brz, zr, cprev, theta, chat, o, y, c []F) {
+	f := func(x []F) []float32 {
+		s, _ := f32(x)
+		return s
+	}
+	tensor.EGRUCellForward(f(g), f(rec), f(brz), f(zr), f(cprev), f(theta), f(chat), f(o), f(y), f(c))
+}
+
 // addTo adds src to dst element-wise (one goroutine).
 func addTo[F Float](dst, src []F) {
 	if ds, ok := f32(dst); ok {

@@ -107,3 +107,48 @@ func egruCellBackwardGeneric(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr
 		dr[j], dr[h+j], dr[2*h+j] = dau, dar, daz*r
 	}
 }
+
+// EGRUCellForward is one EGRU step for one batch row (METHOD.md) after the
+// products: gates holds the input pre-activations of u, r, z (3h) and
+// receives u, r and z after their nonlinearities; rec is the recurrent
+// projection (3h: u, r, and R_z·y₋ without b_rz). It writes zr = R_z·y₋ + b_rz,
+// ĉ, the events o (1 or 0), y and c:
+//
+//	u, r = σ(gates + rec);  z = tanh(gates_z + r·zr)
+//	ĉ = u·c₋ + (1 − u)·z;  o = H(ĉ − ϑ);  y = o·ĉ;  c = ĉ − o·ϑ
+//
+// The element-wise passes are fused SIMD kernels with the Go loop's float32
+// operations and order; σ and tanh are Sigmoid and Tanh.
+func EGRUCellForward(gates, rec, brz, zr, cprev, theta, chat, o, y, c []float32) {
+	h := len(brz)
+	if len(gates) != 3*h || len(rec) != 3*h {
+		panic(fmt.Sprintf("tensor: EGRUCellForward: gates %d, rec %d, want 3·%d", len(gates), len(rec), h))
+	}
+	for _, n := range []int{len(zr), len(cprev), len(theta), len(chat), len(o), len(y), len(c)} {
+		if n != h {
+			panic(fmt.Sprintf("tensor: EGRUCellForward: a per-unit slice has length %d, b_rz has %d", n, h))
+		}
+	}
+	Axpy(1, rec[:2*h], gates[:2*h]) // u, r pre-activations
+	Sigmoid(gates[:2*h], gates[:2*h])
+	r, z := gates[h:2*h], gates[2*h:]
+	done := egruCellForward1SIMD(rec[2*h:], brz, r, zr, z)
+	for j := done; j < h; j++ {
+		zr[j] = rec[2*h+j] + brz[j]
+		z[j] += r[j] * zr[j]
+	}
+	Tanh(z, z)
+	done = egruCellForward2SIMD(gates, cprev, theta, chat, o, y, c, h)
+	for j := done; j < h; j++ {
+		u := gates[j]
+		ch := float32(u*cprev[j]) + float32(float32(1-u)*z[j])
+		chat[j] = ch
+		var ev float32
+		if ch-theta[j] > 0 {
+			ev = 1
+		}
+		o[j] = ev
+		y[j] = ev * ch
+		c[j] = ch - float32(ev*theta[j])
+	}
+}

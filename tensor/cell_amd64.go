@@ -72,3 +72,47 @@ func egruCellBackwardSIMD(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, t
 	}
 	return n
 }
+
+//go:noescape
+func egruCellForward1AVX512(rcz, brz, r, zr, z *float32, n int)
+
+//go:noescape
+func egruCellForward2AVX512(gates, cprev, theta, chat, o, y, c *float32, h, n int)
+
+//go:noescape
+func egruCellForward1AVX2(rcz, brz, r, zr, z *float32, n int)
+
+//go:noescape
+func egruCellForward2AVX2(gates, cprev, theta, chat, o, y, c *float32, h, n int)
+
+func egruCellForward1SIMD(rcz, brz, r, zr, z []float32) int {
+	n := 0
+	if cellSIMD > 0 {
+		n = len(brz) &^ (cellSIMD - 1)
+	}
+	if n == 0 {
+		return 0
+	}
+	if cellSIMD == 16 {
+		egruCellForward1AVX512(&rcz[0], &brz[0], &r[0], &zr[0], &z[0], n)
+	} else {
+		egruCellForward1AVX2(&rcz[0], &brz[0], &r[0], &zr[0], &z[0], n)
+	}
+	return n
+}
+
+func egruCellForward2SIMD(gates, cprev, theta, chat, o, y, c []float32, h int) int {
+	n := 0
+	if cellSIMD > 0 {
+		n = h &^ (cellSIMD - 1)
+	}
+	if n == 0 {
+		return 0
+	}
+	if cellSIMD == 16 {
+		egruCellForward2AVX512(&gates[0], &cprev[0], &theta[0], &chat[0], &o[0], &y[0], &c[0], h, n)
+	} else {
+		egruCellForward2AVX2(&gates[0], &cprev[0], &theta[0], &chat[0], &o[0], &y[0], &c[0], h, n)
+	}
+	return n
+}

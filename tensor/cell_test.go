@@ -186,3 +186,90 @@ func BenchmarkEGRUCellBackward(b *testing.B) {
 		})
 	}
 }
+
+// TestEGRUCellForward compares each available kernel width with the Go
+// loops bit for bit (σ and tanh are the same Sigmoid and Tanh in all), with
+// events both fired and silent and guard values after every output, and one
+// element against the formula in float64 (relative 1e-5 on ĉ: σ and tanh
+// are accurate to a few float32 ulps).
+func TestEGRUCellForward(t *testing.T) {
+	defer func(c int) { cellSIMD = c }(cellSIMD)
+	widths := []int{0}
+	if hasAVX2Cell() {
+		widths = append(widths, 8)
+	}
+	if hasAVX512Cell() {
+		widths = append(widths, 16)
+	}
+	r := rand.New(rand.NewPCG(17, 18))
+	const guard = 31337.5
+	for _, h := range []int{1, 7, 8, 15, 16, 17, 33, 256, 1000} {
+		gates0, rec, brz, cprev := randSlice(r, 3*h), randSlice(r, 3*h), randSlice(r, h), randSlice(r, h)
+		theta := make([]float32, h)
+		for j := range theta {
+			theta[j] = float32(r.Float64() * 0.5)
+		}
+		var ref [][]float32
+		for _, wv := range widths {
+			cellSIMD = wv
+			gates := append([]float32(nil), gates0...)
+			outs := make([][]float32, 5) // zr, ĉ, o, y, c
+			for i := range outs {
+				outs[i] = append(make([]float32, h), guard)
+			}
+			EGRUCellForward(gates, rec, brz, outs[0][:h], cprev, theta, outs[1][:h], outs[2][:h], outs[3][:h], outs[4][:h])
+			all := append([][]float32{gates}, outs...)
+			for i, o := range outs {
+				if o[h] != guard {
+					t.Fatalf("h=%d width %d: guard of output %d overwritten", h, wv, i)
+				}
+			}
+			if ref == nil {
+				ref = all
+				continue
+			}
+			for i := range all {
+				for k := range all[i] {
+					if math.Float32bits(all[i][k]) != math.Float32bits(ref[i][k]) {
+						t.Fatalf("h=%d width %d: output %d element %d = %v, Go %v", h, wv, i, k, all[i][k], ref[i][k])
+					}
+				}
+			}
+		}
+		j := h - 1
+		sig := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+		u := sig(float64(gates0[j]) + float64(rec[j]))
+		rr := sig(float64(gates0[h+j]) + float64(rec[h+j]))
+		z := math.Tanh(float64(gates0[2*h+j]) + rr*(float64(rec[2*h+j])+float64(brz[j])))
+		ch := u*float64(cprev[j]) + (1-u)*z
+		if got := float64(ref[2][j]); math.Abs(got-ch) > 1e-5*math.Max(1, math.Abs(ch)) {
+			t.Fatalf("h=%d: ĉ = %v, formula %v", h, got, ch)
+		}
+		if ev := ref[3][j]; (ev == 1) != (ref[2][j]-theta[j] > 0) {
+			t.Fatalf("h=%d: event %v for ĉ − ϑ = %v", h, ev, ref[2][j]-theta[j])
+		}
+	}
+}
+
+// BenchmarkEGRUCellForward: one batch row of the small preset (h = 256),
+// σ and tanh included.
+func BenchmarkEGRUCellForward(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const h = 256
+	gates0, rec, brz, cprev, theta := randSlice(r, 3*h), randSlice(r, 3*h), randSlice(r, h), randSlice(r, h), randSlice(r, h)
+	gates, zr, chat, o, y, c := make([]float32, 3*h), make([]float32, h), make([]float32, h), make([]float32, h), make([]float32, h), make([]float32, h)
+	for _, simd := range []bool{true, false} {
+		b.Run(map[bool]string{true: "kernel", false: "go"}[simd], func(b *testing.B) {
+			defer func(c int) { cellSIMD = c }(cellSIMD)
+			if !simd {
+				cellSIMD = 0
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				copy(gates, gates0)
+				EGRUCellForward(gates, rec, brz, zr, cprev, theta, chat, o, y, c)
+			}
+			b.ReportMetric(float64(h)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+		})
+	}
+}
