@@ -20,13 +20,19 @@ var cellSIMD = func() int {
 	return 0
 }()
 
+// simdPrefix is how many of h elements the cell kernels take: the largest
+// multiple of the vector width (the Go loops do the rest).
+func simdPrefix(h int) int {
+	if cellSIMD == 0 {
+		return 0
+	}
+	return h &^ (cellSIMD - 1)
+}
+
 // lstmCellBackwardSIMD runs the kernel on the largest multiple of the
 // vector width and returns how many elements it did.
 func lstmCellBackwardSIMD(g, dg, dout, dnext, dcell, tc, cprev []float32, h int) int {
-	n := 0
-	if cellSIMD > 0 {
-		n = h &^ (cellSIMD - 1)
-	}
+	n := simdPrefix(h)
 	if n == 0 {
 		return 0
 	}
@@ -56,10 +62,7 @@ func egruCellBackward2AVX2(gates, dp, dr, cprev, zr, dcell *float32, h, n int, c
 // egruCellBackwardSIMD runs the two kernel passes on the largest multiple
 // of the vector width and returns how many elements they did.
 func egruCellBackwardSIMD(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, theta, dth []float32, h int, c *egruConsts) int {
-	n := 0
-	if cellSIMD > 0 {
-		n = h &^ (cellSIMD - 1)
-	}
+	n := simdPrefix(h)
 	if n == 0 {
 		return 0
 	}
@@ -86,10 +89,7 @@ func egruCellForward1AVX2(rcz, brz, r, zr, z *float32, n int)
 func egruCellForward2AVX2(gates, cprev, theta, chat, o, y, c *float32, h, n int)
 
 func egruCellForward1SIMD(rcz, brz, r, zr, z []float32) int {
-	n := 0
-	if cellSIMD > 0 {
-		n = len(brz) &^ (cellSIMD - 1)
-	}
+	n := simdPrefix(len(brz))
 	if n == 0 {
 		return 0
 	}
@@ -102,10 +102,7 @@ func egruCellForward1SIMD(rcz, brz, r, zr, z []float32) int {
 }
 
 func egruCellForward2SIMD(gates, cprev, theta, chat, o, y, c []float32, h int) int {
-	n := 0
-	if cellSIMD > 0 {
-		n = h &^ (cellSIMD - 1)
-	}
+	n := simdPrefix(h)
 	if n == 0 {
 		return 0
 	}

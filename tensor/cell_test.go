@@ -13,13 +13,7 @@ import (
 // float32 roundings of values of order 1).
 func TestLSTMCellBackward(t *testing.T) {
 	defer func(c int) { cellSIMD = c }(cellSIMD)
-	widths := []int{0}
-	if hasAVX2Cell() {
-		widths = append(widths, 8)
-	}
-	if hasAVX512Cell() {
-		widths = append(widths, 16)
-	}
+	widths := cellWidths()
 	r := rand.New(rand.NewPCG(13, 14))
 	const guard = 4242.5
 	for _, h := range []int{1, 7, 8, 15, 16, 17, 33, 256, 1000} {
@@ -93,13 +87,7 @@ func BenchmarkLSTMCellBackward(b *testing.B) {
 // float32 roundings, some amplified by γ = 3.6).
 func TestEGRUCellBackward(t *testing.T) {
 	defer func(c int) { cellSIMD = c }(cellSIMD)
-	widths := []int{0}
-	if hasAVX2Cell() {
-		widths = append(widths, 8)
-	}
-	if hasAVX512Cell() {
-		widths = append(widths, 16)
-	}
+	widths := cellWidths()
 	r := rand.New(rand.NewPCG(15, 16))
 	const guard = -999.75
 	const ag, height, slope = 0.01, 3.6, 3.6
@@ -194,13 +182,7 @@ func BenchmarkEGRUCellBackward(b *testing.B) {
 // are accurate to a few float32 ulps).
 func TestEGRUCellForward(t *testing.T) {
 	defer func(c int) { cellSIMD = c }(cellSIMD)
-	widths := []int{0}
-	if hasAVX2Cell() {
-		widths = append(widths, 8)
-	}
-	if hasAVX512Cell() {
-		widths = append(widths, 16)
-	}
+	widths := cellWidths()
 	r := rand.New(rand.NewPCG(17, 18))
 	const guard = 31337.5
 	for _, h := range []int{1, 7, 8, 15, 16, 17, 33, 256, 1000} {
@@ -272,4 +254,17 @@ func BenchmarkEGRUCellForward(b *testing.B) {
 			b.ReportMetric(float64(h)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
 		})
 	}
+}
+
+// cellWidths lists the cell-kernel widths to test: 0 (the Go loops) and each
+// vector width this CPU has.
+func cellWidths() []int {
+	widths := []int{0}
+	if hasAVX2Cell() {
+		widths = append(widths, 8)
+	}
+	if hasAVX512Cell() {
+		widths = append(widths, 16)
+	}
+	return widths
 }

@@ -327,3 +327,187 @@ h12 = """
 // p < 16. Same network as transpose16AVX512 with Z12..Z15 zero (dummy rows);
 // the 16 result rows are stored with mask K1 = 0x0fff (12 floats each)."""
 open(os.path.join(OUT, 'pack_amd64.s'),'a').write(transpose("transpose16AVX512", 16, h16) + transpose("transpose12x16AVX512", 12, h12))
+
+# ---- cell kernels (cell_amd64.s, cell_egru_amd64.s, cell_egru_fwd_amd64.s) ----
+# The fused element-wise parts of the LSTM and EGRU steps, one generator per
+# kernel for both AVX-512 (Z registers, 16 lanes) and AVX2 (Y, 8 lanes). Each
+# performs the float32 operations of its Go loop in cell.go in the same order
+# (no FMA), so the results are bit-identical. Go asm operand order:
+# OP src2, src1, dst computes dst = src1 OP src2.
+
+def cell_one(w, R, one, z512):
+    """Loads 1.0 into R{one} (CX is free at this point)."""
+    w("\tMOVL $0x3f800000, CX")
+    if z512:
+        w(f"\tVPBROADCASTD CX, {R}{one}")
+    else:
+        w(f"\tVMOVD CX, X{one}"); w(f"\tVBROADCASTSS X{one}, {R}{one}")
+
+def lstm_backward(name, R, vbytes):
+    z512 = R == "Z"; one = 31 if z512 else 15; lanes = vbytes // 4
+    L = []; w = L.append
+    w(f"// func {name}(gates, dg, dout, dnext, dcell, tc, cprev *float32, h, n int)")
+    w(f"TEXT ·{name}(SB), NOSPLIT, $0-72")
+    w("\tMOVQ gates+0(FP), SI"); w("\tMOVQ dg+8(FP), DI"); w("\tMOVQ dout+16(FP), R10"); w("\tMOVQ dnext+24(FP), R11")
+    w("\tMOVQ dcell+32(FP), R12"); w("\tMOVQ tc+40(FP), R13"); w("\tMOVQ cprev+48(FP), AX")
+    cell_one(w, R, one, z512)
+    w("\tMOVQ h+56(FP), DX"); w("\tSHLQ $2, DX           // DX = f gate offset (4h bytes) + j")
+    w("\tLEAQ (DX)(DX*1), R8  // R8 = g gate offset (8h bytes) + j")
+    w("\tLEAQ (R8)(DX*1), R9  // R9 = o gate offset (12h bytes) + j")
+    w("\tXORQ BX, BX          // BX = j·4")
+    w("\tMOVQ n+64(FP), CX")
+    w("loop:"); w(f"\tCMPQ CX, ${lanes}"); w("\tJLT done")
+    w(f"\tVMOVUPS (SI)(BX*1), {R}0   // i"); w(f"\tVMOVUPS (SI)(DX*1), {R}1   // f")
+    w(f"\tVMOVUPS (SI)(R8*1), {R}2   // g"); w(f"\tVMOVUPS (SI)(R9*1), {R}3   // o")
+    w(f"\tVMOVUPS (R10)(BX*1), {R}4"); w(f"\tVADDPS (R11)(BX*1), {R}4, {R}4   // dh = dout + dnext")
+    w(f"\tVMOVUPS (R13)(BX*1), {R}5        // tc")
+    w(f"\tVMULPS {R}5, {R}5, {R}6"); w(f"\tVSUBPS {R}6, {R}{one}, {R}6      // 1 − tc²")
+    w(f"\tVMULPS {R}3, {R}4, {R}7          // dh·o"); w(f"\tVMULPS {R}6, {R}7, {R}7")
+    w(f"\tVADDPS (R12)(BX*1), {R}7, {R}7   // dc = dcell + dh·o·(1 − tc²)")
+    w(f"\tVMULPS {R}2, {R}7, {R}8"); w(f"\tVMULPS {R}0, {R}8, {R}8"); w(f"\tVSUBPS {R}0, {R}{one}, {R}9"); w(f"\tVMULPS {R}9, {R}8, {R}8")
+    w(f"\tVMOVUPS {R}8, (DI)(BX*1)       // di = dc·g·i·(1 − i)")
+    w(f"\tVMULPS (AX)(BX*1), {R}7, {R}8"); w(f"\tVMULPS {R}1, {R}8, {R}8"); w(f"\tVSUBPS {R}1, {R}{one}, {R}9"); w(f"\tVMULPS {R}9, {R}8, {R}8")
+    w(f"\tVMOVUPS {R}8, (DI)(DX*1)       // df = dc·c₋·f·(1 − f)")
+    w(f"\tVMULPS {R}0, {R}7, {R}8"); w(f"\tVMULPS {R}2, {R}2, {R}9"); w(f"\tVSUBPS {R}9, {R}{one}, {R}9"); w(f"\tVMULPS {R}9, {R}8, {R}8")
+    w(f"\tVMOVUPS {R}8, (DI)(R8*1)       // dg = dc·i·(1 − g²)")
+    w(f"\tVMULPS {R}5, {R}4, {R}8"); w(f"\tVMULPS {R}3, {R}8, {R}8"); w(f"\tVSUBPS {R}3, {R}{one}, {R}9"); w(f"\tVMULPS {R}9, {R}8, {R}8")
+    w(f"\tVMOVUPS {R}8, (DI)(R9*1)       // do = dh·tc·o·(1 − o)")
+    w(f"\tVMULPS {R}1, {R}7, {R}8"); w(f"\tVMOVUPS {R}8, (R12)(BX*1)      // dcell = dc·f")
+    for r in ("BX", "DX", "R8", "R9"): w(f"\tADDQ ${vbytes}, {r}")
+    w(f"\tSUBQ ${lanes}, CX"); w("\tJMP loop")
+    w("done:"); w("\tVZEROUPPER"); w("\tRET")
+    return "\n".join(L) + "\n"
+
+def egru_backward1(name, R, vbytes):
+    """dĉ (into dp's u slot) and the threshold term."""
+    z512 = R == "Z"; lanes = vbytes // 4
+    ag, hg, sl, one, absm, zero = (20, 21, 22, 31, 30, 29) if z512 else (10, 11, 12, 15, 14, 13)
+    L = []; w = L.append
+    w(f"// func {name}(dy, dnext, dcell, chat, theta, o, dchat, dth *float32, n int, c *egruConsts)")
+    w(f"TEXT ·{name}(SB), NOSPLIT, $0-80")
+    w("\tMOVQ dy+0(FP), SI"); w("\tMOVQ dnext+8(FP), DI"); w("\tMOVQ dcell+16(FP), R8"); w("\tMOVQ chat+24(FP), R9")
+    w("\tMOVQ theta+32(FP), R10"); w("\tMOVQ o+40(FP), R11"); w("\tMOVQ dchat+48(FP), R12"); w("\tMOVQ dth+56(FP), R13")
+    w("\tMOVQ n+64(FP), CX"); w("\tMOVQ c+72(FP), AX")
+    w(f"\tVBROADCASTSS 0(AX), {R}{ag}  // activity gradient"); w(f"\tVBROADCASTSS 4(AX), {R}{hg}  // γ"); w(f"\tVBROADCASTSS 8(AX), {R}{sl}  // β")
+    w(f"\tVBROADCASTSS 12(AX), {R}{one} // 1"); w(f"\tVBROADCASTSS 16(AX), {R}{absm} // 0x7fffffff"); w(f"\tVXORPS {R}{zero}, {R}{zero}, {R}{zero}")
+    w("\tXORQ BX, BX")
+    w("loop:"); w(f"\tCMPQ CX, ${lanes}"); w("\tJLT done")
+    w(f"\tVMOVUPS (SI)(BX*1), {R}0"); w(f"\tVADDPS (DI)(BX*1), {R}0, {R}0   // dy + dnext")
+    w(f"\tVMOVUPS (R8)(BX*1), {R}1   // dc"); w(f"\tVMOVUPS (R9)(BX*1), {R}2   // ĉ"); w(f"\tVMOVUPS (R10)(BX*1), {R}3  // ϑ"); w(f"\tVMOVUPS (R11)(BX*1), {R}4  // o")
+    w(f"\tVMULPS {R}2, {R}0, {R}5"); w(f"\tVMULPS {R}3, {R}1, {R}6"); w(f"\tVSUBPS {R}6, {R}5, {R}5"); w(f"\tVADDPS {R}{ag}, {R}5, {R}5   // do = dy·ĉ − dc·ϑ + a")
+    w(f"\tVSUBPS {R}3, {R}2, {R}7   // s = ĉ − ϑ")
+    w(f"\t{'VPANDD' if z512 else 'VANDPS'} {R}{absm}, {R}7, {R}7   // |s|")
+    w(f"\tVMULPS {R}7, {R}{sl}, {R}7"); w(f"\tVSUBPS {R}7, {R}{one}, {R}7   // v = 1 − β|s|")
+    if z512:
+        w(f"\tVCMPPS $0x06, {R}{zero}, {R}7, K1  // !(v ≤ 0), true for NaN as in Go")
+        w(f"\tVMULPS.Z {R}7, {R}{hg}, K1, {R}8  // ψ = γ·v, or +0")
+    else:
+        w(f"\tVCMPPS $0x06, {R}{zero}, {R}7, {R}9  // !(v ≤ 0), true for NaN as in Go")
+        w(f"\tVMULPS {R}7, {R}{hg}, {R}8"); w(f"\tVANDPS {R}9, {R}8, {R}8   // ψ = γ·v, or +0")
+    w(f"\tVMULPS {R}8, {R}5, {R}9   // ds = do·ψ")
+    w(f"\tVMULPS {R}4, {R}0, {R}6"); w(f"\tVADDPS {R}1, {R}6, {R}6"); w(f"\tVADDPS {R}9, {R}6, {R}6")
+    w(f"\tVMOVUPS {R}6, (R12)(BX*1)  // dĉ = dy·o + dc + ds")
+    w(f"\tVMULPS {R}4, {R}1, {R}7"); w(f"\tVADDPS {R}7, {R}9, {R}7")
+    w(f"\tVMOVUPS {R}7, (R13)(BX*1)  // dϑ term = ds + dc·o")
+    w(f"\tADDQ ${vbytes}, BX"); w(f"\tSUBQ ${lanes}, CX"); w("\tJMP loop")
+    w("done:"); w("\tVZEROUPPER"); w("\tRET")
+    return "\n".join(L) + "\n"
+
+def egru_backward2(name, R, vbytes):
+    """The gate gradients from dĉ."""
+    one = 31 if R == "Z" else 15; lanes = vbytes // 4
+    L = []; w = L.append
+    w(f"// func {name}(gates, dp, dr, cprev, zr, dcell *float32, h, n int, c *egruConsts)")
+    w(f"TEXT ·{name}(SB), NOSPLIT, $0-72")
+    w("\tMOVQ gates+0(FP), SI"); w("\tMOVQ dp+8(FP), DI"); w("\tMOVQ dr+16(FP), R9"); w("\tMOVQ cprev+24(FP), R11")
+    w("\tMOVQ zr+32(FP), R12"); w("\tMOVQ dcell+40(FP), R13"); w("\tMOVQ n+56(FP), CX"); w("\tMOVQ c+64(FP), AX")
+    w(f"\tVBROADCASTSS 12(AX), {R}{one} // 1")
+    w("\tMOVQ h+48(FP), DX"); w("\tSHLQ $2, DX          // DX = r gate offset + j·4"); w("\tLEAQ (DX)(DX*1), R8 // R8 = z gate offset + j·4")
+    w("\tXORQ BX, BX")
+    w("loop:"); w(f"\tCMPQ CX, ${lanes}"); w("\tJLT done")
+    w(f"\tVMOVUPS (DI)(BX*1), {R}0   // dĉ (left in dp's u slot by the first pass)")
+    w(f"\tVMOVUPS (SI)(BX*1), {R}1   // u"); w(f"\tVMOVUPS (SI)(DX*1), {R}2   // r"); w(f"\tVMOVUPS (SI)(R8*1), {R}3   // z")
+    w(f"\tVMOVUPS (R11)(BX*1), {R}4"); w(f"\tVSUBPS {R}3, {R}4, {R}4"); w(f"\tVMULPS {R}4, {R}0, {R}4   // du = dĉ·(c₋ − z)")
+    w(f"\tVSUBPS {R}1, {R}{one}, {R}5"); w(f"\tVMULPS {R}5, {R}0, {R}5   // dz = dĉ·(1 − u)")
+    w(f"\tVMULPS {R}1, {R}0, {R}6"); w(f"\tVMOVUPS {R}6, (R13)(BX*1)  // dcell = dĉ·u")
+    w(f"\tVMULPS {R}3, {R}3, {R}7"); w(f"\tVSUBPS {R}7, {R}{one}, {R}7"); w(f"\tVMULPS {R}7, {R}5, {R}7   // daz = dz·(1 − z²)")
+    w(f"\tVMULPS {R}1, {R}4, {R}8"); w(f"\tVSUBPS {R}1, {R}{one}, {R}9"); w(f"\tVMULPS {R}9, {R}8, {R}8   // dau = du·u·(1 − u)")
+    w(f"\tVMULPS (R12)(BX*1), {R}7, {R}10"); w(f"\tVMULPS {R}2, {R}10, {R}10"); w(f"\tVSUBPS {R}2, {R}{one}, {R}11"); w(f"\tVMULPS {R}11, {R}10, {R}10   // dar = daz·zr·r·(1 − r)")
+    w(f"\tVMULPS {R}2, {R}7, {R}12   // dzr = daz·r")
+    w(f"\tVMOVUPS {R}8, (DI)(BX*1)"); w(f"\tVMOVUPS {R}10, (DI)(DX*1)"); w(f"\tVMOVUPS {R}7, (DI)(R8*1)")
+    w(f"\tVMOVUPS {R}8, (R9)(BX*1)"); w(f"\tVMOVUPS {R}10, (R9)(DX*1)"); w(f"\tVMOVUPS {R}12, (R9)(R8*1)")
+    for r in ("BX", "DX", "R8"): w(f"\tADDQ ${vbytes}, {r}")
+    w(f"\tSUBQ ${lanes}, CX"); w("\tJMP loop")
+    w("done:"); w("\tVZEROUPPER"); w("\tRET")
+    return "\n".join(L) + "\n"
+
+def egru_forward1(name, R, vbytes):
+    """zr = R_z·y₋ + b_rz and z += r·zr."""
+    lanes = vbytes // 4
+    L = []; w = L.append
+    w(f"// func {name}(rcz, brz, r, zr, z *float32, n int)")
+    w(f"TEXT ·{name}(SB), NOSPLIT, $0-48")
+    w("\tMOVQ rcz+0(FP), SI"); w("\tMOVQ brz+8(FP), DI"); w("\tMOVQ r+16(FP), R8"); w("\tMOVQ zr+24(FP), R9"); w("\tMOVQ z+32(FP), R10"); w("\tMOVQ n+40(FP), CX")
+    w("\tXORQ BX, BX")
+    w("loop:"); w(f"\tCMPQ CX, ${lanes}"); w("\tJLT done")
+    w(f"\tVMOVUPS (SI)(BX*1), {R}0"); w(f"\tVADDPS (DI)(BX*1), {R}0, {R}0   // zr = R_z·y₋ + b_rz")
+    w(f"\tVMOVUPS {R}0, (R9)(BX*1)")
+    w(f"\tVMULPS (R8)(BX*1), {R}0, {R}1   // r·zr"); w(f"\tVADDPS (R10)(BX*1), {R}1, {R}1   // z + r·zr")
+    w(f"\tVMOVUPS {R}1, (R10)(BX*1)")
+    w(f"\tADDQ ${vbytes}, BX"); w(f"\tSUBQ ${lanes}, CX"); w("\tJMP loop")
+    w("done:"); w("\tVZEROUPPER"); w("\tRET")
+    return "\n".join(L) + "\n"
+
+def egru_forward2(name, R, vbytes):
+    """ĉ, the events, y and c, after tanh."""
+    z512 = R == "Z"; one = 31 if z512 else 15; lanes = vbytes // 4
+    L = []; w = L.append
+    w(f"// func {name}(gates, cprev, theta, chat, o, y, c *float32, h, n int)")
+    w(f"TEXT ·{name}(SB), NOSPLIT, $0-72")
+    w("\tMOVQ gates+0(FP), SI"); w("\tMOVQ cprev+8(FP), R8"); w("\tMOVQ theta+16(FP), R9"); w("\tMOVQ chat+24(FP), R10")
+    w("\tMOVQ o+32(FP), R11"); w("\tMOVQ y+40(FP), R12"); w("\tMOVQ c+48(FP), R13")
+    cell_one(w, R, one, z512)
+    w(f"\tVXORPS {R}{one-1}, {R}{one-1}, {R}{one-1}")
+    w("\tMOVQ h+56(FP), DX"); w("\tSHLQ $3, DX          // DX = z gate offset (8h bytes) + j·4")
+    w("\tMOVQ n+64(FP), CX"); w("\tXORQ BX, BX")
+    w("loop:"); w(f"\tCMPQ CX, ${lanes}"); w("\tJLT done")
+    w(f"\tVMOVUPS (SI)(BX*1), {R}0   // u"); w(f"\tVMOVUPS (SI)(DX*1), {R}1   // z")
+    w(f"\tVMULPS (R8)(BX*1), {R}0, {R}2   // u·c₋"); w(f"\tVSUBPS {R}0, {R}{one}, {R}3"); w(f"\tVMULPS {R}1, {R}3, {R}3   // (1 − u)·z")
+    w(f"\tVADDPS {R}3, {R}2, {R}2   // ĉ"); w(f"\tVMOVUPS {R}2, (R10)(BX*1)")
+    w(f"\tVMOVUPS (R9)(BX*1), {R}4   // ϑ"); w(f"\tVSUBPS {R}4, {R}2, {R}5   // ĉ − ϑ")
+    if z512:
+        w(f"\tVCMPPS $0x1e, {R}{one-1}, {R}5, K1   // ĉ − ϑ > 0 (false for NaN, as in Go)")
+        w(f"\tVMOVAPS.Z {R}{one}, K1, {R}6   // o: 1 or +0")
+    else:
+        w(f"\tVCMPPS $0x1e, {R}{one-1}, {R}5, {R}6   // ĉ − ϑ > 0 (false for NaN, as in Go)")
+        w(f"\tVANDPS {R}{one}, {R}6, {R}6   // o: 1 or +0")
+    w(f"\tVMOVUPS {R}6, (R11)(BX*1)")
+    w(f"\tVMULPS {R}2, {R}6, {R}7"); w(f"\tVMOVUPS {R}7, (R12)(BX*1)   // y = o·ĉ")
+    w(f"\tVMULPS {R}4, {R}6, {R}7"); w(f"\tVSUBPS {R}7, {R}2, {R}7"); w(f"\tVMOVUPS {R}7, (R13)(BX*1)   // c = ĉ − o·ϑ")
+    w(f"\tADDQ ${vbytes}, BX"); w(f"\tADDQ ${vbytes}, DX"); w(f"\tSUBQ ${lanes}, CX"); w("\tJMP loop")
+    w("done:"); w("\tVZEROUPPER"); w("\tRET")
+    return "\n".join(L) + "\n"
+
+def both(gen, base):
+    return gen(base + "AVX512", "Z", 64) + "\n" + gen(base + "AVX2", "Y", 32)
+
+open(os.path.join(OUT, 'cell_amd64.s'), 'w').write(HDR + """// Fused LSTM cell backward (tensor.LSTMCellBackward) for n elements of one
+// row, n a multiple of the vector width. gates and dg point at a row of 4h
+// gates (i, f, g, o, each h wide); BX walks j·4 and DX, R8, R9 the same j in
+// the f, g and o gates.
+
+""" + both(lstm_backward, "lstmCellBackward"))
+open(os.path.join(OUT, 'cell_egru_amd64.s'), 'w').write(HDR + """// Fused EGRU cell backward (tensor.EGRUCellBackward) for n elements of one
+// row, n a multiple of the vector width, in two passes: the first computes
+// dĉ (stored in dp's u slot) and the threshold term, the second the gate
+// gradients from dĉ. c = activity gradient, γ, β, 1, 0x7fffffff (egruConsts).
+
+""" + egru_backward1("egruCellBackward1AVX512", "Z", 64) + "\n" + egru_backward2("egruCellBackward2AVX512", "Z", 64) + "\n"
+    + egru_backward1("egruCellBackward1AVX2", "Y", 32) + "\n" + egru_backward2("egruCellBackward2AVX2", "Y", 32))
+open(os.path.join(OUT, 'cell_egru_fwd_amd64.s'), 'w').write(HDR + """// Fused parts of the EGRU cell forward (tensor.EGRUCellForward) for n
+// elements of one row, n a multiple of the vector width: pass 1 forms
+// R_z·y₋ + b_rz and adds r·(it) to the z pre-activation; pass 2, after tanh,
+// the state, the events and the outputs.
+
+""" + egru_forward1("egruCellForward1AVX512", "Z", 64) + "\n" + egru_forward2("egruCellForward2AVX512", "Z", 64) + "\n"
+    + egru_forward1("egruCellForward1AVX2", "Y", 32) + "\n" + egru_forward2("egruCellForward2AVX2", "Y", 32))
