@@ -52,6 +52,21 @@ var benchShapes = []benchShape{
 	{"tiny_7x13x1", false, false, 7, 13, 1},
 }
 
+// operands returns random A, B and C for the shape (seed fixed) and the
+// leading dimensions of A and B.
+func (s benchShape) operands() (a, b, c []float32, lda, ldb int) {
+	r := rand.New(rand.NewPCG(1, 2))
+	a, b, c = randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), randSlice(r, s.m*s.n)
+	lda, ldb = s.k, s.n
+	if s.transA {
+		lda = s.m
+	}
+	if s.transB {
+		ldb = s.k
+	}
+	return a, b, c, lda, ldb
+}
+
 // stepsPerPack is how many per-step products share one packing of the
 // recurrent matrix in the benchmarks: the small preset's window (T = 35).
 const stepsPerPack = 35
@@ -59,17 +74,7 @@ const stepsPerPack = 35
 func benchGemm(b *testing.B, s benchShape, threads int) {
 	defer SetThreads(Threads())
 	SetThreads(threads)
-	r := rand.New(rand.NewPCG(1, 2))
-	a := randSlice(r, s.m*s.k)
-	bb := randSlice(r, s.k*s.n)
-	c := randSlice(r, s.m*s.n)
-	lda, ldb := s.k, s.n
-	if s.transA {
-		lda = s.m
-	}
-	if s.transB {
-		ldb = s.k
-	}
+	a, bb, c, lda, ldb := s.operands()
 	step := strings.Contains(s.name, "_step_")
 	var p PackedB
 	run := func(i int) {

@@ -38,6 +38,20 @@ type gemmCase struct {
 	alpha, beta    float32
 }
 
+// dims returns the stored shapes of A [ar×ac] and B [br×bc] and the
+// leading dimensions with the case's padding.
+func (tc gemmCase) dims() (ar, ac, br, bc, lda, ldb, ldc int) {
+	ar, ac = tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc = tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	return ar, ac, br, bc, ac + tc.padA, bc + tc.padB, tc.n + tc.padC
+}
+
 func (tc gemmCase) String() string {
 	return fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d pads=%d/%d/%d alpha=%g beta=%g",
 		tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.padA, tc.padB, tc.padC, tc.alpha, tc.beta)
@@ -58,15 +72,7 @@ func (tc gemmCase) String() string {
 // insensitive to the legitimate reordering.
 func checkGemm(t *testing.T, r *rand.Rand, tc gemmCase) {
 	t.Helper()
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = tc.k, tc.m
-	}
-	br, bc := tc.k, tc.n
-	if tc.transB {
-		br, bc = tc.n, tc.k
-	}
-	lda, ldb, ldc := ac+tc.padA, bc+tc.padB, tc.n+tc.padC
+	ar, ac, br, bc, lda, ldb, ldc := tc.dims()
 	a := randSlice(r, max(ar*lda, 1))
 	b := randSlice(r, max(br*ldb, 1))
 	// Padding columns of A and B hold NaN: Gemm must never read them.
@@ -213,22 +219,15 @@ func TestGemmThreadsDeterministic(t *testing.T) {
 		withKernel(ki, func() {
 			for _, tc := range shapes {
 				r := rand.New(rand.NewPCG(3, 4))
-				ar, ac := tc.m, tc.k
-				if tc.transA {
-					ar, ac = tc.k, tc.m
-				}
-				br, bc := tc.k, tc.n
-				if tc.transB {
-					br, bc = tc.n, tc.k
-				}
-				a := randSlice(r, ar*(ac+tc.padA))
-				b := randSlice(r, br*(bc+tc.padB))
-				c0 := randSlice(r, tc.m*(tc.n+tc.padC))
+				ar, _, br, _, lda, ldb, ldc := tc.dims()
+				a := randSlice(r, ar*lda)
+				b := randSlice(r, br*ldb)
+				c0 := randSlice(r, tc.m*ldc)
 				var ref []float32
 				for _, th := range []int{1, 2, 3, 1} {
 					SetThreads(th)
 					c := append([]float32(nil), c0...)
-					Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, ac+tc.padA, b, bc+tc.padB, tc.beta, c, tc.n+tc.padC)
+					Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
 					if ref == nil {
 						ref = c
 						continue
@@ -394,14 +393,8 @@ func TestGemmVariantsBitIdentical(t *testing.T) {
 			{false, true, 37, 90, 300, 2, 1, 0, 1, 0},
 			{true, false, 250, 33, 17, 0, 0, 3, 1, 1},
 		} {
-			lda, ldb, ldc := tc.k+tc.padA, tc.n+tc.padB, tc.n+tc.padC
-			if tc.transA {
-				lda = tc.m + tc.padA
-			}
-			if tc.transB {
-				ldb = tc.k + tc.padB
-			}
-			a, b := randSlice(r, lda*max(tc.m, tc.k)), randSlice(r, ldb*max(tc.n, tc.k))
+			ar, _, br, _, lda, ldb, ldc := tc.dims()
+			a, b := randSlice(r, ar*lda), randSlice(r, br*ldb)
 			c0 := randSlice(r, tc.m*ldc)
 			var ref []float32
 			for v := 0; v < 4; v++ {

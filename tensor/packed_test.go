@@ -26,14 +26,8 @@ func TestGemmPackedBitIdentical(t *testing.T) {
 			{true, true, 5, 33, 2, 0, 0, 0, 2, 1},
 			{false, false, 250, 40, 517, 0, 0, 0, 1, 0},
 		} {
-			lda, ldb, ldc := tc.k+tc.padA, tc.n+tc.padB, tc.n+tc.padC
-			if tc.transA {
-				lda = tc.m + tc.padA
-			}
-			if tc.transB {
-				ldb = tc.k + tc.padB
-			}
-			b := randSlice(r, ldb*max(tc.n, tc.k))
+			ar, _, br, _, lda, ldb, ldc := tc.dims()
+			b := randSlice(r, br*ldb)
 			var p PackedB
 			withKernel(ki, func() {
 				p.Set(tc.transB, tc.k, tc.n, b, ldb)
@@ -44,7 +38,7 @@ func TestGemmPackedBitIdentical(t *testing.T) {
 						}
 						p.Set(tc.transB, tc.k, tc.n, b, ldb)
 					}
-					a := randSlice(r, lda*max(tc.m, tc.k))
+					a := randSlice(r, ar*lda)
 					c0 := randSlice(r, tc.m*ldc)
 					want := append([]float32(nil), c0...)
 					SetThreads(1)

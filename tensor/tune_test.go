@@ -3,7 +3,6 @@
 package tensor
 
 import (
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"sort"
@@ -49,15 +48,7 @@ func TestTune(t *testing.T) {
 			if filter != "" && !strings.Contains(s.name, filter) {
 				continue
 			}
-			r := rand.New(rand.NewPCG(1, 2))
-			a, bb, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), randSlice(r, s.m*s.n)
-			lda, ldb := s.k, s.n
-			if s.transA {
-				lda = s.m
-			}
-			if s.transB {
-				ldb = s.k
-			}
+			a, bb, c, lda, ldb := s.operands()
 			flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 			inner := max(1, int(2e7/flops))
 			reps := max(5, min(100, int(2e9/flops/float64(inner))))
@@ -125,15 +116,7 @@ func TestTuneBlocking(t *testing.T) {
 		if !strings.Contains(s.name, filter) || strings.HasPrefix(s.name, "tiny") {
 			continue
 		}
-		r := rand.New(rand.NewPCG(1, 2))
-		a, b, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), randSlice(r, s.m*s.n)
-		lda, ldb := s.k, s.n
-		if s.transA {
-			lda = s.m
-		}
-		if s.transB {
-			ldb = s.k
-		}
+		a, b, c, lda, ldb := s.operands()
 		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 		reps := max(1, int(3e8/flops))
 		run := func(st setting) time.Duration {
