@@ -191,33 +191,22 @@ func f32ok[F Float](x []F) bool {
 // instantiation (the caller checks f32ok); its arithmetic is the model's
 // generic loop's, so both instantiations agree.
 func lstmCellBackward32[F Float](g, dg, dout, dnext, dcell, tc, cprev []F) {
-	c := func(x []F) []float32 {
-		s, _ := f32(x)
-		return s
-	}
-	tensor.LSTMCellBackward(c(g), c(dg), c(dout), c(dnext), c(dcell), c(tc), c(cprev))
+	tensor.LSTMCellBackward(as32(g), as32(dg), as32(dout), as32(dnext), as32(dcell), as32(tc), as32(cprev))
 }
 
 // egruCellBackward32 is tensor.EGRUCellBackward for the float32
 // instantiation (the caller checks f32ok); its arithmetic is the model's
 // generic loop's, so both instantiations agree.
 func egruCellBackward32[F Float](g, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, theta, dth []F, activityGrad, height, slope F) {
-	c := func(x []F) []float32 {
-		s, _ := f32(x)
-		return s
-	}
-	tensor.EGRUCellBackward(c(g), c(dp), c(dr), c(dy), c(dnext), c(dcell), c(chat), c(o), c(cprev), c(zr), c(theta), c(dth),
+	tensor.EGRUCellBackward(as32(g), as32(dp), as32(dr), as32(dy), as32(dnext), as32(dcell), as32(chat), as32(o), as32(cprev),
+		as32(zr), as32(theta), as32(dth),
 		float32(activityGrad), float32(height), float32(slope))
 }
 
 // egruCellForward32 is tensor.EGRUCellForward for the float32
 // instantiation (the caller checks f32ok and that the step is Heaviside's).
 func egruCellForward32[F Float](g, rec, brz, zr, cprev, theta, chat, o, y, c []F) {
-	f := func(x []F) []float32 {
-		s, _ := f32(x)
-		return s
-	}
-	tensor.EGRUCellForward(f(g), f(rec), f(brz), f(zr), f(cprev), f(theta), f(chat), f(o), f(y), f(c))
+	tensor.EGRUCellForward(as32(g), as32(rec), as32(brz), as32(zr), as32(cprev), as32(theta), as32(chat), as32(o), as32(y), as32(c))
 }
 
 // addTo adds src to dst element-wise (one goroutine).

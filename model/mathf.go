@@ -85,3 +85,9 @@ func f32[F Float](x []F) ([]float32, bool) {
 	}
 	return *(*[]float32)(unsafe.Pointer(&x)), true
 }
+
+// as32 is f32 for callers that have checked that F is float32 (nil otherwise).
+func as32[F Float](x []F) []float32 {
+	s, _ := f32(x)
+	return s
+}
