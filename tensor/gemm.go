@@ -246,17 +246,6 @@ func (g *gemmArgs) run(s *scratch) {
 	if krem > 0 {
 		kcMax++
 	}
-	// With a single block of rows the packed B panel is used only once, so
-	// keep it small enough to stay in L2 while it is written and read.
-	ncb := ki.nc
-	if m <= ki.mc {
-		ncb = min(ncb, smallNC)
-	}
-	mcMax := min(ki.mc, (m+mr-1)/mr*mr)
-	ncMax := min(ncb, (n+nr-1)/nr*nr)
-	s.a = grow(s.a, (mcMax/mr)*aStride(kcMax, mr))
-	s.b = grow(s.b, ncMax*kcMax)
-	s.tmp = grow(s.tmp, mr*nr)
 	// A non-transposed op(B) has contiguous rows, so full nr-wide strips can
 	// be read in place (no packing) with row stride ldb. That pays off when
 	// the stride is modest; with rows ≥ 16 KiB apart every row of a
@@ -269,6 +258,19 @@ func (g *gemmArgs) run(s *scratch) {
 	// then read back from L1 instead of L2, and the loads of B interleave
 	// with the FMAs of the previous micro-panel.
 	lazyB := !direct && useLazyB && m <= ki.mc && g.packed == nil
+	// With a single block of rows and B packed a whole column block at a
+	// time (lazy packing switched off), the packed panel is used only once,
+	// so keep it small enough to stay in L2 while it is written and read.
+	// Otherwise a wide column block saves repacking A for every block.
+	ncb := ki.nc
+	if m <= ki.mc && !direct && !lazyB && g.packed == nil {
+		ncb = min(ncb, smallNC)
+	}
+	mcMax := min(ki.mc, (m+mr-1)/mr*mr)
+	ncMax := min(ncb, (n+nr-1)/nr*nr)
+	s.a = grow(s.a, (mcMax/mr)*aStride(kcMax, mr))
+	s.b = grow(s.b, ncMax*kcMax)
+	s.tmp = grow(s.tmp, mr*nr)
 	for jc := 0; jc < n; jc += ncb {
 		nc := min(ncb, n-jc)
 		p0 := 0
@@ -479,7 +481,8 @@ func packB(ki *kernelInfo, trans bool, b []float32, ldb, p0, kc, j0, nc, nr int,
 	}
 }
 
-// smallNC is the column block used when all rows fit one row block.
+// smallNC is the column block used when all rows fit one row block and B
+// is packed a column block at a time.
 var smallNC = 512
 
 // useDirectB enables reading op(B) in place (tests and tuning may clear it).
