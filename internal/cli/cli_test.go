@@ -147,6 +147,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"train", "--dataset", "no-such-dataset", "--out", out}, "sparselm data fetch"},
 		{[]string{"eval", "--ckpt", t.TempDir()}, "not a sparselm checkpoint"},
 		{[]string{"eval"}, "--ckpt is required"},
+		{[]string{"eval", "--ckpt", out, "test"}, "unexpected argument"},
+		{[]string{"stats", "--ckpt", out, "valid"}, "unexpected argument"},
 		{[]string{"data", "fetch", "imagenet"}, "imagenet"},
 	}
 	for _, c := range cases {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -20,53 +21,81 @@ import (
 
 func runStats(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "stats", "stats --ckpt RUN_OR_CHECKPOINT [--split test|valid|train] [--json] [flags]")
-	ckpt := fs.String("ckpt", "", "checkpoint directory, or a run directory (its best checkpoint is used)")
-	split := fs.String("split", "test", "split of the checkpoint's dataset: train | valid | test")
-	dataDir := fs.String("data", "", "where datasets live (default: $SPARSELM_DATA, then ./data)")
-	batch := fs.Int("batch", 1, "parallel streams (1: the standard test setting)")
-	bptt := fs.Int("bptt", 70, "window length")
-	threads := fs.Int("threads", 0, "threads (0: the checkpoint's)")
-	asJSON := fs.Bool("json", false, "print the accounting as JSON")
-	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("stats: unexpected argument %q (flags start with --)", fs.Arg(0))
-	}
-	if *ckpt == "" {
-		return fmt.Errorf("stats: --ckpt is required")
-	}
-	dir, c, err := loadCheckpointArg(*ckpt)
+	f := addEvalFlags(fs, "print the accounting as JSON")
+	dir, c, err := f.load(fs, "stats", args)
 	if err != nil {
 		return err
 	}
-	setThreads(*threads, c)
-	corpus, err := loadCheckpointCorpus(c, *dataDir)
+	corpus, err := loadCheckpointCorpus(c, *f.dataDir)
 	if err != nil {
 		return fmt.Errorf("stats: %w", err)
 	}
-	ids, err := splitIDs(corpus, *split)
+	ids, err := splitIDs(corpus, *f.split)
 	if err != nil {
 		return fmt.Errorf("stats: %w", err)
 	}
-	progress := env.Stderr
-	if *quiet || *asJSON {
-		progress = nil
-	}
-	label := c.Options.Dataset + "/" + *split
-	r, err := measureIDs(c, ids, *batch, *bptt, progress)
+	label := c.Options.Dataset + "/" + *f.split
+	r, err := measureIDs(c, ids, *f.batch, *f.bptt, f.progress(env))
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		b, _ := json.MarshalIndent(map[string]any{"checkpoint": dir, "data": label, "batch": *batch, "bptt": *bptt, "stats": r}, "", "  ")
+	if *f.asJSON {
+		b, _ := json.MarshalIndent(map[string]any{"checkpoint": dir, "data": label, "batch": *f.batch, "bptt": *f.bptt, "stats": r}, "", "  ")
 		fmt.Fprintln(env.Stdout, string(b))
 		return nil
 	}
-	fmt.Fprintf(env.Stdout, "%s on %s (batch %d, bptt %d)\n", dir, label, *batch, *bptt)
+	fmt.Fprintf(env.Stdout, "%s on %s (batch %d, bptt %d)\n", dir, label, *f.batch, *f.bptt)
 	printStats(env.Stdout, r)
 	return nil
+}
+
+// evalFlags are the flags that eval and stats share: the checkpoint, the
+// split and where datasets live, how to batch the text, threads, output.
+type evalFlags struct {
+	ckpt, split, dataDir *string
+	batch, bptt, threads *int
+	asJSON, quiet        *bool
+}
+
+func addEvalFlags(fs *flag.FlagSet, jsonHelp string) *evalFlags {
+	return &evalFlags{
+		ckpt:    fs.String("ckpt", "", "checkpoint directory, or a run directory (its best checkpoint is used)"),
+		split:   fs.String("split", "test", "split of the checkpoint's dataset: train | valid | test"),
+		dataDir: fs.String("data", "", "where datasets live (default: $SPARSELM_DATA, then ./data)"),
+		batch:   fs.Int("batch", 1, "parallel streams (1: the standard test perplexity)"),
+		bptt:    fs.Int("bptt", 70, "window length"),
+		threads: fs.Int("threads", 0, "threads (0: the checkpoint's)"),
+		asJSON:  fs.Bool("json", false, jsonHelp),
+		quiet:   fs.Bool("quiet", false, "no progress bar"),
+	}
+}
+
+// load parses args (refusing stray arguments), loads the checkpoint named
+// by --ckpt and sets the thread count.
+func (f *evalFlags) load(fs *flag.FlagSet, cmd string, args []string) (string, *train.Checkpoint, error) {
+	if err := fs.Parse(args); err != nil {
+		return "", nil, err
+	}
+	if fs.NArg() > 0 {
+		return "", nil, fmt.Errorf("%s: unexpected argument %q (flags start with --)", cmd, fs.Arg(0))
+	}
+	if *f.ckpt == "" {
+		return "", nil, fmt.Errorf("%s: --ckpt is required", cmd)
+	}
+	dir, c, err := loadCheckpointArg(*f.ckpt)
+	if err != nil {
+		return "", nil, err
+	}
+	setThreads(*f.threads, c)
+	return dir, c, nil
+}
+
+// progress returns where the progress bar goes (nil: none).
+func (f *evalFlags) progress(env *Env) io.Writer {
+	if *f.quiet || *f.asJSON {
+		return nil
+	}
+	return env.Stderr
 }
 
 // loadCheckpointArg loads a checkpoint given as its directory or as a run directory (its best/).
