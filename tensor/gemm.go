@@ -163,7 +163,7 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	g := gemmArgs{ki: sgemm, transA: transA, transB: transB, m: m, n: n, k: k,
+	g := gemmArgs{ki: sgemm, transA: transA, transB: transB, m: m, n: n, k: k, kc: sgemm.kcFor(n, k),
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
 	if m < smallM {
 		s := getScratch()
@@ -179,6 +179,7 @@ type gemmArgs struct {
 	ki             *kernelInfo
 	transA, transB bool
 	m, n, k        int
+	kc             int // largest k block (kcFor of the whole product)
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
@@ -225,6 +226,22 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
+// kcFor returns the largest k block for a product with n columns and inner
+// dimension k. kernelInfo.kc keeps the B micro-panel in L1; wide products
+// with a long k get twice that: every k block reads and writes all of C
+// again, and for C of 4480×1350..5400 that traffic costs more than reading
+// a 64 KiB micro-panel from L2 (paired runs, median of 15: inproj
+// 4480×3000×1350 +10%, dX 4480×1350×5400 +8..12%, dec 512×10000×750 +6%,
+// step_dnext 64×1350×5400 +6%; docs/results/performance.md). It depends on
+// n and k of the whole product only, so a split into rows or columns, and a
+// PackedB, use the same blocks.
+func (ki *kernelInfo) kcFor(n, k int) int {
+	if n >= 1024 && k >= 2*ki.kc {
+		return 2 * ki.kc
+	}
+	return ki.kc
+}
+
 // kBlocks returns the number of k blocks and the base block size: k is cut
 // into nb blocks of size kb or kb+1 (the first k%nb blocks are one longer).
 // It depends only on k and the kernel, never on threading.
@@ -241,18 +258,25 @@ func (g *gemmArgs) run(s *scratch) {
 	ki := g.ki
 	mr, nr := ki.mr, ki.nr
 	m, n, k := g.m, g.n, g.k
-	nb, kb, krem := kBlocks(k, ki.kc)
+	nb, kb, krem := kBlocks(k, g.kc)
 	kcMax := kb
 	if krem > 0 {
 		kcMax++
 	}
 	// A non-transposed op(B) has contiguous rows, so full nr-wide strips can
 	// be read in place (no packing) with row stride ldb. That pays off when
-	// the stride is modest; with rows ≥ 16 KiB apart every row of a
-	// micro-panel is on its own page and out of reach of the hardware
-	// prefetchers, and strides that are multiples of 1 KiB alias in the L1
-	// and L2 sets, so such B is packed.
-	direct := !g.transB && useDirectB && g.ldb < 4096 && g.ldb%256 != 0 && g.packed == nil
+	// few rows of C share each micro-panel, so that packing would cost about
+	// as much as the products: with ldb = 1000, m = 4 runs 2.7× faster in
+	// place, m = 35 1.19×, m = 127 1.12×, and m = 160..384 (one row block)
+	// the same. With several row blocks the contiguous packed panel wins
+	// (m = 1120: 1.12×, m = 4480, k = 1350, ldb = 3000: 1.12×), and so it
+	// does when rows are ≥ 8 KiB apart, each on its own page (m = 32,
+	// ldb = 3000: 1.04×; m = 12, ldb = 5400: 1.43×), unless there are fewer
+	// than mr rows (m = 4, ldb = 5400: 1.8× in place). Strides that are
+	// multiples of 1 KiB alias in the L1 and L2 sets and are always packed.
+	// Paired runs, median of 15 (docs/results/performance.md).
+	direct := !g.transB && useDirectB && g.packed == nil && g.ldb%256 != 0 &&
+		(g.m <= ki.mc && g.ldb < 2048 || g.m < mr && g.ldb < 8192)
 	// With a single block of rows each packed B micro-panel is used by one
 	// pass over the rows only, so pack it just before that pass: it is
 	// then read back from L1 instead of L2, and the loads of B interleave

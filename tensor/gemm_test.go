@@ -214,6 +214,7 @@ func TestGemmThreadsDeterministic(t *testing.T) {
 		{false, true, 256, 517, 300, 0, 0, 0, 0.5, 0},
 		{true, false, 200, 331, 700, 0, 0, 1, 1, 1},
 		{true, true, 97, 129, 520, 1, 1, 1, -1, 0.5},
+		{false, true, 100, 1100, 1100, 0, 0, 0, 1, 0}, // twice the k block (kcFor)
 	}
 	for _, ki := range kernelsAvailable() {
 		withKernel(ki, func() {

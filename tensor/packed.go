@@ -37,7 +37,7 @@ func (p *PackedB) Set(transB bool, k, n int, b []float32, ldb int) {
 
 // pack packs op(B) for kernel ki, all columns, k block by k block.
 func (p *PackedB) pack(ki *kernelInfo) {
-	nb, kb, krem := kBlocks(p.k, ki.kc)
+	nb, kb, krem := kBlocks(p.k, ki.kcFor(p.n, p.k))
 	strips := (p.n + ki.nr - 1) / ki.nr
 	p.blockOff = p.blockOff[:0]
 	p.data = grow(p.data, p.k*strips*ki.nr)
@@ -89,7 +89,7 @@ func gemmPacked(transA bool, m int, alpha float32, a []float32, lda int, p *Pack
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	g := gemmArgs{ki: sgemm, transA: transA, transB: p.transB, m: m, n: n, k: k,
+	g := gemmArgs{ki: sgemm, transA: transA, transB: p.transB, m: m, n: n, k: k, kc: sgemm.kcFor(n, k),
 		alpha: alpha, a: a, lda: lda, b: p.b, ldb: p.ldb, beta: beta, c: c, ldc: ldc}
 	if m < smallM && !serial {
 		s := getScratch()

@@ -25,6 +25,7 @@ func TestGemmPackedBitIdentical(t *testing.T) {
 			{false, true, 70, 2100, 97, 0, 1, 0, -1, 0},
 			{true, true, 5, 33, 2, 0, 0, 0, 2, 1},
 			{false, false, 250, 40, 517, 0, 0, 0, 1, 0},
+			{false, false, 40, 1030, 600, 0, 0, 0, 1, 1}, // twice the k block (kcFor)
 		} {
 			ar, _, br, _, lda, ldb, ldc := tc.dims()
 			b := randSlice(r, br*ldb)
@@ -87,6 +88,7 @@ func TestGemmPackedSerialRows(t *testing.T) {
 			{true, 32, 256, 1024, []int{1, 13, 30}},
 			{false, 9, 77, 300, []int{2, 3, 7}},
 			{true, 64, 130, 600, []int{12, 24, 25, 50}},
+			{false, 40, 1100, 600, []int{12, 20}}, // twice the k block (kcFor)
 		} {
 			ldb := tc.n
 			if tc.transB {

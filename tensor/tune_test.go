@@ -96,7 +96,7 @@ func TestTuneKernel(t *testing.T) {
 // seconds apart share the machine's state, which on a busy or virtual
 // machine moves single figures by ±20%. Run with
 //
-//	TENSOR_TUNE=blocking [TENSOR_TUNE_FILTER=substr] go test -run TuneBlocking -v ./tensor
+//	TENSOR_TUNE=blocking [TENSOR_TUNE_FILTER=substr] [TENSOR_TUNE_ALTS="name,name"] go test -run TuneBlocking -v ./tensor
 func TestTuneBlocking(t *testing.T) {
 	if os.Getenv("TENSOR_TUNE") != "blocking" {
 		t.Skip("set TENSOR_TUNE=blocking")
@@ -104,12 +104,22 @@ func TestTuneBlocking(t *testing.T) {
 	type setting struct {
 		name             string
 		kc, mc, nc, aPad int
+		noDirect         bool
 	}
-	cur := setting{"current", sgemm.kc, sgemm.mc, sgemm.nc, aPad}
+	cur := setting{"current", sgemm.kc, sgemm.mc, sgemm.nc, aPad, false}
 	alts := []setting{
-		{"kc×3/4", cur.kc * 3 / 4, cur.mc, cur.nc, cur.aPad}, {"mc/2", cur.kc, cur.mc / 2, cur.nc, cur.aPad},
-		{"mc×2", cur.kc, cur.mc * 2, cur.nc, cur.aPad}, {"nc×2", cur.kc, cur.mc, cur.nc * 2, cur.aPad},
-		{"no A padding", cur.kc, cur.mc, cur.nc, 0},
+		{"kc×3/4", cur.kc * 3 / 4, cur.mc, cur.nc, cur.aPad, false}, {"mc/2", cur.kc, cur.mc / 2, cur.nc, cur.aPad, false},
+		{"mc×2", cur.kc, cur.mc * 2, cur.nc, cur.aPad, false}, {"nc×2", cur.kc, cur.mc, cur.nc * 2, cur.aPad, false},
+		{"no A padding", cur.kc, cur.mc, cur.nc, 0, false}, {"kc×2", cur.kc * 2, cur.mc / 2, cur.nc, cur.aPad, false}, {"kc×3/2", cur.kc * 3 / 2, cur.mc * 2 / 3 / sgemm.mr * sgemm.mr, cur.nc, cur.aPad, false}, {"kc×2 mc", cur.kc * 2, cur.mc, cur.nc, cur.aPad, false}, {"kc×4", cur.kc * 4, cur.mc / 4, cur.nc, cur.aPad, false}, {"B always packed", cur.kc, cur.mc, cur.nc, cur.aPad, true},
+	}
+	if only := os.Getenv("TENSOR_TUNE_ALTS"); only != "" {
+		var keep []setting
+		for _, st := range alts {
+			if strings.Contains(only, st.name) {
+				keep = append(keep, st)
+			}
+		}
+		alts = keep
 	}
 	filter := os.Getenv("TENSOR_TUNE_FILTER")
 	for _, s := range benchShapes {
@@ -120,9 +130,9 @@ func TestTuneBlocking(t *testing.T) {
 		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 		reps := max(1, int(3e8/flops))
 		run := func(st setting) time.Duration {
-			saved, savedPad := *sgemm, aPad
-			sgemm.kc, sgemm.mc, sgemm.nc, aPad = st.kc, st.mc, st.nc, st.aPad
-			defer func() { *sgemm, aPad = saved, savedPad }()
+			saved, savedPad, savedDirect := *sgemm, aPad, useDirectB
+			sgemm.kc, sgemm.mc, sgemm.nc, aPad, useDirectB = st.kc, st.mc, st.nc, st.aPad, !st.noDirect
+			defer func() { *sgemm, aPad, useDirectB = saved, savedPad, savedDirect }()
 			t0 := time.Now()
 			for range reps {
 				Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
