@@ -7,7 +7,8 @@
 #
 # Knobs (environment): ROUNDS (interleaved rounds, default 3), THREADS ("1 2"),
 # CELLS ("lstm egru"), PRESET (small), STEPS/REPEATS/WARMUP (per timed run),
-# EVAL_BATCH1=0 (skip the batch-1 evaluation),
+# EVAL_BATCH1=0 (skip the batch-1 evaluation), PARTS ("gemm lm": which of
+# (a) and (b, c) to run; PARTS=gemm takes ~10 min),
 # OUT (results directory, default bench/results), SPARSELM_BIN (use this
 # sparselm binary instead of building ./cmd/sparselm).
 #
@@ -20,6 +21,7 @@ PY=/usr/bin/python3 # Debian's python, where apt installs torch (python3 on PATH
 ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-"1 2"}
 CELLS=${CELLS:-"lstm egru"}
+PARTS=${PARTS:-"gemm lm"}
 PRESET=${PRESET:-small}
 STEPS=${STEPS:-5}
 REPEATS=${REPEATS:-3}
@@ -101,7 +103,8 @@ torch_env() { # torch_env CORETYPE THREADS
 echo "compare.sh: (a) GEMM, one thread, $ROUNDS rounds" >&2
 gofilter='^BenchmarkGemm$'
 [[ -n $GEMM_FILTER ]] && gofilter="^BenchmarkGemm\$/$GEMM_FILTER"
-for r in $(seq 1 "$ROUNDS"); do
+[[ " $PARTS " == *" gemm "* ]] || ROUNDS_GEMM=0
+for r in $(seq 1 "${ROUNDS_GEMM:-$ROUNDS}"); do
 	echo "  round $r: fma peak, micro-kernel, sparselm, numpy default, numpy SkylakeX" >&2
 	"$bin/fmapeak.test" -test.run '^$' -test.bench FMAPeak -test.count 3 -test.benchtime 0.2s >>"$raw/fmapeak.txt"
 	TENSOR_TUNE=1 "$bin/tensor.test" -test.run '^TestTuneKernel$' -test.v >>"$raw/microkernel.txt"
@@ -112,6 +115,7 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 # ---------------------------------------------------------------- (b, c) language models
+[[ " $PARTS " == *" lm "* ]] || CELLS=""
 for cell in $CELLS; do
 	"$bin/sparselm" bench train --preset "$PRESET" --model "$cell" "${SIZE_FLAGS[@]}" --print-config --json \
 		--steps 1 --repeats 1 --warmup 0 --threads 1 >"$raw/config-$cell.json"
