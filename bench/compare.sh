@@ -101,17 +101,24 @@ torch_env() { # torch_env CORETYPE THREADS
 
 # ---------------------------------------------------------------- (a) GEMM and peak
 echo "compare.sh: (a) GEMM, one thread, $ROUNDS rounds" >&2
-gofilter='^BenchmarkGemm$'
-[[ -n $GEMM_FILTER ]] && gofilter="^BenchmarkGemm\$/$GEMM_FILTER"
 [[ " $PARTS " == *" gemm "* ]] || ROUNDS_GEMM=0
+# Within a round the three implementations take turns shape by shape, so
+# that each ratio compares runs seconds apart: this machine's speed drifts
+# by tens of percent over minutes (session 2's rounds, which ran all Go
+# shapes and then all numpy shapes, spanned up to 30 points for one shape).
+mapfile -t shapes < <($PY bench/gemm.py --list --filter "$GEMM_FILTER")
 for r in $(seq 1 "${ROUNDS_GEMM:-$ROUNDS}"); do
-	echo "  round $r: fma peak, micro-kernel, sparselm, numpy default, numpy SkylakeX" >&2
+	echo "  round $r: fma peak, micro-kernel, then per shape sparselm, numpy default, numpy SkylakeX" >&2
 	"$bin/fmapeak.test" -test.run '^$' -test.bench FMAPeak -test.count 3 -test.benchtime 0.2s >>"$raw/fmapeak.txt"
 	TENSOR_TUNE=1 "$bin/tensor.test" -test.run '^TestTuneKernel$' -test.v >>"$raw/microkernel.txt"
-	"$bin/tensor.test" -test.run '^$' -test.bench "$gofilter" -test.benchtime "$GO_BENCHTIME" -test.count "$GO_COUNT" >>"$raw/gemm-go.txt"
-	for ct in default SkylakeX; do
-		$(torch_env $ct 1) $PY bench/gemm.py --threads 1 --json --filter "$GEMM_FILTER" >>"$raw/gemm-numpy-$ct.jsonl"
+	for shape in "${shapes[@]}"; do
+		"$bin/tensor.test" -test.run '^$' -test.bench "^BenchmarkGemm\$/^$shape\$" -test.benchtime "$GO_BENCHTIME" -test.count "$GO_COUNT" >>"$raw/gemm-go-r$r.txt"
+		for ct in default SkylakeX; do
+			$(torch_env $ct 1) $PY bench/gemm.py --threads 1 --json --shape "$shape" >>"$raw/gemm-numpy-$ct.jsonl"
+		done
 	done
+	sed '/^goos:/d; /^goarch:/d; /^pkg:/d; /^cpu:/d; /^PASS/d; /^ok/d' "$raw/gemm-go-r$r.txt" | { echo "goos: round $r"; cat; } >>"$raw/gemm-go.txt"
+	rm "$raw/gemm-go-r$r.txt"
 done
 
 # ---------------------------------------------------------------- (b, c) language models

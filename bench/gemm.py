@@ -28,6 +28,8 @@ import time
 ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--filter", default="", help="only shapes whose name contains this")
+ap.add_argument("--shape", default="", help="only the shape of exactly this name")
+ap.add_argument("--list", action="store_true", help="print the shape names and exit")
 ap.add_argument("--min-time", type=float, default=0.2, help="seconds per timed repeat")
 ap.add_argument("--repeats", type=int, default=5)
 ap.add_argument("--shapes", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tensor", "bench_test.go"))
@@ -78,7 +80,10 @@ def time_shape(ta, tb, m, n, k, min_time, repeats):
 
 
 def main():
-    shapes = [s for s in read_shapes(a.shapes) if a.filter in s[0]]
+    shapes = [s for s in read_shapes(a.shapes) if a.filter in s[0] and a.shape in ("", s[0])]
+    if a.list:
+        print("\n".join(s[0] for s in shapes))
+        return 0
     if not shapes:
         print("gemm.py: no shapes matched", file=sys.stderr)
         return 1
