@@ -36,6 +36,9 @@ func packBNAVX512(dst, src *float32, ldb, kc, strips int)
 func packBNAVX2(dst, src *float32, ldb, kc, strips int)
 
 //go:noescape
+func packAT12AVX2(dst, src *float32, lds, kc, strips, stride int)
+
+//go:noescape
 func transpose12x16AVX512(dst *float32, src *float32, lds int)
 
 //go:noescape
@@ -47,7 +50,7 @@ var (
 	// 2 MiB L2. mc=384 rather than 192: paired runs (alternating, median
 	// ratio of 15) gave dEmb TN 10000×256×512 +11%, 10000×750×512 +5%, the
 	// other training shapes within ±2.5%; kc=192 and nc=4096 were no better.
-	avx512Kernel = &kernelInfo{name: "avx512", mr: 12, nr: 32, mc: 384, kc: 256, nc: 2048, kern: sgemmKernelAVX512, vec: &avx512Vec, packBN: packBNAVX512, transpose16: transpose16AVX512, packA16: transpose12x16AVX512,
+	avx512Kernel = &kernelInfo{name: "avx512", mr: 12, nr: 32, mc: 384, kc: 256, nc: 2048, kern: sgemmKernelAVX512, vec: &avx512Vec, packBN: packBNAVX512, transpose16: transpose16AVX512, packA16: transpose12x16AVX512, packAT: packAT12AVX2,
 		edges: []edgeKernel{
 			{4, 16, sgemmKernelAVX512_4x16}, {4, 32, sgemmKernelAVX512_4x32},
 			{8, 16, sgemmKernelAVX512_8x16}, {8, 32, sgemmKernelAVX512_8x32},

@@ -27,6 +27,10 @@ type kernelInfo struct {
 	// transpose16, if set, transposes a 16×16 block:
 	// dst[p·ldd+j] = src[j·lds+p] for p, j < 16.
 	transpose16 func(dst *float32, ldd int, src *float32, lds int)
+	// packAT, if set, packs full mr-row strips of a transposed op(A) (mr
+	// must be 12): dst[s·stride+p·mr+r] = src[p·lds+s·mr+r] for p < kc,
+	// s < strips (both ≥ 1).
+	packAT func(dst, src *float32, lds, kc, strips, stride int)
 	// packA16, if set, packs 16 columns of a full mr-row strip of a
 	// non-transposed op(A): dst[p·mr+r] = src[r·lds+p] for r < mr, p < 16.
 	packA16 func(dst *float32, src *float32, lds int)
@@ -388,7 +392,17 @@ func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int,
 		// contiguous across all strips, so this is packStrips, reading a
 		// row by row (sequential reads; strip by strip would touch kc rows,
 		// each on its own page when lda is large, per mr floats).
-		packStrips(nil, a, lda, p0, kc, i0, mc, mr, aStride(kc, mr), dst)
+		stride := aStride(kc, mr)
+		done := 0
+		if full := mc / mr; ki.packAT != nil && full > 0 {
+			_ = a[(p0+kc-1)*lda+i0+full*mr-1]
+			_ = dst[(full-1)*stride+kc*mr-1]
+			ki.packAT(&dst[0], &a[p0*lda+i0], lda, kc, full, stride)
+			done = full * mr
+		}
+		if done < mc {
+			packStrips(nil, a, lda, p0, kc, i0+done, mc-done, mr, stride, dst[done/mr*stride:])
+		}
 		return
 	}
 	for s := 0; s*mr < mc; s++ {

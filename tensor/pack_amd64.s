@@ -84,6 +84,46 @@ strip:
 	VZEROUPPER
 	RET
 
+// func packAT12AVX2(dst, src *float32, lds, kc, strips, stride int)
+//
+// Packs kc rows × (strips·12) columns of a row-major matrix as strips of 12
+// columns, stride floats apart: dst[s·stride+p·12+j] = src[p·lds+s·12+j]. This is
+// the packing of a transposed op(A) for the 12-row micro-kernel (packStrips in
+// gemm.go is the reference). Rows are read sequentially, each 48-byte strip row
+// moved as one YMM and one XMM; the source is prefetched 4 rows ahead, since
+// rows are usually further apart than a page. kc, strips ≥ 1.
+// SI = source row, DI = destination row of strip 0, AX/BX walk the strips,
+// DX = lds·4, R9 = stride·4, CX = rows left, R10 = strips left.
+TEXT ·packAT12AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), DX
+	SHLQ $2, DX
+	MOVQ kc+24(FP), CX
+	MOVQ strips+32(FP), R8
+	MOVQ stride+40(FP), R9
+	SHLQ $2, R9
+row:
+	MOVQ SI, AX
+	MOVQ DI, BX
+	MOVQ R8, R10
+strip:
+	PREFETCHT0 (AX)(DX*4)      // same columns 4 rows ahead
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), X1
+	VMOVUPS Y0, (BX)
+	VMOVUPS X1, 32(BX)
+	ADDQ $48, AX
+	ADDQ R9, BX
+	DECQ R10
+	JNE strip
+	ADDQ DX, SI
+	ADDQ $48, DI
+	DECQ CX
+	JNE row
+	VZEROUPPER
+	RET
+
 // func transpose16AVX512(dst *float32, ldd int, src *float32, lds int)
 //
 // Transposes one 16×16 block: dst[p·ldd+j] = src[j·lds+p] for p, j < 16

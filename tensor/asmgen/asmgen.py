@@ -282,7 +282,31 @@ def packn(name, R, vbytes, nvec, isa):
     w("\tADDQ DX, SI"); w(f"\tADDQ ${rowbytes}, DI"); w("\tDECQ CX"); w("\tJNE row")
     w("\tVZEROUPPER"); w("\tRET")
     return "\n".join(L)+"\n"
-open(os.path.join(OUT, 'pack_amd64.s'),'w').write(HDR + packn("packBNAVX512", "Z", 64, 2, "AVX-512") + "\n" + packn("packBNAVX2", "Y", 32, 2, "AVX2"))
+def packat12(name):
+    L=[]; w=L.append
+    w(f"// func {name}(dst, src *float32, lds, kc, strips, stride int)")
+    w("//")
+    w("// Packs kc rows × (strips·12) columns of a row-major matrix as strips of 12")
+    w("// columns, stride floats apart: dst[s·stride+p·12+j] = src[p·lds+s·12+j]. This is")
+    w("// the packing of a transposed op(A) for the 12-row micro-kernel (packStrips in")
+    w("// gemm.go is the reference). Rows are read sequentially, each 48-byte strip row")
+    w("// moved as one YMM and one XMM; the source is prefetched 4 rows ahead, since")
+    w("// rows are usually further apart than a page. kc, strips ≥ 1.")
+    w("// SI = source row, DI = destination row of strip 0, AX/BX walk the strips,")
+    w("// DX = lds·4, R9 = stride·4, CX = rows left, R10 = strips left.")
+    w(f"TEXT ·{name}(SB), NOSPLIT, $0-48")
+    w("\tMOVQ dst+0(FP), DI"); w("\tMOVQ src+8(FP), SI"); w("\tMOVQ lds+16(FP), DX"); w("\tSHLQ $2, DX")
+    w("\tMOVQ kc+24(FP), CX"); w("\tMOVQ strips+32(FP), R8"); w("\tMOVQ stride+40(FP), R9"); w("\tSHLQ $2, R9")
+    w("row:"); w("\tMOVQ SI, AX"); w("\tMOVQ DI, BX"); w("\tMOVQ R8, R10")
+    w("strip:")
+    w("\tPREFETCHT0 (AX)(DX*4)      // same columns 4 rows ahead")
+    w("\tVMOVUPS (AX), Y0"); w("\tVMOVUPS 32(AX), X1")
+    w("\tVMOVUPS Y0, (BX)"); w("\tVMOVUPS X1, 32(BX)")
+    w("\tADDQ $48, AX"); w("\tADDQ R9, BX"); w("\tDECQ R10"); w("\tJNE strip")
+    w("\tADDQ DX, SI"); w("\tADDQ $48, DI"); w("\tDECQ CX"); w("\tJNE row")
+    w("\tVZEROUPPER"); w("\tRET")
+    return "\n".join(L)+"\n"
+open(os.path.join(OUT, 'pack_amd64.s'),'w').write(HDR + packn("packBNAVX512", "Z", 64, 2, "AVX-512") + "\n" + packn("packBNAVX2", "Y", 32, 2, "AVX2") + "\n" + packat12("packAT12AVX2"))
 
 # ---- tr.py ----
 def transpose(name, rows, header):
