@@ -230,6 +230,19 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
+// growHuge is grow for buffers of packed operands, which may be several MiB:
+// a new buffer is advised into huge pages before it is first written.
+func growHuge(s []float32, n int) []float32 {
+	if cap(s) < n {
+		s = make([]float32, n)
+		adviseHuge(s)
+	}
+	return s[:n]
+}
+
+// useHugePages enables adviseHuge (tests and tuning may clear it).
+var useHugePages = true
+
 // kcFor returns the largest k block for a product with n columns and inner
 // dimension k. kernelInfo.kc keeps the B micro-panel in L1; wide products
 // with a long k get twice that: every k block reads and writes all of C
@@ -297,7 +310,7 @@ func (g *gemmArgs) run(s *scratch) {
 	mcMax := min(ki.mc, (m+mr-1)/mr*mr)
 	ncMax := min(ncb, (n+nr-1)/nr*nr)
 	s.a = grow(s.a, (mcMax/mr)*aStride(kcMax, mr))
-	s.b = grow(s.b, ncMax*kcMax)
+	s.b = growHuge(s.b, ncMax*kcMax)
 	s.tmp = grow(s.tmp, mr*nr)
 	for jc := 0; jc < n; jc += ncb {
 		nc := min(ncb, n-jc)

@@ -40,7 +40,7 @@ func (p *PackedB) pack(ki *kernelInfo) {
 	nb, kb, krem := kBlocks(p.k, ki.kcFor(p.n, p.k))
 	strips := (p.n + ki.nr - 1) / ki.nr
 	p.blockOff = p.blockOff[:0]
-	p.data = grow(p.data, p.k*strips*ki.nr)
+	p.data = growHuge(p.data, p.k*strips*ki.nr)
 	off, p0 := 0, 0
 	for blk := 0; blk < nb; blk++ {
 		kc := kb
