@@ -261,7 +261,7 @@ func (ki *kernelInfo) kcFor(n, k int) int {
 
 // kBlocks returns the number of k blocks and the base block size: k is cut
 // into nb blocks of size kb or kb+1 (the first k%nb blocks are one longer).
-// It depends only on k and the kernel, never on threading.
+// It depends only on k and kcMax (see kcFor), never on threading.
 func kBlocks(k, kcMax int) (nb, kb, rem int) {
 	nb = (k + kcMax - 1) / kcMax
 	return nb, k / nb, k % nb
