@@ -110,7 +110,7 @@ func TestTuneBlocking(t *testing.T) {
 	alts := []setting{
 		{"kc×3/4", cur.kc * 3 / 4, cur.mc, cur.nc, cur.aPad, false}, {"mc/2", cur.kc, cur.mc / 2, cur.nc, cur.aPad, false},
 		{"mc×2", cur.kc, cur.mc * 2, cur.nc, cur.aPad, false}, {"nc×2", cur.kc, cur.mc, cur.nc * 2, cur.aPad, false},
-		{"no A padding", cur.kc, cur.mc, cur.nc, 0, false}, {"kc×2", cur.kc * 2, cur.mc / 2, cur.nc, cur.aPad, false}, {"kc×3/2", cur.kc * 3 / 2, cur.mc * 2 / 3 / sgemm.mr * sgemm.mr, cur.nc, cur.aPad, false}, {"kc×2 mc", cur.kc * 2, cur.mc, cur.nc, cur.aPad, false}, {"kc×4", cur.kc * 4, cur.mc / 4, cur.nc, cur.aPad, false}, {"B always packed", cur.kc, cur.mc, cur.nc, cur.aPad, true},
+		{"no A padding", cur.kc, cur.mc, cur.nc, 0, false}, {"kc×2", cur.kc * 2, cur.mc / 2, cur.nc, cur.aPad, false}, {"kc×3/2", cur.kc * 3 / 2, cur.mc * 2 / 3 / sgemm.mr * sgemm.mr, cur.nc, cur.aPad, false}, {"kc×2 mc", cur.kc * 2, cur.mc, cur.nc, cur.aPad, false}, {"kc×4", cur.kc * 4, cur.mc / 4, cur.nc, cur.aPad, false}, {"nc/2", cur.kc, cur.mc, cur.nc / 2, cur.aPad, false}, {"nc/4", cur.kc, cur.mc, cur.nc / 4, cur.aPad, false}, {"B always packed", cur.kc, cur.mc, cur.nc, cur.aPad, true},
 	}
 	if only := os.Getenv("TENSOR_TUNE_ALTS"); only != "" {
 		var keep []setting
