@@ -112,6 +112,11 @@ for r in $(seq 1 "${ROUNDS_GEMM:-$ROUNDS}"); do
 	"$bin/fmapeak.test" -test.run '^$' -test.bench FMAPeak -test.count 3 -test.benchtime 0.2s >>"$raw/fmapeak.txt"
 	TENSOR_TUNE=1 "$bin/tensor.test" -test.run '^TestTuneKernel$' -test.v >>"$raw/microkernel.txt"
 	for shape in "${shapes[@]}"; do
+		# The FMA peak again, right before the shape: the machine's speed
+		# moves within a round, and "% of peak" should use the speed of the
+		# moment (report.py's "% of the shape's peak").
+		"$bin/fmapeak.test" -test.run '^$' -test.bench FMAPeak -test.count 2 -test.benchtime 0.1s |
+			grep GFLOP | sed "s/^/$shape round=$r /" >>"$raw/fmapeak-shapes.txt"
 		"$bin/tensor.test" -test.run '^$' -test.bench "^BenchmarkGemm\$/^$shape\$" -test.benchtime "$GO_BENCHTIME" -test.count "$GO_COUNT" >>"$raw/gemm-go-r$r.txt"
 		for ct in default SkylakeX; do
 			$(torch_env $ct 1) $PY bench/gemm.py --threads 1 --json --shape "$shape" >>"$raw/gemm-numpy-$ct.jsonl"

@@ -110,6 +110,19 @@ def main():
         round_peaks = [max(peak_runs[i * per:(i + 1) * per]) for i in range(rounds)]
     out["peak"]["round_peaks"] = round_peaks
 
+    # The peak measured just before each shape in each round (max of its
+    # FMA runs), when compare.sh recorded it.
+    shape_peaks = collections.defaultdict(dict)
+    for name, r, g in re.findall(r"^(\S+) round=(\d+) BenchmarkFMAPeak\S*\s.*?([\d.]+) GFLOP/s", read(os.path.join(raw, "fmapeak-shapes.txt")), flags=re.M):
+        shape_peaks[name][int(r)] = max(shape_peaks[name].get(int(r), 0.0), float(g))
+
+    def pct_shape(name, g):
+        p = [shape_peaks[name][r] for r in sorted(shape_peaks.get(name, {}))]
+        if len(p) != len(g) or not g:
+            return "–", None
+        f = [100 * x / q for x, q in zip(g, p)]
+        return f"{med(f):.0f}% [{min(f):.0f}–{max(f):.0f}]", f
+
     def pct_round(g):
         if len(g) != len(round_peaks) or not g:
             return "–", None
@@ -121,18 +134,21 @@ def main():
                f"max of {len(peak_runs)} runs)" + "".join(f"; sparselm's {k} micro-kernel on L1-resident panels {max(v):.1f} (max of {len(v)})" for k, v in mk.items() if k != "generic") + ".",
                f"OpenBLAS kernels: {arch.get('default', '?')} (as configured), {arch.get('SkylakeX', '?')} (OPENBLAS_CORETYPE=SkylakeX).", "",
                "Peak per round (max of its FMA runs, measured just before its GEMMs): " + ", ".join(f"{p:.1f}" for p in round_peaks) + " GFLOP/s.", "",
-               "| shape (op(A)·op(B), m×n×k) | sparselm | % of peak | % of the round's peak | OpenBLAS default | OpenBLAS SkylakeX | SkylakeX: % of the round's peak | sparselm / default | sparselm / SkylakeX |",
-               "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+               "| shape (op(A)·op(B), m×n×k) | sparselm | % of peak | % of the round's peak | % of the shape's peak | OpenBLAS default | OpenBLAS SkylakeX | SkylakeX: % of the shape's (round's) peak | sparselm / default | sparselm / SkylakeX |",
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         out["gemm"] = {}
         for name in go:
             g, d, s = go[name], npy["default"].get(name, []), npy["SkylakeX"].get(name, [])
             rd, vd = ratio_cell(g, d)
             rs, vs = ratio_cell(g, s)
             pr, vr = pct_round(g)
-            ps, vps = pct_round(s)
-            md.append(f"| {name} | {med(g):.1f} | {100 * med(g) / peak:.0f}% | {pr} | {med(d):.1f} | {med(s):.1f} | {ps} | {rd} | {rs} |")
-            out["gemm"][name] = {"sparselm": med(g), "pct_peak": 100 * med(g) / peak, "pct_round_peak": vr,
-                                 "openblas_skylakex_pct_round_peak": vps, "openblas_default": med(d),
+            psh, vsh = pct_shape(name, g)
+            ps, vps = pct_shape(name, s)
+            if vps is None:
+                ps, vps = pct_round(s)
+            md.append(f"| {name} | {med(g):.1f} | {100 * med(g) / peak:.0f}% | {pr} | {psh} | {med(d):.1f} | {med(s):.1f} | {ps} | {rd} | {rs} |")
+            out["gemm"][name] = {"sparselm": med(g), "pct_peak": 100 * med(g) / peak, "pct_round_peak": vr, "pct_shape_peak": vsh,
+                                 "openblas_skylakex_pct_peak": vps, "openblas_default": med(d),
                                  "openblas_skylakex": med(s), "ratio_default": vd, "ratio_skylakex": vs,
                                  "rounds": {"sparselm": g, "openblas_default": d, "openblas_skylakex": s}}
         md.append("")
