@@ -31,8 +31,9 @@ type kernelInfo struct {
 	// must be 12): dst[s·stride+p·mr+r] = src[p·lds+s·mr+r] for p < kc,
 	// s < strips (both ≥ 1).
 	packAT func(dst, src *float32, lds, kc, strips, stride int)
-	// packA16, if set, packs 16 columns of a full mr-row strip of a
-	// non-transposed op(A): dst[p·mr+r] = src[r·lds+p] for r < mr, p < 16.
+	// packA16, if set, packs 16 columns of a full mr-row strip (mr must be
+	// 12) of a non-transposed op(A): dst[p·mr+r] = src[r·lds+p] for r < mr,
+	// p < 16.
 	packA16 func(dst *float32, src *float32, lds int)
 	// edges are optional smaller variants for the last rows/columns of C,
 	// cheapest first. They read the same packed panels (mr-row A strips)
@@ -428,6 +429,20 @@ func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int,
 			for ; pb+16 <= kc; pb += 16 {
 				ki.packA16(&d[pb*mr], &a[r0+pb], lda)
 			}
+		} else if ki.packA16 != nil && kc >= 16 {
+			// The last, partial strip (a batch of 32 or 64 leaves 8 or 4
+			// rows): copy its rows 16 columns at a time into a zero-padded
+			// block of mr = 12 rows and transpose that. Packing 32×1024
+			// went from 25.6 to 15.1 µs, and the step product
+			// 32×256×1024 (NT) got 1.06× faster (paired runs, median of 15).
+			var blk [12 * 16]float32
+			r0 := (i0+s*mr)*lda + p0
+			for ; pb+16 <= kc; pb += 16 {
+				for r := 0; r < rows; r++ {
+					copy(blk[r*16:r*16+16], a[r0+r*lda+pb:])
+				}
+				ki.packA16(&d[pb*mr], &blk[0], 16)
+			}
 		}
 		for r := 0; r < rows; r++ {
 			src := a[(i0+s*mr+r)*lda+p0+pb : (i0+s*mr+r)*lda+p0+kc]
@@ -436,7 +451,7 @@ func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int,
 			}
 		}
 		for r := rows; r < mr; r++ {
-			for p := 0; p < kc; p++ {
+			for p := pb; p < kc; p++ { // columns < pb were zeroed above
 				d[p*mr+r] = 0
 			}
 		}
