@@ -7,7 +7,7 @@
 #
 # Knobs (environment): ROUNDS (interleaved rounds, default 3), THREADS ("1 2"),
 # CELLS ("lstm egru"), PRESET (small), STEPS/REPEATS/WARMUP (per timed run),
-# EVAL_BATCH1=0 (skip the batch-1 evaluation), PARTS ("gemm lm": which of
+# EVAL_BATCH1=0 (skip the batch-1 evaluation), PAIRS (GEMM/peak pairs), PARTS ("gemm lm": which of
 # (a) and (b, c) to run; PARTS=gemm takes ~10 min),
 # OUT (results directory, default bench/results), SPARSELM_BIN (use this
 # sparselm binary instead of building ./cmd/sparselm).
@@ -30,9 +30,10 @@ OUT=${OUT:-$root/bench/results}
 GEMM_FILTER=${GEMM_FILTER:-}
 GO_BENCHTIME=${GO_BENCHTIME:-0.2s}
 GO_COUNT=${GO_COUNT:-3} # repeats of each GEMM shape per round (median taken), like gemm.py's --repeats
+PAIRS=${PAIRS:-7}       # FMA-loop/GEMM pairs per shape and round for "% of peak, paired"
 SIZE_FLAGS=()
 if [[ -n "${QUICK:-}" ]]; then
-	ROUNDS=1 STEPS=2 REPEATS=1 WARMUP=1 GEMM_FILTER=${GEMM_FILTER:-tiny} GO_BENCHTIME=20x GO_COUNT=1
+	ROUNDS=1 STEPS=2 REPEATS=1 WARMUP=1 GEMM_FILTER=${GEMM_FILTER:-tiny} GO_BENCHTIME=20x GO_COUNT=1 PAIRS=2
 	SIZE_FLAGS=(--embed 16 --hidden 32,16 --batch 8 --bptt 16)
 fi
 
@@ -118,8 +119,14 @@ for r in $(seq 1 "${ROUNDS_GEMM:-$ROUNDS}"); do
 		"$bin/fmapeak.test" -test.run '^$' -test.bench FMAPeak -test.count 2 -test.benchtime 0.1s |
 			grep GFLOP | sed "s/^/$shape round=$r /" >>"$raw/fmapeak-shapes.txt"
 		"$bin/tensor.test" -test.run '^$' -test.bench "^BenchmarkGemm\$/^$shape\$" -test.benchtime "$GO_BENCHTIME" -test.count "$GO_COUNT" >>"$raw/gemm-go-r$r.txt"
+		# The same product paired with the FMA loop run by run (a few ms
+		# apart), for report.py's "% of peak, paired"; numpy likewise runs
+		# the FMA loop before each of its repeats.
+		"$bin/tensor.test" -test.run '^$' -test.bench "^BenchmarkGemmOfPeak\$/^$shape\$" -test.benchtime "$PAIRS"x |
+			grep '%peak' | sed "s/^/round=$r /" >>"$raw/gemm-go-paired.txt"
 		for ct in default SkylakeX; do
-			$(torch_env $ct 1) $PY bench/gemm.py --threads 1 --json --shape "$shape" >>"$raw/gemm-numpy-$ct.jsonl"
+			$(torch_env $ct 1) $PY bench/gemm.py --threads 1 --json --shape "$shape" \
+				--peak-cmd "$bin/fmapeak.test -test.run ^\$ -test.bench FMAPeak -test.benchtime 5x" >>"$raw/gemm-numpy-$ct.jsonl"
 		done
 	done
 	sed '/^goos:/d; /^goarch:/d; /^pkg:/d; /^cpu:/d; /^PASS/d; /^ok/d' "$raw/gemm-go-r$r.txt" | { echo "goos: round $r"; cat; } >>"$raw/gemm-go.txt"

@@ -21,7 +21,9 @@ import argparse
 import json
 import os
 import re
+import shlex
 import statistics
+import subprocess
 import sys
 import time
 
@@ -34,6 +36,8 @@ ap.add_argument("--min-time", type=float, default=0.2, help="seconds per timed r
 ap.add_argument("--repeats", type=int, default=5)
 ap.add_argument("--shapes", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tensor", "bench_test.go"))
 ap.add_argument("--json", action="store_true")
+ap.add_argument("--peak-cmd", default="", help="command printing the FMA peak as 'N GFLOP/s' (bench/fmapeak's test binary): "
+                "run before each timed repeat, and each repeat is also reported over that peak (of_peak)")
 a = ap.parse_args()
 os.environ.setdefault("OPENBLAS_NUM_THREADS", str(a.threads))
 
@@ -57,7 +61,7 @@ def read_shapes(path):
     return [(n, ta == "true", tb == "true", int(m), int(nn), int(k)) for n, ta, tb, m, nn, k in SHAPE.findall(body)]
 
 
-def time_shape(ta, tb, m, n, k, min_time, repeats):
+def time_shape(ta, tb, m, n, k, min_time, repeats, peak_cmd=""):
     rng = np.random.default_rng(1)
     A = rng.uniform(-1, 1, (k, m) if ta else (m, k)).astype(np.float32)
     B = rng.uniform(-1, 1, (n, k) if tb else (k, n)).astype(np.float32)
@@ -70,13 +74,24 @@ def time_shape(ta, tb, m, n, k, min_time, repeats):
     np.dot(opA, opB, out=C)
     once = max(time.perf_counter() - t0, 1e-7)
     inner = max(1, int(min_time / once))
-    rates = []
+    rates, peaks = [], []
     for _ in range(repeats):
+        if peak_cmd:
+            peaks.append(fma_peak(peak_cmd))
         t0 = time.perf_counter()
         for _ in range(inner):
             np.dot(opA, opB, out=C)
         rates.append(flops * inner / (time.perf_counter() - t0) / 1e9)
-    return rates
+    return rates, peaks
+
+
+def fma_peak(cmd):
+    """The GFLOP/s that cmd prints (the last figure, if several)."""
+    out = subprocess.run(shlex.split(cmd), capture_output=True, text=True, check=True).stdout
+    found = re.findall(r"([\d.]+) GFLOP/s", out)
+    if not found:
+        raise SystemExit(f"gemm.py: --peak-cmd printed no GFLOP/s: {out!r}")
+    return float(found[-1])
 
 
 def main():
@@ -94,8 +109,11 @@ def main():
     out = {"impl": "numpy", "numpy": np.__version__, "threads": a.threads,
            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", ""), "blas": info, "shapes": {}}
     for name, ta, tb, m, n, k in shapes:
-        rates = time_shape(ta, tb, m, n, k, a.min_time, a.repeats)
+        rates, peaks = time_shape(ta, tb, m, n, k, a.min_time, a.repeats, a.peak_cmd)
         out["shapes"][name] = {"gflops": statistics.median(rates), "gflops_max": max(rates), "all": rates}
+        if peaks:
+            # The median of per-repeat fractions, as BenchmarkGemmOfPeak reports.
+            out["shapes"][name].update(peaks=peaks, of_peak=statistics.median(r / p for r, p in zip(rates, peaks)))
         if not a.json:
             print(f"{name:28s} {statistics.median(rates):8.1f} GFLOP/s (max {max(rates):.1f})", flush=True)
     if a.json:

@@ -89,6 +89,12 @@ def main():
             runs[name].append(float(g))
         for name, v in runs.items():
             go[name].append(med(v))
+    # BenchmarkGemmOfPeak: each product over the FMA peak measured in the
+    # same iteration, one line per shape and round (median of its pairs).
+    paired = collections.defaultdict(list)
+    for r, name, f in re.findall(r"^round=(\d+) BenchmarkGemmOfPeak/(\S+?)-\d+\s.*?([\d.]+) %peak", read(os.path.join(raw, "gemm-go-paired.txt")), flags=re.M):
+        paired[name].append(float(f))
+    npy_paired = collections.defaultdict(list)
     npy = {ct: collections.defaultdict(list) for ct in ("default", "SkylakeX")}
     arch = {}
     for ct in npy:
@@ -98,6 +104,8 @@ def main():
                     arch[ct] = b.get("architecture")
             for name, v in rec["shapes"].items():
                 npy[ct][name].append(v["gflops"])
+                if ct == "SkylakeX" and "of_peak" in v:
+                    npy_paired[name].append(100 * v["of_peak"])
     out["peak"] = {"fma_loop_gflops": peak, "fma_loop_runs": peak_runs, "microkernel_l1_gflops": {k: max(v) for k, v in mk.items()}}
     # The CPU share a virtual machine gets drifts over minutes, so each
     # round's GEMM figures are also divided by the peak measured at the start
@@ -128,14 +136,24 @@ def main():
             return "–", None
         f = [100 * x / p for x, p in zip(g, round_peaks)]
         return f"{med(f):.0f}% [{min(f):.0f}–{max(f):.0f}]", f
+
+    def pct_paired(f):
+        if not f:
+            return "–"
+        return f"{med(f):.0f}% [{min(f):.0f}–{max(f):.0f}]"
     if go:
         md += ["## (a) GEMM, one thread (GFLOP/s)", "",
                f"fp32 peak of one core, measured: **{peak:.1f} GFLOP/s** (bench/fmapeak: 16 independent AVX-512 FMA chains, "
                f"max of {len(peak_runs)} runs)" + "".join(f"; sparselm's {k} micro-kernel on L1-resident panels {max(v):.1f} (max of {len(v)})" for k, v in mk.items() if k != "generic") + ".",
                f"OpenBLAS kernels: {arch.get('default', '?')} (as configured), {arch.get('SkylakeX', '?')} (OPENBLAS_CORETYPE=SkylakeX).", "",
                "Peak per round (max of its FMA runs, measured just before its GEMMs): " + ", ".join(f"{p:.1f}" for p in round_peaks) + " GFLOP/s.", "",
-               "| shape (op(A)·op(B), m×n×k) | sparselm | % of peak | % of the round's peak | % of the shape's peak | OpenBLAS default | OpenBLAS SkylakeX | SkylakeX: % of the shape's (round's) peak | sparselm / default | sparselm / SkylakeX |",
-               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+               "% of peak: over the overall peak above. % of the shape's peak: over the peak measured just before the shape in "
+               "each round (median and range over rounds). **% of peak, paired**: each timed run over the FMA loop run a few "
+               "milliseconds before or after it (tensor's BenchmarkGemmOfPeak; bench/gemm.py --peak-cmd), median of the "
+               "pairs per round, then median and range over rounds; the figure least moved by the drift of this machine's speed. "
+               "The fraction of each round's peak is in the JSON.", "",
+               "| shape (op(A)·op(B), m×n×k) | sparselm | % of peak | % of the shape's peak | **% of peak, paired** | OpenBLAS default | OpenBLAS SkylakeX | SkylakeX: % of the shape's peak | SkylakeX: % of peak, paired | sparselm / default | sparselm / SkylakeX |",
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         out["gemm"] = {}
         for name in go:
             g, d, s = go[name], npy["default"].get(name, []), npy["SkylakeX"].get(name, [])
@@ -146,8 +164,9 @@ def main():
             ps, vps = pct_shape(name, s)
             if vps is None:
                 ps, vps = pct_round(s)
-            md.append(f"| {name} | {med(g):.1f} | {100 * med(g) / peak:.0f}% | {pr} | {psh} | {med(d):.1f} | {med(s):.1f} | {ps} | {rd} | {rs} |")
+            md.append(f"| {name} | {med(g):.1f} | {100 * med(g) / peak:.0f}% | {psh} | **{pct_paired(paired.get(name))}** | {med(d):.1f} | {med(s):.1f} | {ps} | {pct_paired(npy_paired.get(name))} | {rd} | {rs} |")
             out["gemm"][name] = {"sparselm": med(g), "pct_peak": 100 * med(g) / peak, "pct_round_peak": vr, "pct_shape_peak": vsh,
+                                 "pct_peak_paired": paired.get(name), "openblas_skylakex_pct_peak_paired": npy_paired.get(name),
                                  "openblas_skylakex_pct_peak": vps, "openblas_default": med(d),
                                  "openblas_skylakex": med(s), "ratio_default": vd, "ratio_skylakex": vs,
                                  "rounds": {"sparselm": g, "openblas_default": d, "openblas_skylakex": s}}

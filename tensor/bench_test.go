@@ -5,6 +5,9 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sparselm/sparselm/bench/fmapeak"
 )
 
 type benchShape struct {
@@ -71,22 +74,27 @@ func (s benchShape) operands() (a, b, c []float32, lda, ldb int) {
 // recurrent matrix in the benchmarks: the small preset's window (T = 35).
 const stepsPerPack = 35
 
-func benchGemm(b *testing.B, s benchShape, threads int) {
-	defer SetThreads(Threads())
-	SetThreads(threads)
+// gemmRunner returns a function that computes product s once; its argument
+// counts the calls, so that a per-step product repacks its B every
+// stepsPerPack calls, as a training window does.
+func gemmRunner(s benchShape) func(i int) {
 	a, bb, c, lda, ldb := s.operands()
-	step := strings.Contains(s.name, "_step_")
+	if !strings.Contains(s.name, "_step_") {
+		return func(int) { Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n) }
+	}
 	var p PackedB
-	run := func(i int) {
-		if !step {
-			Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
-			return
-		}
+	return func(i int) {
 		if i%stepsPerPack == 0 {
 			p.Set(s.transB, s.k, s.n, bb, ldb) // a new window: repack
 		}
 		GemmPacked(s.transA, s.m, 1, a, lda, &p, 0, c, s.n)
 	}
+}
+
+func benchGemm(b *testing.B, s benchShape, threads int) {
+	defer SetThreads(Threads())
+	SetThreads(threads)
+	run := gemmRunner(s)
 	run(0) // warm pools
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -103,6 +111,63 @@ func BenchmarkGemm(b *testing.B) {
 	for _, s := range benchShapes {
 		b.Run(s.name, func(b *testing.B) { benchGemm(b, s, 1) })
 	}
+}
+
+// BenchmarkGemmOfPeak reports each product, one thread, as a fraction of
+// the FMA peak measured beside it. Every iteration times the bench/fmapeak
+// loop and the product for about 15 ms each, in alternating order, and the
+// metric %peak is the median over iterations of product GFLOP/s / loop
+// GFLOP/s (also reported: the medians of both). The speed this virtual
+// machine gives a core drifts by tens of percent within minutes (the peak
+// measured before each shape ranged 83..163 GFLOP/s within one
+// bench/compare.sh run), so a peak measured even seconds away is a poor
+// denominator. Run it with -benchtime Nx for N pairs.
+func BenchmarkGemmOfPeak(b *testing.B) {
+	if !fmapeak.Available() {
+		b.Skip("no AVX-512F: no FMA peak loop to compare with")
+	}
+	for _, s := range benchShapes {
+		b.Run(s.name, func(b *testing.B) { benchGemmOfPeak(b, s) })
+	}
+}
+
+func benchGemmOfPeak(b *testing.B, s benchShape) {
+	defer SetThreads(Threads())
+	SetThreads(1)
+	const loopIters = 1 << 22 // 2.1 GFLOP, 14 ms at 150 GFLOP/s
+	flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+	reps := max(1, int(1.5e9/flops)) // about 15 ms at 100 GFLOP/s
+	run := gemmRunner(s)
+	run(0) // warm pools, pack
+	calls := 1
+	gemm := func() float64 {
+		t0 := time.Now()
+		for range reps {
+			run(calls)
+			calls++
+		}
+		return flops * float64(reps) / time.Since(t0).Seconds() / 1e9
+	}
+	peak := func() float64 {
+		t0 := time.Now()
+		fmapeak.Loop(loopIters)
+		return fmapeak.FlopsPerIter * loopIters / time.Since(t0).Seconds() / 1e9
+	}
+	var frac, rates, peaks []float64
+	i := 0
+	for b.Loop() {
+		var g, p float64
+		if i%2 == 0 {
+			p, g = peak(), gemm()
+		} else {
+			g, p = gemm(), peak()
+		}
+		frac, rates, peaks = append(frac, g/p), append(rates, g), append(peaks, p)
+		i++
+	}
+	b.ReportMetric(100*median(frac), "%peak")
+	b.ReportMetric(median(rates), "GFLOP/s")
+	b.ReportMetric(median(peaks), "peak-GFLOP/s")
 }
 
 func BenchmarkGemmThreads2(b *testing.B) {
