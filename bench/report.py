@@ -152,8 +152,10 @@ def main():
                "milliseconds before or after it (tensor's BenchmarkGemmOfPeak; bench/gemm.py --peak-cmd), median of the "
                "pairs per round, then median and range over rounds; the figure least moved by the drift of this machine's speed. "
                "The fraction of each round's peak is in the JSON.", "",
-               "| shape (op(A)·op(B), m×n×k) | sparselm | % of peak | % of the shape's peak | **% of peak, paired** | OpenBLAS default | OpenBLAS SkylakeX | SkylakeX: % of the shape's peak | SkylakeX: % of peak, paired | sparselm / default | sparselm / SkylakeX |",
-               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+               "sparselm / SkylakeX, paired: the ratio of the two paired fractions of peak, round by round (each implementation over "
+               "the FMA speed of its own moment), median and range over rounds.", "",
+               "| shape (op(A)·op(B), m×n×k) | sparselm | % of peak | % of the shape's peak | **% of peak, paired** | OpenBLAS default | OpenBLAS SkylakeX | SkylakeX: % of the shape's peak | SkylakeX: % of peak, paired | sparselm / default | sparselm / SkylakeX | sparselm / SkylakeX, paired |",
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         out["gemm"] = {}
         for name in go:
             g, d, s = go[name], npy["default"].get(name, []), npy["SkylakeX"].get(name, [])
@@ -164,11 +166,12 @@ def main():
             ps, vps = pct_shape(name, s)
             if vps is None:
                 ps, vps = pct_round(s)
-            md.append(f"| {name} | {med(g):.1f} | {100 * med(g) / peak:.0f}% | {psh} | **{pct_paired(paired.get(name))}** | {med(d):.1f} | {med(s):.1f} | {ps} | {pct_paired(npy_paired.get(name))} | {rd} | {rs} |")
+            rp, vp = ratio_cell(paired.get(name, []), npy_paired.get(name, []))
+            md.append(f"| {name} | {med(g):.1f} | {100 * med(g) / peak:.0f}% | {psh} | **{pct_paired(paired.get(name))}** | {med(d):.1f} | {med(s):.1f} | {ps} | {pct_paired(npy_paired.get(name))} | {rd} | {rs} | {rp} |")
             out["gemm"][name] = {"sparselm": med(g), "pct_peak": 100 * med(g) / peak, "pct_round_peak": vr, "pct_shape_peak": vsh,
                                  "pct_peak_paired": paired.get(name), "openblas_skylakex_pct_peak_paired": npy_paired.get(name),
                                  "openblas_skylakex_pct_peak": vps, "openblas_default": med(d),
-                                 "openblas_skylakex": med(s), "ratio_default": vd, "ratio_skylakex": vs,
+                                 "openblas_skylakex": med(s), "ratio_default": vd, "ratio_skylakex": vs, "ratio_skylakex_paired": vp,
                                  "rounds": {"sparselm": g, "openblas_default": d, "openblas_skylakex": s}}
         md.append("")
 
