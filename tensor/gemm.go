@@ -335,7 +335,7 @@ func (g *gemmArgs) run(s *scratch) {
 			}
 			for ic := 0; ic < m; ic += ki.mc {
 				mc := min(ki.mc, m-ic)
-				packA(ki, g.transA, g.a, g.lda, ic, mc, p0, kc, mr, s.a)
+				packA(ki, g.transA, g.a, g.lda, ic, mc, p0, kc, mr, s.a, s.tmp)
 				for jr := 0; jr < nc; jr += nr {
 					nw := min(nr, nc-jr)
 					var pb *float32
@@ -399,8 +399,9 @@ var aPad = 16
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as strips of mr rows,
 // aStride(kc, mr) floats apart: dst[s·aStride+p·mr+r] = op(A)[i0+s·mr+r, p0+p],
-// zero padded to a multiple of mr rows.
-func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) {
+// zero padded to a multiple of mr rows. tmp is scratch of at least 12·16
+// floats.
+func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst, tmp []float32) {
 	if trans {
 		// op(A)[i,p] = a[p*lda+i]: row p of a holds column p of the block,
 		// contiguous across all strips, so this is packStrips, reading a
@@ -435,7 +436,10 @@ func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int,
 			// block of mr = 12 rows and transpose that. Packing 32×1024
 			// went from 25.6 to 15.1 µs, and the step product
 			// 32×256×1024 (NT) got 1.06× faster (paired runs, median of 15).
-			var blk [12 * 16]float32
+			// The block is tmp (scratch), not a local array: passed to
+			// the kernel through a func value it would escape to the heap.
+			blk := tmp[:12*16]
+			clear(blk[rows*16:])
 			r0 := (i0+s*mr)*lda + p0
 			for ; pb+16 <= kc; pb += 16 {
 				for r := 0; r < rows; r++ {

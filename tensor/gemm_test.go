@@ -458,3 +458,40 @@ func TestGemmConcurrent(t *testing.T) {
 		t.Fatal(e)
 	}
 }
+
+// TestGemmNoAllocs checks that, once its scratch is warm, a product
+// allocates nothing on one thread: the training loop relies on it (its
+// benchmark reports allocations per step). The shapes cover every packing
+// path: A plain with a partial last strip (m = 32: 12+12+8 rows), A
+// transposed, B transposed, B read in place, a packed B, and m < 4.
+func TestGemmNoAllocs(t *testing.T) {
+	defer SetThreads(Threads())
+	SetThreads(1)
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, s := range []struct {
+		transA, transB bool
+		m, n, k        int
+	}{
+		{false, false, 32, 256, 96}, {false, true, 64, 100, 300}, {true, false, 45, 130, 70},
+		{true, true, 29, 33, 40}, {false, false, 4, 1000, 50}, {false, false, 3, 64, 64},
+	} {
+		a, b, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), randSlice(r, s.m*s.n)
+		lda, ldb := s.k, s.n
+		if s.transA {
+			lda = s.m
+		}
+		if s.transB {
+			ldb = s.k
+		}
+		var p PackedB
+		p.Set(s.transB, s.k, s.n, b, ldb)
+		run := func() {
+			Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
+			GemmPacked(s.transA, s.m, 1, a, lda, &p, 1, c, s.n)
+		}
+		run() // warm the scratch and pack
+		if n := testing.AllocsPerRun(5, run); n != 0 {
+			t.Errorf("%+v: %v allocations per product pair, want 0", s, n)
+		}
+	}
+}
