@@ -22,6 +22,14 @@ func TestBench(t *testing.T) {
 				!(r.TokensPerS > 0) || r.Model == nil || r.Optim == nil {
 				t.Errorf("bench %s %s: unexpected result %+v", mode, cell, r)
 			}
+			// A step allocates nothing once warm; the timed loop itself makes
+			// a few allocations in all (≈ 4, i.e. ≤ 1.2 per step over these
+			// 4 steps, measured). A kernel that allocates shows up as tens
+			// per step (a packing block that escaped to the heap: 786 per
+			// step of the small preset).
+			if r.AllocsPerStep > 3 {
+				t.Errorf("bench %s %s: %.1f allocations per step, want ≤ 3", mode, cell, r.AllocsPerStep)
+			}
 		}
 	}
 	stdout, _, err := run(t, "bench", "train", "--preset", "tiny", "--vocab", "50", "--threads", "1", "--steps", "1",
