@@ -34,6 +34,7 @@ func commands() []command {
 		{"eval", "perplexity and activity sparsity of a checkpoint on a split or a text file", runEval},
 		{"prune", "prune a checkpoint's weights (one-shot, iterative, gradual) and fine-tune", runPrune},
 		{"stats", "weight and activity sparsity and MACs per token of a checkpoint", runStats},
+		{"report", "tables and plots of perplexity against MACs per token from pruning sweeps", runReport},
 		{"data", "download and verify datasets (data fetch ptb|wikitext-2)", runData},
 		{"bench", "time training steps or evaluation windows on synthetic ids (bench train|eval)", runBench},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {

@@ -20,13 +20,14 @@ import (
 	"github.com/sparselm/sparselm/measure"
 	"github.com/sparselm/sparselm/model"
 	"github.com/sparselm/sparselm/prune"
+	"github.com/sparselm/sparselm/report"
 	"github.com/sparselm/sparselm/train"
 )
 
 // Files of a prune run directory besides the level runs.
 const (
-	filePruneSpec    = "prune.json"   // the settings; a resumed run must have the same
-	filePruneSummary = "summary.json" // one row per level
+	filePruneSpec    = "prune.json"       // the settings; a resumed run must have the same
+	filePruneSummary = report.SummaryFile // one row per level
 	filePruneCSV     = "summary.csv"
 	fileLevelStats   = "stats.json" // in each level directory: the accounting of its best checkpoint
 )
@@ -44,18 +45,9 @@ type pruneSpec struct {
 	StatsT    int             `json:"stats_bptt"`
 }
 
-// pruneRow is one line of the summary: a level's best checkpoint on the test split.
-type pruneRow struct {
-	Level      float64 `json:"level"` // target sparsity; 0 for the starting checkpoint
-	Checkpoint string  `json:"checkpoint"`
-	// WeightSparsity is over the pruned matrices (the layers' W and R, and the
-	// embedding with --prune-embedding); the report's figures are in Stats.
-	WeightSparsity   float64         `json:"weight_sparsity"`
-	ValidPPL         float64         `json:"valid_ppl,omitempty"` // best validation perplexity of the fine-tuning
-	TestPPL          float64         `json:"test_ppl"`
-	ActivitySparsity float64         `json:"activity_sparsity"`
-	Stats            *measure.Report `json:"stats"`
-}
+// pruneRow is one line of the summary: a level's best checkpoint on the test
+// split. `sparselm report` reads the summary back (report.Read).
+type pruneRow = report.Point
 
 // floatList is a comma-separated list of numbers, e.g. --levels 0.5,0.75,0.9.
 type floatList []float64

@@ -105,6 +105,39 @@ func TestPruneIterativeThenStats(t *testing.T) {
 	if err != nil || !strings.Contains(stdout, "×effective") || !strings.Contains(stdout, "layers.1.R") || !strings.Contains(stdout, "dense LSTM") {
 		t.Errorf("stats table: %v\n%s", err, stdout)
 	}
+
+	// The study's tables and plots from this sweep (flags after the directory too).
+	rep := filepath.Join(t.TempDir(), "report")
+	stdout, stderr, err = run(t, "report", out, "--out", rep, "--names", "tiny EGRU")
+	if err != nil {
+		t.Fatalf("report: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "| tiny EGRU | egru | 80% | 80.0% |") || !strings.Contains(stdout, "How the two sparsities compose") {
+		t.Errorf("report output:\n%s", stdout)
+	}
+	for _, f := range []string{"report.md", "report.csv", "report.json", "ppl-vs-macs-layers.png", "ppl-vs-macs-layers.svg",
+		"ppl-vs-macs-model.png", "ppl-vs-macs-model.svg"} {
+		if fi, err := os.Stat(filepath.Join(rep, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("report: %s missing or empty (%v)", f, err)
+		}
+	}
+}
+
+func TestReportBadInput(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report"}, "name one or more directories"},
+		{[]string{"report", dir}, "no summary.json"},
+		{[]string{"report", dir, dir, "--names", "one"}, "1 names for 2 directories"},
+		{[]string{"report", "--bogus", dir}, "not defined"},
+	} {
+		if _, _, err := run(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want it to contain %q", c.args, err, c.want)
+		}
+	}
 }
 
 // TestPruneLSTMOneShotAndGradual covers the other schedules and criteria.

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sparselm/sparselm/report"
+)
+
+func runReport(_ context.Context, env *Env, args []string) error {
+	const synopsis = "report [--out DIR] [--names A,B] PRUNE_DIR..."
+	fs := newFlagSet(env, "report", synopsis)
+	out := fs.String("out", "report", "directory for report.md, report.csv, report.json and the plots (PNG and SVG)")
+	names := fs.String("names", "", "comma-separated names of the sweeps, in order (default: the directories' base names)")
+	// Flags may follow the directories: parse, take one directory, repeat.
+	var dirs []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		dirs = append(dirs, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(dirs) == 0 {
+		fs.Usage()
+		return errors.New("report: name one or more directories written by `sparselm prune --out`")
+	}
+	var labels []string
+	if *names != "" {
+		labels = strings.Split(*names, ",")
+		if len(labels) != len(dirs) {
+			return fmt.Errorf("report: --names has %d names for %d directories", len(labels), len(dirs))
+		}
+	}
+	sweeps := make([]report.Sweep, len(dirs))
+	for i, d := range dirs {
+		s, err := report.Read(d)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		if labels != nil {
+			s.Name = strings.TrimSpace(labels[i])
+		}
+		sweeps[i] = s
+	}
+	written, err := report.Write(*out, sweeps)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := report.WriteMarkdown(env.Stdout, report.Rows(sweeps)); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout)
+	for _, p := range written {
+		fmt.Fprintln(env.Stdout, "wrote", p)
+	}
+	return nil
+}

@@ -1,0 +1,237 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sparselm/sparselm/measure"
+)
+
+// SummaryFile is the file of a pruning sweep's directory that Read loads:
+// one Point per level, written by `sparselm prune`.
+const SummaryFile = "summary.json"
+
+// Point is one model of a sweep: the starting checkpoint (Level 0) or the
+// best checkpoint of one pruning level, measured on the test split. It is
+// the row of summary.json.
+type Point struct {
+	Level      float64 `json:"level"` // target sparsity; 0 for the starting checkpoint
+	Checkpoint string  `json:"checkpoint"`
+	// WeightSparsity is over the pruned matrices (the layers' W and R, and
+	// the embedding when it was pruned too); Stats has the per-matrix counts.
+	WeightSparsity   float64         `json:"weight_sparsity"`
+	ValidPPL         float64         `json:"valid_ppl,omitempty"` // best validation perplexity of the fine-tuning
+	TestPPL          float64         `json:"test_ppl"`
+	ActivitySparsity float64         `json:"activity_sparsity"`
+	Stats            *measure.Report `json:"stats"`
+}
+
+// Sweep is the points of one pruning sweep, in the order of the file
+// (levels ascending).
+type Sweep struct {
+	Name   string // the directory's base name, unless given
+	Dir    string
+	Cell   string // lstm | egru
+	Points []Point
+}
+
+// Read loads the sweep in dir (its summary.json). The name is the
+// directory's base name. It returns an error naming the file when it is
+// missing, unreadable, empty or lacks the accounting of a point.
+func Read(dir string) (Sweep, error) {
+	path := filepath.Join(dir, SummaryFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Sweep{}, fmt.Errorf("%s: no %s (is this the --out directory of `sparselm prune`?)", dir, SummaryFile)
+	}
+	if err != nil {
+		return Sweep{}, err
+	}
+	var pts []Point
+	if err := json.Unmarshal(b, &pts); err != nil {
+		return Sweep{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(pts) == 0 {
+		return Sweep{}, fmt.Errorf("%s: no levels", path)
+	}
+	s := Sweep{Name: filepath.Base(filepath.Clean(dir)), Dir: dir, Points: pts}
+	for i, p := range pts {
+		if p.Stats == nil || p.Stats.Recurrent.MACs.Effective <= 0 || !(p.TestPPL > 0) {
+			return Sweep{}, fmt.Errorf("%s: level %d (%g) has no perplexity or MAC accounting", path, i, p.Level)
+		}
+		if i == 0 {
+			s.Cell = p.Stats.Cell
+		} else if p.Stats.Cell != s.Cell {
+			return Sweep{}, fmt.Errorf("%s: mixes %s and %s models", path, s.Cell, p.Stats.Cell)
+		}
+	}
+	return s, nil
+}
+
+// Row is one line of the study's table: a point with the figures that the
+// table, the CSV and the plots use.
+type Row struct {
+	Sweep, Cell string
+	Point       Point
+	// Recurrent and Model are the accounting of the recurrent layers and of
+	// the whole model (layers and decoder).
+	Recurrent, Model measure.Component
+	// VsDenseLSTM is the dense LSTM of the same sizes over this model's
+	// effective count (recurrent layers, whole model).
+	VsDenseLSTM measure.Pair
+}
+
+// Rows flattens sweeps into table rows, sweep by sweep.
+func Rows(sweeps []Sweep) []Row {
+	var rows []Row
+	for _, s := range sweeps {
+		for _, p := range s.Points {
+			rows = append(rows, Row{Sweep: s.Name, Cell: s.Cell, Point: p,
+				Recurrent: p.Stats.Recurrent, Model: p.Stats.Model, VsDenseLSTM: p.Stats.VsDenseLSTM})
+		}
+	}
+	return rows
+}
+
+// CSVHeader names the columns of WriteCSV.
+var CSVHeader = []string{"sweep", "cell", "level", "weight_sparsity", "recurrent_weight_sparsity", "activity_sparsity",
+	"valid_ppl", "test_ppl",
+	"recurrent_dense_macs", "recurrent_effective_macs", "model_dense_macs", "model_effective_macs",
+	"recurrent_activity_factor", "recurrent_weight_factor", "recurrent_product_factor", "recurrent_effective_factor",
+	"model_effective_factor", "recurrent_vs_dense_lstm", "model_vs_dense_lstm", "checkpoint"}
+
+// WriteCSV writes rows with CSVHeader. MACs per token are averages over
+// the test split: one decimal, never exponent notation.
+func WriteCSV(w io.Writer, rows []Row) error {
+	cw := csv.NewWriter(w)
+	cw.Write(CSVHeader)
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+	macs := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+	for _, r := range rows {
+		p, rec, m := r.Point, r.Recurrent, r.Model
+		cw.Write([]string{r.Sweep, r.Cell, g(p.Level), g(p.WeightSparsity), g(p.Stats.RecurrentWeightSparsity), g(p.ActivitySparsity),
+			g(p.ValidPPL), g(p.TestPPL),
+			macs(rec.MACs.Dense), macs(rec.MACs.Effective), macs(m.MACs.Dense), macs(m.MACs.Effective),
+			g(rec.Factors.Activity), g(rec.Factors.Weight), g(rec.Factors.Product), g(rec.Factors.Effective),
+			g(m.Factors.Effective), g(r.VsDenseLSTM.Recurrent), g(r.VsDenseLSTM.Model), p.Checkpoint})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteMarkdown writes the study's tables: per model, perplexity against
+// effective MACs per token, and the composition of the two sparsities in
+// the recurrent layers (activity factor × weight factor against the
+// effective factor that an event-driven engine would get).
+func WriteMarkdown(w io.Writer, rows []Row) error {
+	var b strings.Builder
+	b.WriteString("## Perplexity against multiply-accumulates per token\n\n")
+	b.WriteString("Test split, batch 1. MACs per token are effective counts (non-zero inputs × non-zero weights in their rows); " +
+		"\"× dense LSTM\" is the dense LSTM of the same sizes over this model's effective count.\n\n")
+	b.WriteString("| sweep | cell | level | weight sparsity (layers) | activity sparsity | valid ppl | test ppl | " +
+		"eff. MACs/token, layers | eff. MACs/token, model | × dense LSTM, layers | × dense LSTM, model |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		p := r.Point
+		fmt.Fprintf(&b, "| %s | %s | %s | %.1f%% | %.1f%% | %s | %.2f | %.0f | %.0f | %.2f× | %.2f× |\n",
+			r.Sweep, r.Cell, levelText(p.Level), 100*p.Stats.RecurrentWeightSparsity, 100*p.ActivitySparsity, pplText(p.ValidPPL),
+			p.TestPPL, r.Recurrent.MACs.Effective, r.Model.MACs.Effective, r.VsDenseLSTM.Recurrent, r.VsDenseLSTM.Model)
+	}
+	b.WriteString("\n## How the two sparsities compose (recurrent layers)\n\n")
+	b.WriteString("Reduction factors against each model's own dense count: activity = dense / activity-only, " +
+		"weight = dense / weight-sparse; they compose multiplicatively when effective ≈ activity × weight.\n\n")
+	b.WriteString("| sweep | level | activity factor | weight factor | activity × weight | effective | effective / (activity × weight) |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		f := r.Recurrent.Factors
+		fmt.Fprintf(&b, "| %s | %s | %.2f× | %.2f× | %.2f× | %.2f× | %.3f |\n",
+			r.Sweep, levelText(r.Point.Level), f.Activity, f.Weight, f.Product, f.Effective, f.Effective/f.Product)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// levelText is a level for the tables: "start" for the starting
+// checkpoint, else the target sparsity in percent.
+func levelText(level float64) string {
+	if level == 0 {
+		return "start"
+	}
+	return levelLabel(level)
+}
+
+func pplText(v float64) string {
+	if v <= 0 || math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// Write writes the tables and plots of sweeps into dir
+// (created if needed): report.md, report.csv, report.json and the plots of
+// Plots, each as PNG and SVG. It returns the paths written.
+func Write(dir string, sweeps []Sweep) ([]string, error) {
+	if len(sweeps) == 0 {
+		return nil, errors.New("no sweeps to report")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	rows := Rows(sweeps)
+	var written []string
+	write := func(name string, fill func(io.Writer) error) error {
+		path := filepath.Join(dir, name)
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := fill(f); err != nil {
+			f.Close()
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		written = append(written, path)
+		return f.Close()
+	}
+	if err := write("report.md", func(w io.Writer) error { return WriteMarkdown(w, rows) }); err != nil {
+		return written, err
+	}
+	if err := write("report.csv", func(w io.Writer) error { return WriteCSV(w, rows) }); err != nil {
+		return written, err
+	}
+	if err := write("report.json", func(w io.Writer) error {
+		type sweepJSON struct {
+			Name   string  `json:"name"`
+			Dir    string  `json:"dir"`
+			Cell   string  `json:"cell"`
+			Points []Point `json:"points"`
+		}
+		out := make([]sweepJSON, len(sweeps))
+		for i, s := range sweeps {
+			out[i] = sweepJSON{s.Name, s.Dir, s.Cell, s.Points}
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		_, err := w.Write(append(b, '\n'))
+		return err
+	}); err != nil {
+		return written, err
+	}
+	for _, pl := range Plots {
+		for _, ext := range []string{".png", ".svg"} {
+			path := filepath.Join(dir, pl.File+ext)
+			if err := SavePlot(path, pl, sweeps); err != nil {
+				return written, err
+			}
+			written = append(written, path)
+		}
+	}
+	return slices.Clip(written), nil
+}
