@@ -77,8 +77,9 @@ func NewPlot(spec PlotSpec, sweeps []Sweep) (*plot.Plot, error) {
 		}
 		p.Add(l)
 	}
-	// Room for the labels right of the last points.
+	// Room for the labels right of the last points and above the top one.
 	p.X.Max *= 1.6
+	p.Y.Max += 0.04 * (p.Y.Max - p.Y.Min)
 	return p, nil
 }
 
