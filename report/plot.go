@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -45,6 +46,7 @@ func NewPlot(spec PlotSpec, sweeps []Sweep) (*plot.Plot, error) {
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = decadeTicks{}
 	p.Legend.Top = true
+	p.Legend.XOffs = -vg.Points(6) // keep the longest names inside the canvas
 	p.Add(plotter.NewGrid())
 	for i, s := range sweeps {
 		xys := make(plotter.XYs, len(s.Points))
@@ -66,7 +68,11 @@ func NewPlot(spec PlotSpec, sweeps []Sweep) (*plot.Plot, error) {
 		points.Color = c
 		points.Shape = plotutil.Shape(i)
 		p.Add(line, points)
-		p.Legend.Add(fmt.Sprintf("%s (%s)", s.Name, s.Cell), line, points)
+		name := s.Name
+		if !strings.Contains(strings.ToLower(name), s.Cell) {
+			name += " (" + s.Cell + ")"
+		}
+		p.Legend.Add(name, line, points)
 		l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
 		if err != nil {
 			return nil, err
