@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -38,10 +37,10 @@ type Point struct {
 // Sweep is the points of one pruning sweep, in the order of the file
 // (levels ascending).
 type Sweep struct {
-	Name   string // the directory's base name, unless given
-	Dir    string
-	Cell   string // lstm | egru
-	Points []Point
+	Name   string  `json:"name"` // the directory's base name, unless given
+	Dir    string  `json:"dir"`
+	Cell   string  `json:"cell"` // lstm | egru
+	Points []Point `json:"points"`
 }
 
 // Read loads the sweep in dir (its summary.json). The name is the
@@ -176,9 +175,10 @@ func pplText(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-// Write writes the tables and plots of sweeps into dir
-// (created if needed): report.md, report.csv, report.json and the plots of
-// Plots, each as PNG and SVG. It returns the paths written.
+// Write writes the tables and plots of sweeps into dir (created if
+// needed): report.md, report.csv, report.json (the sweeps with every
+// point's accounting) and the plots of Plots, each as PNG and SVG. It
+// returns the paths written.
 func Write(dir string, sweeps []Sweep) ([]string, error) {
 	if len(sweeps) == 0 {
 		return nil, errors.New("no sweeps to report")
@@ -208,17 +208,7 @@ func Write(dir string, sweeps []Sweep) ([]string, error) {
 		return written, err
 	}
 	if err := write("report.json", func(w io.Writer) error {
-		type sweepJSON struct {
-			Name   string  `json:"name"`
-			Dir    string  `json:"dir"`
-			Cell   string  `json:"cell"`
-			Points []Point `json:"points"`
-		}
-		out := make([]sweepJSON, len(sweeps))
-		for i, s := range sweeps {
-			out[i] = sweepJSON{s.Name, s.Dir, s.Cell, s.Points}
-		}
-		b, _ := json.MarshalIndent(out, "", "  ")
+		b, _ := json.MarshalIndent(sweeps, "", "  ")
 		_, err := w.Write(append(b, '\n'))
 		return err
 	}); err != nil {
@@ -233,5 +223,5 @@ func Write(dir string, sweeps []Sweep) ([]string, error) {
 			written = append(written, path)
 		}
 	}
-	return slices.Clip(written), nil
+	return written, nil
 }
