@@ -2,7 +2,6 @@ package data
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -13,13 +12,14 @@ const EnvDataDir = "SPARSELM_DATA"
 
 // Resolve finds the directory of the dataset called name. It tries, in order:
 // flagDir itself if it holds the splits, flagDir/name (both only if flagDir
-// is non-empty), $SPARSELM_DATA/name, and ./data/name, and returns the first
+// is non-empty), envDir/name (envDir is the value of $SPARSELM_DATA, which
+// the caller reads; "" skips it), and ./data/name, and returns the first
 // directory that holds a complete set of splits (see [LoadDir]). If name
 // looks like a path (it contains a path separator, or is "." or ".."), it is
 // used as the directory itself and nothing else is tried; write ./NAME for a
 // directory in the current one. The error lists every place tried and
 // suggests `sparselm data fetch NAME`.
-func Resolve(name, flagDir string) (string, error) {
+func Resolve(name, flagDir, envDir string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("data: empty dataset name")
 	}
@@ -45,8 +45,8 @@ func Resolve(name, flagDir string) (string, error) {
 			return d, nil
 		}
 	}
-	if env := os.Getenv(EnvDataDir); env != "" {
-		if d := filepath.Join(env, name); try(d, "$"+EnvDataDir) {
+	if envDir != "" {
+		if d := filepath.Join(envDir, name); try(d, "$"+EnvDataDir) {
 			return d, nil
 		}
 	} else {

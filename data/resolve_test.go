@@ -27,7 +27,7 @@ func TestResolve(t *testing.T) {
 	os.MkdirAll(filepath.Join(root, "flag/incomplete"), 0o755)
 	os.WriteFile(filepath.Join(root, "flag/incomplete/train.txt"), []byte("a\n"), 0o644)
 	t.Chdir(filepath.Join(root, "cwd"))
-	t.Setenv(EnvDataDir, filepath.Join(root, "env"))
+	env := filepath.Join(root, "env") // $SPARSELM_DATA
 
 	for _, tc := range []struct {
 		name, flag, want string
@@ -42,34 +42,31 @@ func TestResolve(t *testing.T) {
 		{"./data/wiki", "", "./data/wiki"}, // a relative path
 		{"ptb", filepath.Join(root, "flag/incomplete"), envPTB},
 	} {
-		got, err := Resolve(tc.name, tc.flag)
+		got, err := Resolve(tc.name, tc.flag, env)
 		if err != nil || got != tc.want {
 			t.Errorf("Resolve(%q, %q) = %q, %v; want %q", tc.name, tc.flag, got, err, tc.want)
 		}
 	}
 
 	// Without $SPARSELM_DATA, ./data/ptb is found.
-	t.Setenv(EnvDataDir, "")
-	if got, err := Resolve("ptb", ""); err != nil || got != filepath.Join("data", "ptb") {
+	if got, err := Resolve("ptb", "", ""); err != nil || got != filepath.Join("data", "ptb") {
 		t.Errorf("Resolve(ptb) without env = %q, %v", got, err)
 	}
 
 	// Not found: every place is listed and the fetch command suggested.
-	t.Setenv(EnvDataDir, filepath.Join(root, "env"))
-	_, err := Resolve("wikitext-2", filepath.Join(root, "flag"))
+	_, err := Resolve("wikitext-2", filepath.Join(root, "flag"), env)
 	wantErr(t, err, `dataset "wikitext-2" not found`,
 		filepath.Join(root, "flag")+" (data directory flag)",
 		filepath.Join(root, "flag", "wikitext-2"),
 		filepath.Join(root, "env", "wikitext-2")+" ($SPARSELM_DATA)",
 		filepath.Join("data", "wikitext-2")+" (current directory)",
 		"sparselm data fetch wikitext-2")
-	t.Setenv(EnvDataDir, "")
-	_, err = Resolve("mine", "")
+	_, err = Resolve("mine", "", "")
 	wantErr(t, err, "$SPARSELM_DATA is not set", "sparselm data fetch NAME")
-	_, err = Resolve("./missing", "")
+	_, err = Resolve("./missing", "", "")
 	wantErr(t, err, "missing")
-	_, err = Resolve(filepath.Join(root, "flag/incomplete"), "")
+	_, err = Resolve(filepath.Join(root, "flag/incomplete"), "", "")
 	wantErr(t, err, "missing split valid.txt")
-	_, err = Resolve("", "")
+	_, err = Resolve("", "", "")
 	wantErr(t, err, "empty dataset name")
 }

@@ -170,3 +170,25 @@ func TestHelp(t *testing.T) {
 		t.Errorf("--help: %v\n%s", err, stderr)
 	}
 }
+
+// TestDatasetFromEnv checks that a dataset named without a path is looked up
+// in the $SPARSELM_DATA of the command's Env (not the process's).
+func TestDatasetFromEnv(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	args := []string{"train", "--preset", "tiny", "--model", "lstm", "--dataset", "tiny", "--epochs", "1",
+		"--epoch-tokens", "200", "--threads", "1", "--quiet", "--skip-test", "--out", out}
+	var stdout, stderr bytes.Buffer
+	env := &Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
+		if k == "SPARSELM_DATA" {
+			return filepath.Dir(tinyData)
+		}
+		return ""
+	}}
+	if err := Run(context.Background(), env, args); err != nil {
+		t.Fatalf("train with $SPARSELM_DATA from Env: %v\n%s", err, stderr.String())
+	}
+	_, _, err := run(t, append(args[:len(args)-1:len(args)-1], filepath.Join(t.TempDir(), "run2"))...)
+	if err == nil || !strings.Contains(err.Error(), "$SPARSELM_DATA is not set") {
+		t.Errorf("train without $SPARSELM_DATA in Env: err = %v", err)
+	}
+}

@@ -28,7 +28,7 @@ func runData(ctx context.Context, env *Env, args []string) error {
 	}
 	root := *dest
 	if root == "" {
-		root = env.Getenv("SPARSELM_DATA")
+		root = env.Getenv(data.EnvDataDir)
 	}
 	if root == "" {
 		root = "data"

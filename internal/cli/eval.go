@@ -25,7 +25,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	} else {
-		corpus, err := loadCheckpointCorpus(c, *f.dataDir)
+		corpus, err := loadCheckpointCorpus(env, c, *f.dataDir)
 		if err != nil {
 			return fmt.Errorf("eval: %w; evaluate a file with --file instead", err)
 		}

@@ -153,7 +153,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "sparselm prune: %s is already %.2f%% sparse; levels are absolute sparsities\n", src, 100*prune.Sparsity(&c.Model.Params))
 	}
 	setThreads(*threads, c)
-	corpus, err := loadCheckpointCorpus(c, *dataDir)
+	corpus, err := loadCheckpointCorpus(env, c, *dataDir)
 	if err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}

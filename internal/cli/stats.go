@@ -26,7 +26,7 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	corpus, err := loadCheckpointCorpus(c, *f.dataDir)
+	corpus, err := loadCheckpointCorpus(env, c, *f.dataDir)
 	if err != nil {
 		return fmt.Errorf("stats: %w", err)
 	}
@@ -118,8 +118,8 @@ func setThreads(flag int, c *train.Checkpoint) {
 
 // loadCheckpointCorpus loads the dataset a checkpoint was trained on and
 // checks that it has the checkpoint's vocabulary.
-func loadCheckpointCorpus(c *train.Checkpoint, dataDir string) (*data.Corpus, error) {
-	ddir, err := data.Resolve(c.Options.Dataset, dataDir)
+func loadCheckpointCorpus(env *Env, c *train.Checkpoint, dataDir string) (*data.Corpus, error) {
+	ddir, err := data.Resolve(c.Options.Dataset, dataDir, env.Getenv(data.EnvDataDir))
 	if err != nil {
 		return nil, err
 	}

@@ -114,7 +114,7 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 	if tf2.out == "" {
 		tf2.out = filepath.Join("runs", fmt.Sprintf("%s-%s-%s", filepath.Base(tf2.dataset), o.Model.Cell, tf2.preset))
 	}
-	dir, err := data.Resolve(tf2.dataset, tf2.dataDir)
+	dir, err := data.Resolve(tf2.dataset, tf2.dataDir, env.Getenv(data.EnvDataDir))
 	if err != nil {
 		return err
 	}
