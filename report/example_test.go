@@ -30,7 +30,7 @@ func Example() {
 		return
 	}
 	for _, r := range Rows([]Sweep{sweep}) {
-		f := r.Recurrent.Factors
+		f := r.Point.Stats.Recurrent.Factors
 		fmt.Printf("%s %s: test ppl %.0f, activity %.0f× · weight %.0f× = %.0f×, effective %.0f×\n",
 			r.Sweep, levelText(r.Point.Level), r.Point.TestPPL, f.Activity, f.Weight, f.Product, f.Effective)
 	}

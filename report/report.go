@@ -76,17 +76,11 @@ func Read(dir string) (Sweep, error) {
 	return s, nil
 }
 
-// Row is one line of the study's table: a point with the figures that the
-// table, the CSV and the plots use.
+// Row is one line of the study's table: a point and the sweep it belongs
+// to. The figures are in Point.Stats (measure.Report).
 type Row struct {
 	Sweep, Cell string
 	Point       Point
-	// Recurrent and Model are the accounting of the recurrent layers and of
-	// the whole model (layers and decoder).
-	Recurrent, Model measure.Component
-	// VsDenseLSTM is the dense LSTM of the same sizes over this model's
-	// effective count (recurrent layers, whole model).
-	VsDenseLSTM measure.Pair
 }
 
 // Rows flattens sweeps into table rows, sweep by sweep.
@@ -94,8 +88,7 @@ func Rows(sweeps []Sweep) []Row {
 	var rows []Row
 	for _, s := range sweeps {
 		for _, p := range s.Points {
-			rows = append(rows, Row{Sweep: s.Name, Cell: s.Cell, Point: p,
-				Recurrent: p.Stats.Recurrent, Model: p.Stats.Model, VsDenseLSTM: p.Stats.VsDenseLSTM})
+			rows = append(rows, Row{Sweep: s.Name, Cell: s.Cell, Point: p})
 		}
 	}
 	return rows
@@ -116,12 +109,13 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 	macs := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 	for _, r := range rows {
-		p, rec, m := r.Point, r.Recurrent, r.Model
+		p := r.Point
+		rec, m, vs := p.Stats.Recurrent, p.Stats.Model, p.Stats.VsDenseLSTM
 		cw.Write([]string{r.Sweep, r.Cell, g(p.Level), g(p.WeightSparsity), g(p.Stats.RecurrentWeightSparsity), g(p.ActivitySparsity),
 			g(p.ValidPPL), g(p.TestPPL),
 			macs(rec.MACs.Dense), macs(rec.MACs.Effective), macs(m.MACs.Dense), macs(m.MACs.Effective),
 			g(rec.Factors.Activity), g(rec.Factors.Weight), g(rec.Factors.Product), g(rec.Factors.Effective),
-			g(m.Factors.Effective), g(r.VsDenseLSTM.Recurrent), g(r.VsDenseLSTM.Model), p.Checkpoint})
+			g(m.Factors.Effective), g(vs.Recurrent), g(vs.Model), p.Checkpoint})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -140,10 +134,10 @@ func WriteMarkdown(w io.Writer, rows []Row) error {
 		"eff. MACs/token, layers | eff. MACs/token, model | × dense LSTM, layers | × dense LSTM, model |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
-		p := r.Point
+		p, st := r.Point, r.Point.Stats
 		fmt.Fprintf(&b, "| %s | %s | %s | %.1f%% | %.1f%% | %s | %.2f | %.0f | %.0f | %.2f× | %.2f× |\n",
-			r.Sweep, r.Cell, levelText(p.Level), 100*p.Stats.RecurrentWeightSparsity, 100*p.ActivitySparsity, pplText(p.ValidPPL),
-			p.TestPPL, r.Recurrent.MACs.Effective, r.Model.MACs.Effective, r.VsDenseLSTM.Recurrent, r.VsDenseLSTM.Model)
+			r.Sweep, r.Cell, levelText(p.Level), 100*st.RecurrentWeightSparsity, 100*p.ActivitySparsity, pplText(p.ValidPPL),
+			p.TestPPL, st.Recurrent.MACs.Effective, st.Model.MACs.Effective, st.VsDenseLSTM.Recurrent, st.VsDenseLSTM.Model)
 	}
 	b.WriteString("\n## How the two sparsities compose (recurrent layers)\n\n")
 	b.WriteString("Reduction factors against each model's own dense count: activity = dense / activity-only, " +
@@ -151,7 +145,7 @@ func WriteMarkdown(w io.Writer, rows []Row) error {
 	b.WriteString("| sweep | level | activity factor | weight factor | activity × weight | effective | effective / (activity × weight) |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
-		f := r.Recurrent.Factors
+		f := r.Point.Stats.Recurrent.Factors
 		fmt.Fprintf(&b, "| %s | %s | %.2f× | %.2f× | %.2f× | %.2f× | %.3f |\n",
 			r.Sweep, levelText(r.Point.Level), f.Activity, f.Weight, f.Product, f.Effective, f.Effective/f.Product)
 	}

@@ -399,7 +399,7 @@ var aPad = 16
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as strips of mr rows,
 // aStride(kc, mr) floats apart: dst[s·aStride+p·mr+r] = op(A)[i0+s·mr+r, p0+p],
-// zero padded to a multiple of mr rows. tmp is scratch of at least 12·16
+// zero padded to a multiple of mr rows. tmp is scratch of at least mr·16
 // floats.
 func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst, tmp []float32) {
 	if trans {
@@ -433,12 +433,12 @@ func packA(ki *kernelInfo, trans bool, a []float32, lda, i0, mc, p0, kc, mr int,
 		} else if ki.packA16 != nil && kc >= 16 {
 			// The last, partial strip (a batch of 32 or 64 leaves 8 or 4
 			// rows): copy its rows 16 columns at a time into a zero-padded
-			// block of mr = 12 rows and transpose that. Packing 32×1024
+			// block of mr rows and transpose that. Packing 32×1024
 			// went from 25.6 to 15.1 µs, and the step product
 			// 32×256×1024 (NT) got 1.06× faster (paired runs, median of 15).
 			// The block is tmp (scratch), not a local array: passed to
 			// the kernel through a func value it would escape to the heap.
-			blk := tmp[:12*16]
+			blk := tmp[:mr*16]
 			clear(blk[rows*16:])
 			r0 := (i0+s*mr)*lda + p0
 			for ; pb+16 <= kc; pb += 16 {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -373,10 +372,8 @@ func levelStats(c *train.Checkpoint, ckpt, dir, prefix string, corpus *data.Corp
 		ActivitySparsity: r.ActivitySparsity, Stats: r}, nil
 }
 
-var csvHeader = []string{"level", "weight_sparsity", "valid_ppl", "test_ppl", "activity_sparsity",
-	"recurrent_effective_macs", "model_effective_macs", "recurrent_reduction", "model_reduction",
-	"recurrent_vs_dense_lstm", "model_vs_dense_lstm", "checkpoint"}
-
+// writeSummary writes the summary as JSON (report.Read reads it back) and
+// as CSV, in the columns of the study's report (report.CSVHeader).
 func writeSummary(out string, rows []pruneRow) error {
 	b, _ := json.MarshalIndent(rows, "", "  ")
 	if err := os.WriteFile(filepath.Join(out, filePruneSummary), append(b, '\n'), 0o644); err != nil {
@@ -386,19 +383,8 @@ func writeSummary(out string, rows []pruneRow) error {
 	if err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}
-	w := csv.NewWriter(f)
-	w.Write(csvHeader)
-	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-	// MACs per token are averages over the split: one decimal, never exponent notation.
-	macs := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
-	for _, r := range rows {
-		s := r.Stats
-		w.Write([]string{g(r.Level), g(r.WeightSparsity), g(r.ValidPPL), g(r.TestPPL), g(r.ActivitySparsity),
-			macs(s.Recurrent.MACs.Effective), macs(s.Model.MACs.Effective), g(s.Recurrent.Factors.Effective), g(s.Model.Factors.Effective),
-			g(s.VsDenseLSTM.Recurrent), g(s.VsDenseLSTM.Model), r.Checkpoint})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	sweep := report.Sweep{Name: filepath.Base(filepath.Clean(out)), Dir: out, Cell: rows[0].Stats.Cell, Points: rows}
+	if err := report.WriteCSV(f, report.Rows([]report.Sweep{sweep})); err != nil {
 		f.Close()
 		return fmt.Errorf("prune: %w", err)
 	}
