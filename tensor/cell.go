@@ -43,7 +43,7 @@ func lstmCellBackwardGeneric(g, dg, dout, dnext, dcell, tc, cprev []float32, h, 
 }
 
 // EGRUCellBackward is the element-wise part of one EGRU step's backward pass
-// for one batch row (METHOD.md; model/egru.go has the forward). gates holds
+// for one batch row (docs/method.md; model/egru.go has the forward). gates holds
 // the row's u, r, z (3h); dy and dnext the gradients reaching y_t from above
 // and from step t+1; dcell the gradient reaching c_t (overwritten by the one
 // reaching c_{t−1}); chat = ĉ, o the events, cprev = c_{t−1}, zr = R_z·y₋ + b_rz,
@@ -108,7 +108,7 @@ func egruCellBackwardGeneric(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr
 	}
 }
 
-// EGRUCellForward is one EGRU step for one batch row (METHOD.md) after the
+// EGRUCellForward is one EGRU step for one batch row (docs/method.md) after the
 // products: gates holds the input pre-activations of u, r, z (3h) and
 // receives u, r and z after their nonlinearities; rec is the recurrent
 // projection (3h: u, r, and R_z·y₋ without b_rz). It writes zr = R_z·y₋ + b_rz,
