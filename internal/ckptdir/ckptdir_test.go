@@ -3,12 +3,15 @@ package ckptdir
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func sample() map[string][]byte {
@@ -86,17 +89,19 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("manifest = %s", b)
 	}
 
-	// Replacing leaves exactly the new checkpoint and no siblings behind.
+	// Replacing leaves exactly the new checkpoint and no siblings behind,
+	// as soon as Write returns (listed before Read, whose Recover would
+	// clean up what Write left).
 	next := map[string][]byte{"model.safetensors": []byte("v2")}
 	mustWrite(t, dir, next)
-	if got := mustRead(t, dir); !reflect.DeepEqual(got, next) {
-		t.Errorf("Read after replace = %q", got)
-	}
 	if got := listDir(t, filepath.Dir(dir)); !reflect.DeepEqual(got, []string{"ckpt"}) {
-		t.Errorf("parent holds %v, want only ckpt", got)
+		t.Errorf("after replacing, parent holds %v, want only ckpt", got)
 	}
 	if got := listDir(t, dir); !reflect.DeepEqual(got, []string{ManifestName, "model.safetensors"}) {
 		t.Errorf("checkpoint holds %v", got)
+	}
+	if got := mustRead(t, dir); !reflect.DeepEqual(got, next) {
+		t.Errorf("Read after replace = %q", got)
 	}
 
 	// An empty checkpoint is fine too.
@@ -185,7 +190,7 @@ func TestExtraFiles(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "subdir"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Read(dir); err == nil || !strings.Contains(err.Error(), `"subdir"`) {
+	if _, err := Read(dir); err == nil || !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), `unexpected file "subdir"`) {
 		t.Errorf("extra directory: err = %v", err)
 	}
 }
@@ -209,7 +214,7 @@ func TestNotACheckpoint(t *testing.T) {
 
 	// Write refuses to clobber it.
 	err = Write(dir, sample())
-	if err == nil || !strings.Contains(err.Error(), "refusing to replace") {
+	if err == nil || !errors.Is(err, ErrNotCheckpoint) || !strings.Contains(err.Error(), "refusing to replace "+dir) {
 		t.Errorf("Write over a plain directory: err = %v", err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "notes.txt")); string(b) != "mine" {
@@ -249,30 +254,50 @@ func TestNotACheckpoint(t *testing.T) {
 }
 
 func TestBadManifest(t *testing.T) {
-	cases := map[string]string{
-		"not json":         `{"format":`,
-		"trailing":         `{"format":"sparselm-checkpoint","version":1,"files":{}} x`,
-		"unknown field":    `{"format":"sparselm-checkpoint","version":1,"files":{},"extra":1}`,
-		"version 2":        `{"format":"sparselm-checkpoint","version":2,"files":{}}`,
-		"no files":         `{"format":"sparselm-checkpoint","version":1}`,
-		"path in name":     `{"format":"sparselm-checkpoint","version":1,"files":{"../x":{"size":0,"sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}}`,
-		"negative size":    `{"format":"sparselm-checkpoint","version":1,"files":{"x":{"size":-1,"sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}}`,
-		"short sha":        `{"format":"sparselm-checkpoint","version":1,"files":{"x":{"size":0,"sha256":"e3b0"}}}`,
-		"uppercase sha":    `{"format":"sparselm-checkpoint","version":1,"files":{"x":{"size":0,"sha256":"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"}}}`,
-		"manifest listed":  `{"format":"sparselm-checkpoint","version":1,"files":{"MANIFEST.json":{"size":0,"sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}}`,
-		"truncated (size)": `{"format":"sparselm-checkpoint","version":1,"files":{"x":{"size":1,"sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}}`,
+	const emptySHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	entry := func(name, size, sha string) string {
+		return `{"format":"sparselm-checkpoint","version":1,"files":{"` + name + `":{"size":` + size + `,"sha256":"` + sha + `"}}}`
 	}
-	for name, manifest := range cases {
-		t.Run(name, func(t *testing.T) {
+	// Each case names the fault its error must report. Every fault but the
+	// version is ErrCorrupt: a newer version is not damage, and its message
+	// says which version this program reads instead.
+	cases := []struct {
+		name, manifest string
+		corrupt        bool
+		fragment       string
+	}{
+		{"not json", `{"format":`, true, "MANIFEST.json: invalid JSON"},
+		{"trailing", `{"format":"sparselm-checkpoint","version":1,"files":{}} x`, true, "MANIFEST.json: trailing data after the manifest"},
+		{"unknown field", `{"format":"sparselm-checkpoint","version":1,"files":{},"extra":1}`, true, `unknown field "extra"`},
+		{"version 2", `{"format":"sparselm-checkpoint","version":2,"files":{}}`, false, "unsupported checkpoint version 2 (this program reads version 1)"},
+		{"no files", `{"format":"sparselm-checkpoint","version":1}`, true, `MANIFEST.json: no "files" entry`},
+		{"path in name", entry("../x", "0", emptySHA), true, `invalid file name "../x"`},
+		{"negative size", entry("x", "-1", emptySHA), true, `file "x" has negative size -1`},
+		{"short sha", entry("x", "0", "e3b0"), true, `file "x" has malformed sha256 "e3b0"`},
+		{"uppercase sha", entry("x", "0", strings.ToUpper(emptySHA)), true, `file "x" has malformed sha256 "E3B0`},
+		{"non-hex sha", entry("x", "0", strings.Repeat("g", 64)), true, `file "x" has malformed sha256 "gggg`},
+		{"manifest listed", entry("MANIFEST.json", "0", emptySHA), true, `file name "MANIFEST.json" is reserved for the manifest`},
+		{"truncated (size)", entry("x", "1", emptySHA), true, `file "x" is 0 bytes, but MANIFEST.json says 1`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "ckpt")
 			mustWrite(t, dir, map[string][]byte{"x": {}})
-			if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte(manifest), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte(tc.manifest), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Read(dir); err == nil {
-				t.Error("read without error")
-			} else {
-				t.Log(err)
+			_, err := Read(dir)
+			if err == nil {
+				t.Fatal("read without error")
+			}
+			if !strings.Contains(err.Error(), tc.fragment) || !strings.Contains(err.Error(), dir) {
+				t.Errorf("error %q does not name %s and the fault %q", err, dir, tc.fragment)
+			}
+			if errors.Is(err, ErrCorrupt) != tc.corrupt {
+				t.Errorf("errors.Is(err, ErrCorrupt) = %v, want %v (err %q)", !tc.corrupt, tc.corrupt, err)
+			}
+			if errors.Is(err, ErrNotCheckpoint) {
+				t.Errorf("error %q wraps ErrNotCheckpoint, but the manifest is a sparselm one", err)
 			}
 		})
 	}
@@ -280,9 +305,23 @@ func TestBadManifest(t *testing.T) {
 
 func TestInvalidNames(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ckpt")
-	for _, name := range []string{"", ".", "..", "a/b", "../escape", "/abs", `a\b`, "nul\x00", ManifestName} {
-		if err := Write(dir, map[string][]byte{name: []byte("x")}); err == nil {
-			t.Errorf("Write accepted file name %q", name)
+	for _, tc := range []struct{ name, fragment string }{
+		{"", "empty file name"},
+		{".", `invalid file name "."`},
+		{"..", `invalid file name ".."`},
+		{"a/b", `invalid file name "a/b": must be a plain name without path separators`},
+		{"../escape", `invalid file name "../escape": must be a plain name`},
+		{"/abs", `invalid file name "/abs": must be a plain name`},
+		{`a\b`, `invalid file name "a\\b": must be a plain name`},
+		{"nul\x00", `invalid file name "nul\x00": must be a plain name`},
+		{ManifestName, `file name "MANIFEST.json" is reserved for the manifest`},
+	} {
+		err := Write(dir, map[string][]byte{tc.name: []byte("x"), "ok": []byte("y")})
+		if err == nil || !strings.Contains(err.Error(), tc.fragment) {
+			t.Errorf("Write with file name %q: err = %v, want one containing %q", tc.name, err, tc.fragment)
+		}
+		if got := ValidName(tc.name); got == nil || got.Error() != err.Error() {
+			t.Errorf("ValidName(%q) = %v, want the error Write gave", tc.name, got)
 		}
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
@@ -333,11 +372,78 @@ func TestCrashBetweenRenames(t *testing.T) {
 	}
 	v3 := map[string][]byte{"model.safetensors": []byte("v3")}
 	mustWrite(t, dir, v3)
+	if got := listDir(t, root); !reflect.DeepEqual(got, []string{"ckpt"}) {
+		t.Errorf("after Write, parent holds %v, want only ckpt", got)
+	}
 	if got := mustRead(t, dir); !reflect.DeepEqual(got, v3) {
 		t.Errorf("Read = %q, want v3", got)
 	}
+}
+
+// TestCrashWithSeveralBackups: dir is missing and more than one complete
+// dir.old-* exists (however that came about: a writer whose rename back
+// failed, two writers, a backup copied back by hand). Recover restores the
+// newest complete one, judged by its manifest's modification time, never an
+// older one and never an incomplete one however new, and then removes every
+// other backup, so that a later crash cannot bring an older one back.
+func TestCrashWithSeveralBackups(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "ckpt")
+	staging := t.TempDir() // checkpoints are written here, then moved aside
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	version := func(step string) map[string][]byte {
+		return map[string][]byte{"model.safetensors": []byte("weights at step " + step), "step": []byte(step)}
+	}
+	// The newest complete backup sorts neither first nor last by name, so
+	// neither "first listed" nor "last listed" picks it by accident.
+	backups := []struct {
+		suffix string
+		files  map[string][]byte
+		age    time.Duration // how long before the newest complete one it was written
+		broken bool
+	}{
+		{"0000000000000001", version("200"), 1 * time.Hour, false},
+		{"0000000000000002", version("300"), 0, false}, // the newest complete one
+		{"0000000000000003", version("100"), 2 * time.Hour, false},
+		{"0000000000000004", version("400"), -1 * time.Hour, true}, // newer, but a file is missing
+	}
+	for i, b := range backups {
+		src := filepath.Join(staging, fmt.Sprint("ckpt", i))
+		mustWrite(t, src, b.files)
+		if b.broken {
+			if err := os.Remove(filepath.Join(src, "step")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		when := base.Add(-b.age)
+		if err := os.Chtimes(filepath.Join(src, ManifestName), when, when); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(src, dir+".old-"+b.suffix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A complete temporary directory of a Write that never got to install it.
+	if _, err := writeTemp(dir, version("500")); err != nil {
+		t.Fatal(err)
+	}
+
+	if !Exists(dir) {
+		t.Error("Exists is false with complete backups present")
+	}
+	if err := Recover(dir); err != nil {
+		t.Fatalf("Recover: %v", err)
+	}
 	if got := listDir(t, root); !reflect.DeepEqual(got, []string{"ckpt"}) {
-		t.Errorf("parent holds %v", got)
+		t.Errorf("after Recover parent holds %v, want only ckpt (every other backup and the temp removed)", got)
+	}
+	if got, want := mustRead(t, dir), version("300"); !reflect.DeepEqual(got, want) {
+		t.Errorf("recovered checkpoint = %q, want the newest complete backup %q", got, want)
+	}
+	// The next Write replaces the recovered checkpoint as usual.
+	mustWrite(t, dir, version("600"))
+	if got, want := mustRead(t, dir), version("600"); !reflect.DeepEqual(got, want) {
+		t.Errorf("after the next Write, Read = %q, want %q", got, want)
 	}
 }
 
@@ -396,7 +502,8 @@ func TestCrashAfterSecondRename(t *testing.T) {
 func TestRecoverLeavesUnrelatedSiblings(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "ckpt")
-	keep := []string{"ckpt.tmp-mine", "ckpt.old-backup", "ckpt.tmp-0123456789ABCDEF", "ckpt2.tmp-0123456789abcdef", "other"}
+	keep := []string{"ckpt.tmp-mine", "ckpt.old-backup", "ckpt.tmp-0123456789ABCDEF", "ckpt2.tmp-0123456789abcdef", "other",
+		"ckpt.old-deadbeef", "ckpt.tmp-0123456789abcde", "ckpt.old-0123456789abcdef0"} // 8, 15 and 17 hex digits
 	for _, name := range keep {
 		os.Mkdir(filepath.Join(root, name), 0o755)
 	}
@@ -413,8 +520,8 @@ func TestRecoverLeavesUnrelatedSiblings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := append([]string{filepath.Base(broken)}, keep...)
-	got := listDir(t, root)
-	if len(got) != len(want) {
+	sort.Strings(want)
+	if got := listDir(t, root); !reflect.DeepEqual(got, want) {
 		t.Errorf("after Recover parent holds %v, want %v", got, want)
 	}
 	if _, err := Read(dir); err == nil || !errors.Is(err, fs.ErrNotExist) {

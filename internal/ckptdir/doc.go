@@ -31,8 +31,9 @@
 // and 3 leaves no directory at dir at all: the old checkpoint is complete at
 // dir.old-*, and the new one complete at dir.tmp-*. [Recover] repairs all of
 // these: if dir is missing it renames a complete (fully verified) dir.old-*
-// back to dir; it then removes every dir.tmp-* and, once dir exists, every
-// dir.old-*. [Read] and [Write] call Recover first, and [Exists] reports true
+// back to dir (if there are several, the newest by its manifest's
+// modification time; an incomplete one is never restored); it then removes
+// every dir.tmp-* and, once dir exists, every dir.old-*. [Read] and [Write] call Recover first, and [Exists] reports true
 // in the crash window, so a caller that resumes from "the checkpoint at dir"
 // sees the last checkpoint whose Write returned successfully, or the one being
 // written if Write had got past step 3. Only sibling names of exactly that
