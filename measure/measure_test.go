@@ -36,14 +36,28 @@ func randomModel(t *testing.T, cell string, sparsity float64, pruneEmbedding boo
 	return m
 }
 
+// macCount is a MAC total of one component, counted weight by weight, with
+// the outputs of a recurrent layer and how many of them are non-zero.
+type macCount struct {
+	dense, weightSparse, activityOnly, effective int64
+	outputs, nonZero                             int64
+}
+
+func (a macCount) plus(b macCount) macCount {
+	return macCount{a.dense + b.dense, a.weightSparse + b.weightSparse, a.activityOnly + b.activityOnly,
+		a.effective + b.effective, a.outputs + b.outputs, a.nonZero + b.nonZero}
+}
+
 // bruteCounts are MAC totals counted weight by weight.
 type bruteCounts struct {
-	layerEff, layerDense, layerAct []int64
-	decEff, decDense, decAct       int64
+	layers  []macCount
+	decoder macCount
 }
 
 // brute counts the window m has just evaluated, one multiply at a time:
-// a MAC happens for weight (i, g) when input i and the weight are both non-zero.
+// every weight (i, g) is a dense MAC, a weight-sparse one when the weight
+// is non-zero, an activity-only one when input i is non-zero, and an
+// effective one when both are.
 func brute(m *model.LM[float32], b *bruteCounts) {
 	p := &m.Params
 	T, B := m.T, m.B
@@ -51,9 +65,20 @@ func brute(m *model.LM[float32], b *bruteCounts) {
 	if m.Config.Cell == model.CellLSTM {
 		gates = 4
 	}
-	if b.layerEff == nil {
-		n := len(m.Config.Hidden)
-		b.layerEff, b.layerDense, b.layerAct = make([]int64, n), make([]int64, n), make([]int64, n)
+	if b.layers == nil {
+		b.layers = make([]macCount, len(m.Config.Hidden))
+	}
+	count := func(c *macCount, input, weight float32) {
+		c.dense++
+		if weight != 0 {
+			c.weightSparse++
+		}
+		if input != 0 {
+			c.activityOnly++
+			if weight != 0 {
+				c.effective++
+			}
+		}
 	}
 	var top []float32
 	I := m.Config.Embed
@@ -63,28 +88,23 @@ func brute(m *model.LM[float32], b *bruteCounts) {
 		wi, _ := p.Lookup(fmt.Sprintf("layers.%d.W", l))
 		ri, _ := p.Lookup(fmt.Sprintf("layers.%d.R", l))
 		W, R := p.Value(wi), p.Value(ri)
+		c := &b.layers[l]
 		for t := range T {
 			for bi := range B {
 				x := in[(t*B+bi)*I : (t*B+bi+1)*I]
 				s := out[(t*B+bi)*H : (t*B+bi+1)*H] // block t: the state before step t
 				for g := range G {
 					for i := range I {
-						b.layerDense[l]++
-						if x[i] != 0 {
-							b.layerAct[l]++
-							if W[i*G+g] != 0 {
-								b.layerEff[l]++
-							}
-						}
+						count(c, x[i], W[i*G+g])
 					}
 					for j := range H {
-						b.layerDense[l]++
-						if s[j] != 0 {
-							b.layerAct[l]++
-							if R[j*G+g] != 0 {
-								b.layerEff[l]++
-							}
-						}
+						count(c, s[j], R[j*G+g])
+					}
+				}
+				for _, v := range out[((t+1)*B+bi)*H : ((t+1)*B+bi+1)*H] { // block t+1: the output of step t
+					c.outputs++
+					if v != 0 {
+						c.nonZero++
 					}
 				}
 			}
@@ -98,16 +118,45 @@ func brute(m *model.LM[float32], b *bruteCounts) {
 		h := top[k*E : (k+1)*E]
 		for v := range V {
 			for j := range E {
-				b.decDense++
-				if h[j] != 0 {
-					b.decAct++
-					if emb[v*E+j] != 0 { // decoder weight (j, v) of Embᵀ
-						b.decEff++
-					}
-				}
+				count(&b.decoder, h[j], emb[v*E+j]) // decoder weight (j, v) of Embᵀ
 			}
 		}
 	}
+}
+
+// checkComponent checks a component's MACs per token, reduction factors
+// and activity sparsity against brute-force totals over the given tokens.
+func checkComponent(t *testing.T, got measure.Component, want macCount, tokens float64) {
+	t.Helper()
+	// Both sides divide the same integer totals by the same token count: exact.
+	perToken := func(n int64) float64 { return float64(n) / tokens }
+	wantMACs := measure.MACs{Dense: perToken(want.dense), WeightSparse: perToken(want.weightSparse),
+		ActivityOnly: perToken(want.activityOnly), Effective: perToken(want.effective)}
+	if got.MACs != wantMACs {
+		t.Errorf("%s MACs per token %+v, brute force %+v", got.Name, got.MACs, wantMACs)
+	}
+	// The factors are ratios of the totals (the token count cancels); the
+	// counter divides per-token means, which differs by a few float64
+	// roundings (relative 1e-16 each), hence 1e-12.
+	ratio := func(a, b int64) float64 { return float64(a) / float64(b) }
+	activity, weight := ratio(want.dense, want.activityOnly), ratio(want.dense, want.weightSparse)
+	wantF := measure.Factors{Activity: activity, Weight: weight, Product: activity * weight, Effective: ratio(want.dense, want.effective)}
+	if !near(got.Factors.Activity, wantF.Activity, 1e-12) || !near(got.Factors.Weight, wantF.Weight, 1e-12) ||
+		!near(got.Factors.Product, wantF.Product, 1e-12) || !near(got.Factors.Effective, wantF.Effective, 1e-12) {
+		t.Errorf("%s factors %+v, brute force %+v", got.Name, got.Factors, wantF)
+	}
+	if want.outputs > 0 {
+		wantSparsity := 1 - ratio(want.nonZero, want.outputs)
+		if got.Outputs != want.outputs || got.NonZero != want.nonZero || !near(got.ActivitySparsity, wantSparsity, 1e-12) {
+			t.Errorf("%s outputs %d, non-zero %d, activity sparsity %v; brute force %d, %d, %v",
+				got.Name, got.Outputs, got.NonZero, got.ActivitySparsity, want.outputs, want.nonZero, wantSparsity)
+		}
+	}
+}
+
+// near reports whether got is within a relative tol of want.
+func near(got, want, tol float64) bool {
+	return math.Abs(got-want) <= tol*math.Abs(want)
 }
 
 func randomWindow(rng *rand.Rand, V, n int) ([]int32, []int32) {
@@ -133,38 +182,29 @@ func TestMACsMatchBruteForce(t *testing.T) {
 				brute(m, &b)
 			}
 			r := c.Report()
-			tokens := float64(3 * T * B)
 			if r.Tokens != 3*T*B {
 				t.Fatalf("tokens %d, want %d", r.Tokens, 3*T*B)
 			}
-			var sumEff, sumDense float64
+			tokens := float64(3 * T * B)
+			var rec macCount
 			for l, comp := range r.Layers {
-				if want := float64(b.layerEff[l]) / tokens; comp.MACs.Effective != want {
-					t.Errorf("layer %d effective %v, brute force %v", l, comp.MACs.Effective, want)
-				}
-				if want := float64(b.layerDense[l]) / tokens; comp.MACs.Dense != want {
-					t.Errorf("layer %d dense %v, brute force %v", l, comp.MACs.Dense, want)
-				}
-				if want := float64(b.layerAct[l]) / tokens; comp.MACs.ActivityOnly != want {
-					t.Errorf("layer %d activity-only %v, brute force %v", l, comp.MACs.ActivityOnly, want)
-				}
-				sumEff += float64(b.layerEff[l])
-				sumDense += float64(b.layerDense[l])
+				checkComponent(t, comp, b.layers[l], tokens)
+				rec = rec.plus(b.layers[l])
 			}
-			if want := float64(b.decEff) / tokens; r.Decoder.MACs.Effective != want {
-				t.Errorf("decoder effective %v, brute force %v", r.Decoder.MACs.Effective, want)
+			checkComponent(t, r.Recurrent, rec, tokens)
+			checkComponent(t, r.Decoder, b.decoder, tokens)
+			checkComponent(t, r.Model, rec.plus(b.decoder), tokens)
+			if r.ActivitySparsity != r.Recurrent.ActivitySparsity {
+				t.Errorf("activity sparsity %v, that of the layers %v", r.ActivitySparsity, r.Recurrent.ActivitySparsity)
 			}
-			if want := float64(b.decDense) / tokens; r.Decoder.MACs.Dense != want {
-				t.Errorf("decoder dense %v, brute force %v", r.Decoder.MACs.Dense, want)
+			// The dense LSTM of the sizes by hand: E = 6, H = 9, 6, V = 13,
+			// (6+9)·4·9 + (9+6)·4·6 = 540 + 360 = 900 in the layers, + 13·6 = 978.
+			if r.DenseLSTM != (measure.Pair{Recurrent: 900, Model: 978}) {
+				t.Errorf("dense LSTM MACs per token %+v, want 900 and 978", r.DenseLSTM)
 			}
-			if want := float64(b.decAct) / tokens; r.Decoder.MACs.ActivityOnly != want {
-				t.Errorf("decoder activity-only %v, brute force %v", r.Decoder.MACs.ActivityOnly, want)
-			}
-			if want := (sumEff + float64(b.decEff)) / tokens; math.Abs(r.Model.MACs.Effective-want) > 1e-9*want {
-				t.Errorf("model effective %v, brute force %v", r.Model.MACs.Effective, want)
-			}
-			if want := sumDense / tokens; r.Recurrent.MACs.Dense != want {
-				t.Errorf("recurrent dense %v, brute force %v", r.Recurrent.MACs.Dense, want)
+			vsRec, vsModel := 900/(float64(rec.effective)/tokens), 978/(float64(rec.plus(b.decoder).effective)/tokens)
+			if !near(r.VsDenseLSTM.Recurrent, vsRec, 1e-12) || !near(r.VsDenseLSTM.Model, vsModel, 1e-12) {
+				t.Errorf("reduction against the dense LSTM %+v, brute force %v and %v", r.VsDenseLSTM, vsRec, vsModel)
 			}
 			if cell == model.CellEGRU {
 				// The check means something only if units are both silent and active.
@@ -208,6 +248,15 @@ func TestLSTMEffectiveEqualsWeightSparse(t *testing.T) {
 	if !(r.Recurrent.Factors.Weight > 2 && r.Recurrent.Factors.Weight < 3) {
 		t.Errorf("recurrent weight factor %v at 60%% sparsity, want 2.5", r.Recurrent.Factors.Weight)
 	}
+	// The dense LSTM of an LSTM's sizes is the LSTM itself, so the reduction
+	// against it is the model's own effective factor (2.5 here).
+	if r.DenseLSTM.Recurrent != r.Recurrent.MACs.Dense || r.DenseLSTM.Model != r.Model.MACs.Dense {
+		t.Errorf("dense LSTM MACs %+v, this LSTM's dense counts %v and %v", r.DenseLSTM, r.Recurrent.MACs.Dense, r.Model.MACs.Dense)
+	}
+	// Tolerance: the same quotients computed in another order, a few float64 roundings.
+	if !near(r.VsDenseLSTM.Recurrent, r.Recurrent.Factors.Effective, 1e-12) || !near(r.VsDenseLSTM.Model, r.Model.Factors.Effective, 1e-12) {
+		t.Errorf("reduction against the dense LSTM %+v, the effective factors %v and %v", r.VsDenseLSTM, r.Recurrent.Factors.Effective, r.Model.Factors.Effective)
+	}
 }
 
 func TestDenseLSTM(t *testing.T) {
@@ -238,9 +287,28 @@ func TestRunAgreesWithEvaluate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := measure.Run(m, corpus.Valid, 1, 20, nil)
+	type progress struct {
+		tokens int64
+		nll    float64
+	}
+	var calls []progress
+	r, err := measure.Run(m, corpus.Valid, 1, 20, func(tokens int64, nll float64) { calls = append(calls, progress{tokens, nll}) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	// One call per window of 20 steps, the last one shorter; the last call
+	// carries the report's figures.
+	scored := int64(len(corpus.Valid) - 1) // B = 1: every token but the first is a target
+	if want := int((scored + 19) / 20); len(calls) != want {
+		t.Fatalf("onWindow called %d times, want one per window (%d)", len(calls), want)
+	}
+	for i, c := range calls {
+		if want := min(int64(20*(i+1)), scored); c.tokens != want {
+			t.Errorf("onWindow call %d: %d tokens scored, want %d", i, c.tokens, want)
+		}
+	}
+	if last := calls[len(calls)-1]; last.tokens != r.Tokens || last.nll != r.NLL {
+		t.Errorf("last onWindow call: %d tokens, NLL %v; report %d, %v", last.tokens, last.nll, r.Tokens, r.NLL)
 	}
 	if math.Abs(r.PPL-ev.PPL) > 1e-9*ev.PPL || r.Tokens != int64(ev.Tokens) || math.Abs(r.ActivitySparsity-ev.Activity) > 1e-12 {
 		t.Errorf("measure: ppl %v, %d tokens, activity %v; evaluate: %v, %d, %v", r.PPL, r.Tokens, r.ActivitySparsity, ev.PPL, ev.Tokens, ev.Activity)
@@ -250,5 +318,8 @@ func TestRunAgreesWithEvaluate(t *testing.T) {
 	}
 	if _, err := measure.Run(m, corpus.Valid[:3], 2, 20, nil); err == nil {
 		t.Error("too short a sequence accepted")
+	}
+	if _, err := measure.Run(m, corpus.Valid, 1, 0, nil); err == nil {
+		t.Error("bptt 0 accepted")
 	}
 }

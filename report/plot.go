@@ -39,6 +39,10 @@ var Plots = []PlotSpec{
 // order, each point labelled with its pruning level (the weight sparsity of
 // the pruned matrices).
 func NewPlot(spec PlotSpec, sweeps []Sweep) (*plot.Plot, error) {
+	lines, err := plotLines(spec, sweeps)
+	if err != nil {
+		return nil, err
+	}
 	p := plot.New()
 	p.Title.Text = spec.Title
 	p.X.Label.Text = spec.XLabel
@@ -48,32 +52,18 @@ func NewPlot(spec PlotSpec, sweeps []Sweep) (*plot.Plot, error) {
 	p.Legend.Top = true
 	p.Legend.XOffs = -vg.Points(6) // keep the longest names inside the canvas
 	p.Add(plotter.NewGrid())
-	for i, s := range sweeps {
-		xys := make(plotter.XYs, len(s.Points))
-		labels := make([]string, len(s.Points))
-		for j, pt := range s.Points {
-			x := spec.X(pt)
-			if !(x > 0) {
-				return nil, fmt.Errorf("%s: level %g has no positive MAC count for a log axis", s.Name, pt.Level)
-			}
-			xys[j] = plotter.XY{X: x, Y: pt.TestPPL}
-			labels[j] = " " + levelLabel(pt.Level)
-		}
-		line, points, err := plotter.NewLinePoints(xys)
+	for i, ln := range lines {
+		line, points, err := plotter.NewLinePoints(ln.xys)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Name, err)
+			return nil, fmt.Errorf("%s: %w", sweeps[i].Name, err)
 		}
 		c := plotutil.Color(i)
 		line.Color = c
 		points.Color = c
 		points.Shape = plotutil.Shape(i)
 		p.Add(line, points)
-		name := s.Name
-		if !strings.Contains(strings.ToLower(name), s.Cell) {
-			name += " (" + s.Cell + ")"
-		}
-		p.Legend.Add(name, line, points)
-		l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
+		p.Legend.Add(ln.name, line, points)
+		l, err := plotter.NewLabels(plotter.XYLabels{XYs: ln.xys, Labels: ln.labels})
 		if err != nil {
 			return nil, err
 		}
@@ -87,6 +77,38 @@ func NewPlot(spec PlotSpec, sweeps []Sweep) (*plot.Plot, error) {
 	p.X.Max *= 1.6
 	p.Y.Max += 0.04 * (p.Y.Max - p.Y.Min)
 	return p, nil
+}
+
+// plotLine is what NewPlot draws for one sweep: its legend name, its points
+// (x from the PlotSpec, y the test perplexity) and their labels.
+type plotLine struct {
+	name   string
+	xys    plotter.XYs
+	labels []string
+}
+
+// plotLines returns the line of every sweep of spec. It returns an error
+// when a point has no positive x for the log axis.
+func plotLines(spec PlotSpec, sweeps []Sweep) ([]plotLine, error) {
+	lines := make([]plotLine, len(sweeps))
+	for i, s := range sweeps {
+		xys := make(plotter.XYs, len(s.Points))
+		labels := make([]string, len(s.Points))
+		for j, pt := range s.Points {
+			x := spec.X(pt)
+			if !(x > 0) {
+				return nil, fmt.Errorf("%s: level %g has no positive MAC count for a log axis", s.Name, pt.Level)
+			}
+			xys[j] = plotter.XY{X: x, Y: pt.TestPPL}
+			labels[j] = " " + levelLabel(pt.Level)
+		}
+		name := s.Name
+		if !strings.Contains(strings.ToLower(name), s.Cell) {
+			name += " (" + s.Cell + ")"
+		}
+		lines[i] = plotLine{name: name, xys: xys, labels: labels}
+	}
+	return lines, nil
 }
 
 // SavePlot draws spec for sweeps and writes it to path, in the format of
