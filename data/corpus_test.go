@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -112,11 +113,19 @@ func TestLoadDirLongLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every byte of the long lines counts: the vocabulary would gain "ca"
+	// if the last line lost its final byte.
+	if got, want := c.Vocab.Words(), []string{"a", EOS, "the", "cat", "b"}; !slices.Equal(got, want) {
+		t.Errorf("vocabulary %q, want %q", got, want)
+	}
+	if got, want := words(c.Vocab, c.Train), refTokens("a\n"+long+"\nb\n"+long); !slices.Equal(got, want) {
+		t.Errorf("train differs from the reference tokeniser (%d vs %d tokens)", len(got), len(want))
+	}
 	if got, want := len(c.Train), 2+40001+2+40001; got != want {
 		t.Errorf("train has %d tokens, want %d", got, want)
 	}
-	if len(c.Valid) != 40001 {
-		t.Errorf("valid has %d tokens, want 40001", len(c.Valid))
+	if got, want := words(c.Vocab, c.Valid), refTokens(long+"\n"); !slices.Equal(got, want) {
+		t.Errorf("valid differs from the reference tokeniser (%d vs %d tokens)", len(got), len(want))
 	}
 	// A line of exactly MaxLineBytes is accepted, one more byte is not.
 	dir = writeFiles(t, map[string]string{"train.txt": "abcd\nabcdefgh\n", "valid.txt": "abcd\n", "test.txt": "abcd"})
@@ -161,9 +170,9 @@ func TestLoadDirBadInput(t *testing.T) {
 		{"unknown word without unk", map[string]string{"train.txt": good, "valid.txt": good, "test.txt": "the cat\nthe zebra dog\n"}, Options{},
 			[]string{"test.txt:2:", `word "zebra" is not in the vocabulary`, "<unk>"}},
 		{"bad MaxVocab", map[string]string{"train.txt": good, "valid.txt": good, "test.txt": good}, Options{MaxVocab: 1},
-			[]string{"MaxVocab"}},
+			[]string{"Options.MaxVocab = 1, want 0 (no limit) or at least 2"}},
 		{"negative MinCount", map[string]string{"train.txt": good, "valid.txt": good, "test.txt": good}, Options{MinCount: -1},
-			[]string{"MinCount"}},
+			[]string{"Options.MinCount = -1, want >= 0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, tc.files)
@@ -291,6 +300,68 @@ func TestLoadDirOptions(t *testing.T) {
 		if sid, ok := small.Vocab.ID(w); ok && small.Train[i] != sid || !ok && small.Vocab.Word(small.Train[i]) != UNK {
 			t.Fatalf("token %d: %q became %q", i, w, small.Vocab.Word(small.Train[i]))
 		}
+	}
+}
+
+// TestLoadDirMinCountOne: MinCount 1 (and 0) keeps every word, so the
+// vocabulary is the unrestricted one, with no <unk> added.
+func TestLoadDirMinCountOne(t *testing.T) {
+	files := map[string]string{"train.txt": "b a c a\nc a d\n", "valid.txt": "a b\n", "test.txt": "d\n"}
+	full, err := LoadDir(writeFiles(t, files), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := LoadDir(writeFiles(t, files), Options{MinCount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"b", "a", "c", EOS, "d"}
+	if !slices.Equal(full.Vocab.Words(), want) || !slices.Equal(one.Vocab.Words(), want) {
+		t.Errorf("vocabularies %q (Options{}) and %q (MinCount 1), want both %q", full.Vocab.Words(), one.Vocab.Words(), want)
+	}
+	if !slices.Equal(one.Train, full.Train) {
+		t.Errorf("MinCount 1 changed the train ids: %v, want %v", one.Train, full.Train)
+	}
+}
+
+// TestLoadDirMaxVocabTies: among equally frequent words MaxVocab keeps those
+// that occur first, whatever the number of words (a sort that is stable only
+// for short inputs would pass a test with a handful of words).
+func TestLoadDirMaxVocabTies(t *testing.T) {
+	// 60 words w00..w59 in that order of first occurrence; word i occurs
+	// 1 + i%3 times, so there are three tie groups of 20 words each.
+	var train strings.Builder
+	for i := 0; i < 60; i++ {
+		fmt.Fprintf(&train, "w%02d ", i)
+	}
+	train.WriteString("\n")
+	for rep := 1; rep <= 2; rep++ {
+		for i := 0; i < 60; i++ {
+			if i%3 >= rep {
+				fmt.Fprintf(&train, "w%02d ", i)
+			}
+		}
+		train.WriteString("\n")
+	}
+	dir := writeFiles(t, map[string]string{"train.txt": train.String(), "valid.txt": "w00\n", "test.txt": "w59\n"})
+	// MaxVocab 32 leaves 30 words besides <eos> and <unk>: the 20 words
+	// with 3 occurrences (i%3 == 2) and the first 10 with 2 (i%3 == 1).
+	c, err := LoadDir(dir, Options{MaxVocab: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := 0; i < 60; i++ {
+		switch {
+		case i%3 == 2, i%3 == 1 && i < 30:
+			want = append(want, fmt.Sprintf("w%02d", i))
+		case i == 0:
+			want = append(want, UNK) // w00 is the first dropped word
+		}
+	}
+	want = append(want, EOS)
+	if got := c.Vocab.Words(); !slices.Equal(got, want) {
+		t.Errorf("vocabulary\n%q\nwant\n%q", got, want)
 	}
 }
 

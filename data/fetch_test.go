@@ -164,6 +164,30 @@ func TestFetchGoodAndSkip(t *testing.T) {
 	if err := verifyFile(filepath.Join(dir, "valid.txt"), fakeDataset.Files[1]); err != nil {
 		t.Errorf("valid.txt after re-download: %v", err)
 	}
+	// A local file of the right size whose content differs (one bit flipped)
+	// is downloaded again too: the size alone does not verify a file.
+	trainPath := filepath.Join(dir, "train.txt")
+	b, err := os.ReadFile(trainPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x01
+	if err := os.WriteFile(trainPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	progress.Reset()
+	if err := fetchDataset(context.Background(), fakeDataset, root, srv.URL+"/good", &progress); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.count("/good/train.txt"); n != 2 {
+		t.Errorf("train.txt with a flipped bit: %d requests, want 2", n)
+	}
+	if frag := "train.txt: md5 mismatch"; !strings.Contains(progress.String(), frag) || !strings.Contains(progress.String(), "want 76f148a664eddf3aa7645dbd63be3e4a; downloading again") {
+		t.Errorf("progress output does not report the md5 mismatch of train.txt:\n%s", progress.String())
+	}
+	if err := verifyFile(trainPath, fakeDataset.Files[0]); err != nil {
+		t.Errorf("train.txt after re-download: %v", err)
+	}
 	// nil progress is fine.
 	if err := fetchDataset(context.Background(), fakeDataset, root, srv.URL+"/good", nil); err != nil {
 		t.Fatal(err)

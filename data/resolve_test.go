@@ -64,7 +64,7 @@ func TestResolve(t *testing.T) {
 	_, err = Resolve("mine", "", "")
 	wantErr(t, err, "$SPARSELM_DATA is not set", "sparselm data fetch NAME")
 	_, err = Resolve("./missing", "", "")
-	wantErr(t, err, "missing")
+	wantErr(t, err, "./missing", "no such file or directory")
 	_, err = Resolve(filepath.Join(root, "flag/incomplete"), "", "")
 	wantErr(t, err, "missing split valid.txt")
 	_, err = Resolve("", "", "")

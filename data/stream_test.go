@@ -1,6 +1,8 @@
 package data
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -199,16 +201,87 @@ func TestWindowsVariable(t *testing.T) {
 	}
 }
 
+// TestWindowsVariableLengths checks the distribution of AWD-LSTM's window
+// lengths on a long stream (about 28,000 windows): the windows drawn around
+// bptt have mean bptt and standard deviation 5 (the documented
+// round(Normal(base, 5))), those drawn around bptt/2 make up 5% with mean
+// bptt/2, and on a draw of more than 4σ the cap bptt+VariableBPTTCap binds.
+func TestWindowsVariableLengths(t *testing.T) {
+	s, err := Batchify(seqIDs(2_000_000), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bptt = 70
+	spans := s.Windows(bptt, true, rand.New(rand.NewPCG(3, 4)))
+	checkCover(t, spans, s.L, bptt+VariableBPTTCap)
+	var long, short []float64
+	for _, sp := range spans[:len(spans)-1] {
+		// The two components are 35 steps = 7σ apart, so this split
+		// misclassifies no window.
+		if sp.Len > (bptt*3)/4 {
+			long = append(long, float64(sp.Len))
+		} else {
+			short = append(short, float64(sp.Len))
+		}
+	}
+	meanSD := func(xs []float64) (mean, sd float64) {
+		for _, x := range xs {
+			mean += x
+		}
+		mean /= float64(len(xs))
+		for _, x := range xs {
+			sd += (x - mean) * (x - mean)
+		}
+		return mean, math.Sqrt(sd / float64(len(xs)-1))
+	}
+	// Rounding a normal centred on an integer keeps its mean, and adds 1/12
+	// to its variance (so σ ≈ 5.01). The tolerances are about 5 standard
+	// errors: σ/√n for the means (0.03 and 0.13 here), σ/√(2n) ≈ 0.02 for
+	// the standard deviation, √(0.05·0.95/n) ≈ 0.0013 for the fraction.
+	// Truncating instead of rounding moves the mean by 0.5.
+	n := float64(len(long) + len(short))
+	frac := float64(len(short)) / n
+	longMean, longSD := meanSD(long)
+	shortMean, _ := meanSD(short)
+	t.Logf("%d windows: %.4f short; around bptt mean %.3f sd %.3f; around bptt/2 mean %.3f", int(n), frac, longMean, longSD, shortMean)
+	if math.Abs(frac-0.05) > 0.0065 {
+		t.Errorf("%.4f of %d windows drawn around bptt/2, want 0.05", frac, int(n))
+	}
+	if math.Abs(longMean-bptt) > 0.15 || math.Abs(longSD-5) > 0.1 {
+		t.Errorf("windows around bptt: mean %.3f, sd %.3f over %d; want mean %d, sd 5", longMean, longSD, len(long), bptt)
+	}
+	if math.Abs(shortMean-bptt/2) > 0.65 {
+		t.Errorf("windows around bptt/2: mean %.3f over %d; want %d", shortMean, len(short), bptt/2)
+	}
+
+	// With bptt 10 the cap of 30 is 4σ above the mean: about 1 in 20,000
+	// draws (P(N > 3.9) ≈ 4.8e-5), so some 10 of these ~200,000 windows
+	// reach it; with no cap they would be longer.
+	const small = 10
+	capped := 0
+	spans = s.Windows(small, true, rand.New(rand.NewPCG(5, 6)))
+	checkCover(t, spans, s.L, small+VariableBPTTCap)
+	for _, sp := range spans {
+		if sp.Len == small+VariableBPTTCap {
+			capped++
+		}
+	}
+	if capped == 0 {
+		t.Errorf("no window of %d reached the cap %d (expected about 10)", len(spans), small+VariableBPTTCap)
+	}
+	t.Logf("bptt %d: %d of %d windows capped", small, capped, len(spans))
+}
+
 func TestWindowsPanics(t *testing.T) {
 	s, _ := Batchify(seqIDs(100), 2)
-	for _, f := range []func(){
-		func() { s.Windows(0, false, nil) },
-		func() { s.Windows(35, true, nil) },
+	for frag, f := range map[string]func(){
+		"bptt 0, want >= 1":    func() { s.Windows(0, false, nil) },
+		"need a random source": func() { s.Windows(35, true, nil) },
 	} {
 		func() {
 			defer func() {
-				if recover() == nil {
-					t.Error("no panic")
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), frag) {
+					t.Errorf("recovered %v, want a panic saying %q", r, frag)
 				}
 			}()
 			f()
