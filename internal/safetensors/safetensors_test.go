@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -383,20 +384,23 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestHelpersPanicOnShapeMismatch(t *testing.T) {
-	for name, f := range map[string]func(){
-		"F32 short":     func() { F32("a", []int{2, 2}, []float32{1, 2, 3}) },
-		"I64 long":      func() { I64("a", []int{1}, []int64{1, 2}) },
-		"U8 scalar":     func() { U8("a", []int{}, nil) },
-		"F32 negative":  func() { F32("a", []int{-1}, nil) },
-		"F64 zero-size": func() { F64("a", []int{0}, []float64{1}) },
+	for _, tc := range []struct {
+		name, fragment string
+		f              func()
+	}{
+		{"F32 short", `tensor "a": shape [2 2] has 4 elements but 3 values were given`, func() { F32("a", []int{2, 2}, []float32{1, 2, 3}) }},
+		{"I64 long", `shape [1] has 1 elements but 2 values were given`, func() { I64("a", []int{1}, []int64{1, 2}) }},
+		{"U8 scalar", `shape [] has 1 elements but 0 values were given`, func() { U8("a", []int{}, nil) }},
+		{"F32 negative", `tensor "a": negative dimension -1`, func() { F32("a", []int{-1}, nil) }},
+		{"F64 zero-size", `shape [0] has 0 elements but 1 values were given`, func() { F64("a", []int{0}, []float64{1}) }},
 	} {
 		func() {
 			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), tc.fragment) {
+					t.Errorf("%s: recovered %v, want a panic saying %q", tc.name, r, tc.fragment)
 				}
 			}()
-			f()
+			tc.f()
 		}()
 	}
 }
@@ -424,24 +428,98 @@ func TestHelpersAlias(t *testing.T) {
 }
 
 func TestAccessorErrors(t *testing.T) {
+	wantErr := func(what string, err error, fragment string) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), fragment) {
+			t.Errorf("%s: err = %v, want one containing %q", what, err, fragment)
+		}
+	}
 	f := F32("a", []int{2}, []float32{1, 2})
-	if _, err := f.Int64s(); err == nil || !strings.Contains(err.Error(), `tensor "a" has dtype F32, not I64`) {
-		t.Errorf("dtype mismatch: %v", err)
-	}
-	if _, err := f.Uint8s(); err == nil {
-		t.Error("Uint8s of F32 succeeded")
-	}
+	_, err := f.Int64s()
+	wantErr("Int64s of F32", err, `tensor "a" has dtype F32, not I64`)
+	_, err = f.Uint8s()
+	wantErr("Uint8s of F32", err, `tensor "a" has dtype F32, not U8`)
+	// Same element size, different type: the bits must not be reinterpreted.
+	_, err = f.Int32s()
+	wantErr("Int32s of F32", err, `tensor "a" has dtype F32, not I32`)
+	_, err = I32("i", []int{1}, []int32{1}).Float32s()
+	wantErr("Float32s of I32", err, `tensor "i" has dtype I32, not F32`)
+	_, err = I64("j", []int{1}, []int64{1}).Float64s()
+	wantErr("Float64s of I64", err, `tensor "j" has dtype I64, not F64`)
+	_, err = F64("k", []int{1}, []float64{1}).Int64s()
+	wantErr("Int64s of F64", err, `tensor "k" has dtype F64, not I64`)
+	bf16 := Tensor{Name: "h", DType: DTypeBF16, Shape: []int{2}, Data: make([]byte, 4)}
+	_, err = bf16.Float32s()
+	wantErr("Float32s of BF16", err, `tensor "h" has dtype BF16, not F32`)
+
 	bad := Tensor{Name: "b", DType: DTypeF32, Shape: []int{3}, Data: make([]byte, 8)}
-	if _, err := bad.Float32s(); err == nil || !strings.Contains(err.Error(), "needs 3 elements but data has 8 bytes") {
-		t.Errorf("bad length: %v", err)
-	}
+	_, err = bad.Float32s()
+	wantErr("12 bytes wanted, 8 given", err, `tensor "b": shape [3] of F32 needs 3 elements but data has 8 bytes`)
 	odd := Tensor{Name: "c", DType: DTypeI64, Shape: []int{1}, Data: make([]byte, 9)}
-	if _, err := odd.Int64s(); err == nil {
-		t.Error("9-byte I64 accepted")
-	}
+	_, err = odd.Int64s()
+	wantErr("9-byte I64", err, `tensor "c": shape [1] of I64 needs 1 elements but data has 9 bytes`)
 	neg := Tensor{Name: "d", DType: DTypeU8, Shape: []int{-1}}
-	if _, err := neg.Uint8s(); err == nil {
-		t.Error("negative shape accepted")
+	_, err = neg.Uint8s()
+	wantErr("negative shape", err, `tensor "d": negative dimension -1`)
+}
+
+// TestEncodeDeterministic: the same tensors and metadata always encode to
+// the same bytes, metadata keys in sorted order as in the hand-written
+// header below, so a checkpoint's SHA-256 does not change from run to run.
+func TestEncodeDeterministic(t *testing.T) {
+	md := map[string]string{}
+	var want strings.Builder
+	want.WriteString(`{"__metadata__":{`)
+	for i, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"} {
+		md[k] = strings.Repeat(k, i+1)
+		if i > 0 {
+			want.WriteString(",")
+		}
+		want.WriteString(`"` + k + `":"` + md[k] + `"`)
+	}
+	want.WriteString(`},"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`)
+	for want.Len()%8 != 0 {
+		want.WriteString(" ")
+	}
+	tensors := []Tensor{U8("w", []int{1}, []uint8{7})}
+	first := mustMarshal(t, tensors, md)
+	if got := string(first[8 : len(first)-1]); got != want.String() {
+		t.Errorf("header\n %s\nwant\n %s", got, want.String())
+	}
+	for i := 0; i < 5; i++ {
+		if again := mustMarshal(t, tensors, md); !bytes.Equal(again, first) {
+			t.Fatalf("encoding %d differs from the first", i+2)
+		}
+	}
+}
+
+// TestEncodeEscapesEveryControlCharacter: names and metadata may hold any
+// byte below 0x20 (and '"', '\'); the header must stay valid JSON, use
+// serde_json's escapes (\n and friends, \u00XX for the rest), and decode back
+// to the same strings.
+func TestEncodeEscapesEveryControlCharacter(t *testing.T) {
+	var all []byte
+	for c := byte(0); c < 0x20; c++ {
+		all = append(all, c)
+	}
+	all = append(all, '"', '\\', 0x7f, 'x')
+	name, value := "t"+string(all), "v"+string(all)
+	b := mustMarshal(t, []Tensor{U8(name, []int{1}, []uint8{1})}, map[string]string{"k" + string(all): value})
+	header := b[8 : 8+binary.LittleEndian.Uint64(b)]
+	if !json.Valid(header) {
+		t.Fatalf("header is not valid JSON: %q", header)
+	}
+	for _, esc := range []string{`\u0000`, `\u0007`, `\b`, `\t`, `\n`, `\u000b`, `\f`, `\r`, `\u001f`, `\"`, `\\`} {
+		if !bytes.Contains(header, []byte(esc)) {
+			t.Errorf("header lacks the escape %s: %q", esc, header)
+		}
+	}
+	f, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.Get(name); !ok || f.Metadata["k"+string(all)] != value {
+		t.Errorf("round trip changed the names or values: %+v", f)
 	}
 }
 
