@@ -56,7 +56,8 @@ func randomSlice(rng *rand.Rand, n int, scale float64) []float64 {
 
 // layerCase checks one recurrent layer on its own: loss = Σ proj ⊙ out for a
 // fixed random projection, so that dout = proj, with a non-zero initial state.
-func layerCase(t *testing.T, name string, mk func(p *Params[float64]) layer[float64], I, H, T, B int, dropConnect float64) {
+// EGRU layers use the surrogate of height gamma and slope beta.
+func layerCase(t *testing.T, name string, mk func(p *Params[float64]) layer[float64], I, H, T, B int, dropConnect, gamma, beta float64) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var p Params[float64]
 	l := mk(&p)
@@ -68,7 +69,7 @@ func layerCase(t *testing.T, name string, mk func(p *Params[float64]) layer[floa
 		for i := range p.Value(e.theta) {
 			p.Value(e.theta)[i] = 0.1 + 0.3*rng.Float64()
 		}
-		e.smooth, e.height, e.slope = true, 3.6, 3.6
+		e.smooth, e.height, e.slope = true, gamma, beta
 	}
 	x := randomSlice(rng, T*B*I, 1)
 	s0 := randomSlice(rng, B*H, 0.5)
@@ -105,37 +106,55 @@ func layerCase(t *testing.T, name string, mk func(p *Params[float64]) layer[floa
 
 func TestLSTMGradient(t *testing.T) {
 	mk := func(p *Params[float64]) layer[float64] { return newLSTM(p, "lstm", 3, 4) }
-	layerCase(t, "lstm", mk, 3, 4, 5, 2, 0)
-	layerCase(t, "lstm+dropconnect", mk, 3, 4, 5, 2, 0.3)
+	layerCase(t, "lstm", mk, 3, 4, 5, 2, 0, 0, 0)
+	layerCase(t, "lstm+dropconnect", mk, 3, 4, 5, 2, 0.3, 0, 0)
 }
 
 func TestEGRUGradient(t *testing.T) {
 	mk := func(p *Params[float64]) layer[float64] { return newEGRU(p, "egru", 3, 4) }
-	layerCase(t, "egru", mk, 3, 4, 5, 2, 0)
-	layerCase(t, "egru+dropconnect", mk, 3, 4, 5, 2, 0.3)
+	layerCase(t, "egru", mk, 3, 4, 5, 2, 0, 3.6, 3.6)
+	// γ ≠ β, so that a backward pass that exchanges them disagrees with the
+	// smooth step; half-width 1/β = 0.67 keeps most units in the support.
+	layerCase(t, "egru/γ≠β", mk, 3, 4, 5, 2, 0, 2.5, 1.5)
+	layerCase(t, "egru+dropconnect", mk, 3, 4, 5, 2, 0.3, 2.5, 1.5)
 }
 
-// TestPseudoDerivative checks the surrogate on its own: ψ is the derivative
-// of smoothStep, has height γ at 0, support (−1/β, 1/β), and unit area for γ = β.
+// TestPseudoDerivative checks the surrogate on its own, for the reference
+// γ = β = 3.6 and for γ ≠ β (so that exchanging them shows): ψ(s) =
+// γ·max(0, 1 − β|s|) at points worked out by hand, ψ is the derivative of
+// smoothStep, and the area under ψ is γ/β (1 for the reference runs).
 func TestPseudoDerivative(t *testing.T) {
-	const gamma, beta = 3.6, 3.6
-	for i := -50; i <= 50; i++ {
-		// At the kinks of ψ (0 and ±1/β) the central difference is off by up
-		// to γβh/2 ≈ 6.5e-6 for h = 1e-6; elsewhere by O(h²). Hence 1e-5.
-		s, h := float64(i)/100, 1e-6
-		num := (smoothStep(s+h, gamma, beta) - smoothStep(s-h, gamma, beta)) / (2 * h)
-		if got := pseudoDerivative(s, gamma, beta); math.Abs(got-num) > 1e-5 {
-			t.Errorf("ψ(%.2f) = %v, d/ds smoothStep = %v", s, got, num)
+	cases := []struct {
+		gamma, beta float64
+		at          [][2]float64 // {s, ψ(s)} by hand
+	}{
+		{3.6, 3.6, [][2]float64{{0, 3.6}, {0.25, 3.6 * 0.1}, {-0.25, 3.6 * 0.1}, {1 / 3.6, 0}, {0.3, 0}, {-1, 0}}},
+		// Height 2, half-width 1/5: ψ(±0.1) = 2·(1 − 0.5) = 1, ψ(0.15) = 2·0.25 = 0.5, 0 from |s| = 0.2 on.
+		{2, 5, [][2]float64{{0, 2}, {0.1, 1}, {-0.1, 1}, {0.15, 0.5}, {-0.15, 0.5}, {0.2, 0}, {0.3, 0}, {-0.45, 0}}},
+	}
+	for _, c := range cases {
+		gamma, beta := c.gamma, c.beta
+		for _, sv := range c.at {
+			// 1e-12: the hand values are exact up to rounding of 1 − β|s|.
+			if got := pseudoDerivative(sv[0], gamma, beta); math.Abs(got-sv[1]) > 1e-12 {
+				t.Errorf("γ=%v β=%v: ψ(%v) = %v, want %v", gamma, beta, sv[0], got, sv[1])
+			}
 		}
-	}
-	if got := pseudoDerivative(0.0, gamma, beta); got != gamma {
-		t.Errorf("ψ(0) = %v, want γ = %v", got, gamma)
-	}
-	if got := pseudoDerivative(1/beta, gamma, beta); got != 0 {
-		t.Errorf("ψ(1/β) = %v, want 0", got)
-	}
-	if area := smoothStep(1.0, gamma, beta) - smoothStep(-1.0, gamma, beta); math.Abs(area-1) > 1e-12 {
-		t.Errorf("area under ψ = %v, want 1 for γ = β", area)
+		for i := -50; i <= 50; i++ {
+			// At the kinks of ψ (0 and ±1/β) the central difference is off by up
+			// to γβh/2 ≤ 6.5e-6 for h = 1e-6; elsewhere by O(h²). Hence 1e-5.
+			s, h := float64(i)/100, 1e-6
+			num := (smoothStep(s+h, gamma, beta) - smoothStep(s-h, gamma, beta)) / (2 * h)
+			if got := pseudoDerivative(s, gamma, beta); math.Abs(got-num) > 1e-5 {
+				t.Errorf("γ=%v β=%v: ψ(%.2f) = %v, d/ds smoothStep = %v", gamma, beta, s, got, num)
+			}
+		}
+		if got := smoothStep(-1/beta-0.01, gamma, beta); got != 0 {
+			t.Errorf("γ=%v β=%v: smoothStep left of the support = %v, want 0", gamma, beta, got)
+		}
+		if area := smoothStep(1.0, gamma, beta) - smoothStep(-1.0, gamma, beta); math.Abs(area-gamma/beta) > 1e-12 {
+			t.Errorf("γ=%v β=%v: area under ψ = %v, want γ/β = %v", gamma, beta, area, gamma/beta)
+		}
 	}
 }
 
@@ -162,7 +181,7 @@ func TestModelGradient(t *testing.T) {
 		t.Run(cell, func(t *testing.T) {
 			cfg := Config{Cell: cell, Vocab: 11, Embed: 4, Hidden: []int{5, 4},
 				DropWord: 0.2, DropInput: 0.2, DropHidden: 0.2, DropOutput: 0.2, DropConnect: 0.3,
-				ThresholdMean: 0.2, LearnThreshold: true, PseudoHeight: 3.6, PseudoWidth: 3.6, ActivityReg: 0.5}
+				ThresholdMean: 0.2, LearnThreshold: true, PseudoHeight: 2.5, PseudoWidth: 1.5, ActivityReg: 0.5}
 			rng := rand.New(rand.NewPCG(7, 8))
 			m, err := New[float64](cfg, rng)
 			if err != nil {

@@ -292,3 +292,193 @@ func TestBadInput(t *testing.T) {
 		t.Error("decreasing gradual schedule accepted")
 	}
 }
+
+// TestTiesAtTheCutGoToTheEarlierWeight puts the cut inside a run of equal
+// magnitudes: the documented rule (package doc, README "Pruning") prunes the
+// earlier weights of the run, in slab order, for one matrix and across
+// matrices alike, and a strictly smaller magnitude still goes before them.
+func TestTiesAtTheCutGoToTheEarlierWeight(t *testing.T) {
+	t.Run("per-matrix", func(t *testing.T) {
+		m := tinyModel(t, model.CellEGRU)
+		p := &m.Params
+		i, _ := p.Lookup("layers.0.W")
+		w := p.Value(i)
+		for j := range w {
+			w[j] = 0.3
+			if j%2 == 1 {
+				w[j] = -0.3 // the sign must not matter
+			}
+		}
+		last := len(w) - 1
+		w[last] = 0.1 // the one strictly smaller magnitude, at the end
+		const s = 0.5
+		if err := Prune(p, Magnitude, s, 0); err != nil {
+			t.Fatal(err)
+		}
+		k := int(math.Round(s * float64(len(w))))
+		mask := p.Mask[p.Views[i].Offset : p.Views[i].Offset+len(w)]
+		for j, keep := range mask {
+			want := j < k-1 || j == last // the smallest, then the earliest k−1 of the ties
+			if (keep == 0) != want {
+				t.Fatalf("weight %d of %d: pruned=%v, want %v (k = %d)", j, len(w), keep == 0, want, k)
+			}
+		}
+	})
+	t.Run("global", func(t *testing.T) {
+		m := tinyModel(t, model.CellLSTM)
+		p := &m.Params
+		var all []int // the targets' slab positions, ascending
+		for _, vi := range Targets(p) {
+			for j, pos := range positions(p.Views[vi]) {
+				p.Data[pos] = 0.2
+				if j%3 == 0 {
+					p.Data[pos] = -0.2
+				}
+				all = append(all, pos)
+			}
+		}
+		const s = 0.3
+		if err := Prune(p, Global, s, 0); err != nil {
+			t.Fatal(err)
+		}
+		k := int(math.Round(s * float64(len(all))))
+		if first := p.Views[Targets(p)[0]].Len(); k <= first {
+			t.Fatalf("the cut (%d) must fall past the first matrix (%d weights) to test ties across matrices", k, first)
+		}
+		for n, pos := range all {
+			if want := n < k; (p.Mask[pos] == 0) != want {
+				t.Fatalf("target weight %d (slab %d): pruned=%v, want %v (the first %d in slab order)", n, pos, p.Mask[pos] == 0, want, k)
+			}
+		}
+	})
+}
+
+// TestGradualConstantSparsity: initial = final is a valid gradual schedule,
+// a constant one: nothing is pruned before t0, the first update reaches the
+// sparsity and later updates keep the same mask.
+func TestGradualConstantSparsity(t *testing.T) {
+	g := Gradual{Initial: 0.5, Final: 0.5, Start: 10, Every: 5, Updates: 4, Criterion: Magnitude}
+	if err := g.Validate(); err != nil {
+		t.Fatalf("initial = final refused: %v", err)
+	}
+	for s := int64(0); s <= 40; s++ {
+		if got := g.Sparsity(s); got != 0.5 {
+			t.Errorf("s(%d) = %v, want 0.5 throughout", s, got)
+		}
+	}
+	m := tinyModel(t, model.CellEGRU)
+	var first []float32
+	updates := 0
+	for s := int64(0); s <= 40; s++ {
+		did, err := g.Step(s, &m.Params)
+		if err != nil {
+			t.Fatalf("step %d: %v", s, err)
+		}
+		if did {
+			updates++
+		}
+		switch {
+		case s < g.Start:
+			if got := Sparsity(&m.Params); got != 0 {
+				t.Fatalf("step %d, before t0: sparsity %v", s, got)
+			}
+		case s == g.Start:
+			first = slices.Clone(m.Params.Mask)
+			if got := Sparsity(&m.Params); math.Abs(got-0.5) > 0.01 {
+				t.Errorf("after the first update: sparsity %v, want 0.5", got)
+			}
+		case !slices.Equal(m.Params.Mask, first):
+			t.Fatalf("step %d: the mask changed under a constant schedule", s)
+		}
+	}
+	if updates != int(g.Updates)+1 {
+		t.Errorf("%d updates, want %d (t0, t0+Δt, …, t0+nΔt)", updates, g.Updates+1)
+	}
+}
+
+// TestGradualValidateRejectsEmptySchedules: a schedule without a step
+// between updates or without updates would never prune (or divide by zero).
+func TestGradualValidateRejectsEmptySchedules(t *testing.T) {
+	ok := Gradual{Initial: 0, Final: 0.8, Start: 0, Every: 1, Updates: 1, Criterion: Magnitude}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("valid schedule refused: %v", err)
+	}
+	for name, edit := range map[string]func(*Gradual){
+		"every 0":        func(g *Gradual) { g.Every = 0 },
+		"no updates":     func(g *Gradual) { g.Updates = 0 },
+		"negative start": func(g *Gradual) { g.Start = -1 },
+		"final 1":        func(g *Gradual) { g.Final = 1 },
+		"criterion":      func(g *Gradual) { g.Criterion = "largest" },
+	} {
+		g := ok
+		edit(&g)
+		if err := g.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestRequireMasksAllowsRounding: a model pruned to s per matrix can fall a
+// fraction of a weight below s (each matrix rounds round(s·n)); RequireMasks
+// must accept it at s, as the prune command checks every level's best model.
+func TestRequireMasksAllowsRounding(t *testing.T) {
+	m := tinyModel(t, model.CellEGRU)
+	const s = 0.26 // targets of 105, 147, 105 and 75 weights: 27+38+27+20 = 112 of 432 = 0.2593
+	if err := Prune(&m.Params, Magnitude, s, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := Sparsity(&m.Params); !(got < s) {
+		t.Fatalf("sparsity %v is not below %v: the case does not test rounding", got, s)
+	}
+	if err := RequireMasks(&m.Params, s, "ckpt"); err != nil {
+		t.Errorf("pruned to %v: %v", s, err)
+	}
+	if err := RequireMasks(&m.Params, s+0.01, "ckpt"); err == nil {
+		t.Errorf("pruned to %v, accepted as %v", s, s+0.01)
+	}
+}
+
+// TestSetMaskZeroesPrunedWeights: an installed mask takes effect at once,
+// its pruned weights are zero and the kept ones unchanged.
+func TestSetMaskZeroesPrunedWeights(t *testing.T) {
+	m := tinyModel(t, model.CellLSTM)
+	p := &m.Params
+	i, _ := p.Lookup("layers.1.W")
+	orig := slices.Clone(p.Value(i))
+	mask := make([]uint8, len(orig))
+	for j := range mask {
+		mask[j] = uint8(j % 2)
+	}
+	if err := SetMask(p, "layers.1.W", mask); err != nil {
+		t.Fatal(err)
+	}
+	for j, v := range p.Value(i) {
+		if want := orig[j] * float32(mask[j]); v != want {
+			t.Fatalf("weight %d is %v after SetMask, want %v", j, v, want)
+		}
+	}
+}
+
+// TestRandomMatricesIndependent: the random control draws each matrix's
+// mask on its own, so matrices of the same shape get different masks (one
+// shared stream of draws would prune the same positions in all of them).
+func TestRandomMatricesIndependent(t *testing.T) {
+	c := model.Config{Cell: model.CellLSTM, Vocab: 11, Embed: 5, Hidden: []int{5, 5}}
+	m, err := model.New[float32](c, rand.New(rand.NewPCG(3, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &m.Params
+	if err := Prune(p, Random, 0.5, 9); err != nil {
+		t.Fatal(err)
+	}
+	var masks [][]float32
+	for _, name := range []string{"layers.0.R", "layers.1.W", "layers.1.R"} { // each [5×20]
+		i, _ := p.Lookup(name)
+		v := p.Views[i]
+		masks = append(masks, p.Mask[v.Offset:v.Offset+v.Len()])
+	}
+	if slices.Equal(masks[0], masks[1]) || slices.Equal(masks[1], masks[2]) || slices.Equal(masks[0], masks[2]) {
+		t.Error("random pruning gave two matrices of the same shape the same mask")
+	}
+}
