@@ -1,6 +1,8 @@
 package train
 
 import (
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -29,4 +31,36 @@ func TestProgressResumed(t *testing.T) {
 	if n := strings.Count(out.String(), "\n"); n != 1 {
 		t.Errorf("%d lines printed, want 1 (the 50%% decile was done before the resume)", n)
 	}
+}
+
+// TestProgressDeciles checks the bar written to a log (not a terminal): one
+// line at each tenth of the work, each with the fraction done, the
+// throughput, the ETA and the latest status, and nothing more at Finish.
+func TestProgressDeciles(t *testing.T) {
+	var out strings.Builder
+	clock := time.Unix(0, 0)
+	p := NewProgress(&out, "  valid", 1000)
+	p.now = func() time.Time { return clock }
+	p.start = clock
+	for i := range 100 {
+		clock = clock.Add(10 * time.Millisecond)
+		p.Add(10, fmt.Sprintf("ppl %d", i+1))
+	}
+	p.Finish()
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 10 {
+		t.Fatalf("%d lines, want one per tenth:\n%s", len(lines), out.String())
+	}
+	for k, line := range lines {
+		// 100 tokens a tenth, 1000 tokens/s: the kth line at (k+1)/10 s.
+		eta := fmt.Sprintf("ETA 0m%02ds", int(math.Round(float64(9-k)/10)))
+		for _, want := range []string{"  valid [", fmt.Sprintf("%3d%%", 10*(k+1)), "1.0k tok/s", eta, fmt.Sprintf("ppl %d", 10*(k+1))} {
+			if !strings.Contains(line, want) {
+				t.Errorf("line %d %q lacks %q", k+1, line, want)
+			}
+		}
+	}
+	var silent *Progress
+	silent.Resume(5) // a nil bar is allowed and does nothing
+	NewProgress(nil, "quiet", 10).Add(10, "")
 }

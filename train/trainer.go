@@ -67,8 +67,8 @@ type Runner struct {
 	BestAfterStep int64
 	// afterStep, if set, is called after every optimizer step (tests use it to stop a run).
 	afterStep func(step int64)
-	// onLoss, if set, receives the mean NLL of every training window.
-	onLoss func(loss float64)
+	// onWindow, if set, receives the length T and the mean NLL of every training window.
+	onWindow func(T int, loss float64)
 }
 
 type run struct {
@@ -244,7 +244,9 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			resumed += int64(w.Len * o.Batch)
 		}
 		bar.Resume(resumed)
-		var lr float64
+		// The rate of the epoch's last window, as recorded in its history; set
+		// here too for an epoch resumed after its last window.
+		lr := o.Optim.LR * sched.Scale(max(0, ru.opt.Step-1))
 		epochStart, epochTokens := ru.Now(), int64(0)
 		for ru.st.Window < len(ru.st.Windows) {
 			span := ru.st.Windows[ru.st.Window]
@@ -267,8 +269,8 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, fmt.Errorf("train: loss became %v at epoch %d window %d; lower --lr or raise --clip", loss, ru.st.Epoch+1, ru.st.Window)
 			}
-			if ru.onLoss != nil {
-				ru.onLoss(loss)
+			if ru.onWindow != nil {
+				ru.onWindow(T, loss)
 			}
 			ru.st.LossSum += loss
 			ru.st.LossCount++
@@ -303,6 +305,12 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 		valid, err := Evaluate(ru.m, ru.Corpus.Valid, o.EvalBatch, o.EvalBPTT, ru.Progress, "  valid")
 		if err != nil {
 			return nil, err
+		}
+		if math.IsNaN(valid.NLL) || math.IsInf(valid.PPL, 0) {
+			// The training loss stays finite (a stable log-softmax) long after
+			// the model has diverged; its perplexity overflows here first.
+			return nil, fmt.Errorf("train: validation perplexity became %v (mean loss %.4g nats) at epoch %d; lower --lr or raise --clip",
+				valid.PPL, valid.NLL, ru.st.Epoch+1)
 		}
 		ru.st.Epoch++
 		rec := EpochRecord{Epoch: ru.st.Epoch, TrainLoss: ru.st.LossSum / float64(max(1, ru.st.LossCount)), Valid: valid,

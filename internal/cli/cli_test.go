@@ -1,12 +1,18 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,10 +22,16 @@ import (
 )
 
 // TestMain doubles as the sparselm binary when SPARSELM_CLI_MAIN is set, so
-// tests can run the real command line in a child process and kill it.
+// tests can run the real command line in a child process and kill it. With
+// SPARSELM_CLI_PAUSE_AT set as well, the child stops at the first line of
+// its standard error that matches that regular expression (see pauseAt).
 func TestMain(m *testing.M) {
 	if os.Getenv("SPARSELM_CLI_MAIN") == "1" {
-		err := Run(context.Background(), &Env{Stdout: os.Stdout, Stderr: os.Stderr}, os.Args[1:])
+		var stderr io.Writer = os.Stderr
+		if pat := os.Getenv(envPauseAt); pat != "" {
+			stderr = &pauseAt{w: os.Stderr, re: regexp.MustCompile(pat)}
+		}
+		err := Run(context.Background(), &Env{Stdout: os.Stdout, Stderr: stderr}, os.Args[1:])
 		if err != nil && !IsHelp(err) {
 			os.Stderr.WriteString("sparselm: " + err.Error() + "\n")
 			os.Exit(1)
@@ -27,6 +39,162 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+const (
+	envPauseAt = "SPARSELM_CLI_PAUSE_AT"
+	pausedLine = "sparselm-test: paused"
+)
+
+// pauseAt passes writes on to w until one matches re; then it prints
+// pausedLine on standard output and blocks for good, so that the parent
+// kills the child at a known point of its work (for a progress line: right
+// after a training step, before that step's checkpoint) instead of at a
+// time the child may already have passed.
+type pauseAt struct {
+	w  io.Writer
+	re *regexp.Regexp
+}
+
+func (p *pauseAt) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	if p.re.Match(b) {
+		fmt.Fprintln(os.Stdout, pausedLine)
+		for {
+			time.Sleep(time.Hour)
+		}
+	}
+	return n, err
+}
+
+// killAt runs sparselm with args in a child process, waits until the child
+// writes a line matching pattern to its standard error, and kills it there
+// with SIGKILL. The test fails if the child exits first (it never reached
+// the point, so nothing would be tested) or takes over a minute to get there.
+func killAt(t *testing.T, pattern string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "SPARSELM_CLI_MAIN=1", envPauseAt+"="+pattern)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	paused := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == pausedLine {
+				paused <- true
+				return
+			}
+		}
+		paused <- false
+	}()
+	select {
+	case ok := <-paused:
+		if !ok {
+			err := cmd.Wait()
+			t.Fatalf("the child exited (%v) without writing a line that matches %q, so it was never killed:\n%s", err, pattern, stderr.String())
+		}
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the child did not reach %q within a minute:\n%s", pattern, stderr.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err == nil {
+		t.Fatalf("the child exited normally after SIGKILL")
+	}
+}
+
+// readTrainResult reads the result.json of the run in dir.
+func readTrainResult(t *testing.T, dir string) *train.Result {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, train.FileResult))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r train.Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+// figures returns the history without its timings, which differ between runs.
+func figures(h []train.EpochRecord) []train.EpochRecord {
+	out := append([]train.EpochRecord(nil), h...)
+	for i := range out {
+		out[i].TokensPerS, out[i].WallSeconds = 0, 0
+	}
+	return out
+}
+
+// sameBits reports whether a and b hold the same float32 bits.
+func sameBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// compareTrainRuns reports where the finished training run in got differs
+// from the one in want in what a resumed run must reproduce bit for bit:
+// the result and every epoch's figures (train loss, validation, learning
+// rate), and the final state in last/ and best/ (parameters, masks,
+// optimizer step and moments, run state and generator, carried state).
+func compareTrainRuns(t *testing.T, label, want, got string) {
+	t.Helper()
+	a, b := readTrainResult(t, want), readTrainResult(t, got)
+	if a.Epochs != b.Epochs || a.BestEpoch != b.BestEpoch || !reflect.DeepEqual(a.BestValid, b.BestValid) || !reflect.DeepEqual(a.Test, b.Test) {
+		t.Errorf("%s: %d epochs, best %d %+v, test %+v; uninterrupted %d, %d %+v, %+v", label,
+			b.Epochs, b.BestEpoch, b.BestValid, b.Test, a.Epochs, a.BestEpoch, a.BestValid, a.Test)
+	}
+	if !reflect.DeepEqual(figures(a.History), figures(b.History)) {
+		t.Errorf("%s: history\n  resumed       %+v\n  uninterrupted %+v", label, figures(b.History), figures(a.History))
+	}
+	for _, dir := range []string{train.DirLast, train.DirBest} {
+		w, err := train.LoadCheckpoint(filepath.Join(want, dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := train.LoadCheckpoint(filepath.Join(got, dir))
+		if err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
+		if !sameBits(w.Model.Params.Data, g.Model.Params.Data) || !sameBits(w.Model.Params.Mask, g.Model.Params.Mask) {
+			t.Errorf("%s: %s: the parameters or masks differ", label, dir)
+		}
+		if dir == train.DirBest {
+			continue
+		}
+		if w.Optim.Step != g.Optim.Step || !sameBits(w.Optim.M, g.Optim.M) || !sameBits(w.Optim.V, g.Optim.V) {
+			t.Errorf("%s: %s: the optimizer differs (step %d, uninterrupted %d)", label, dir, g.Optim.Step, w.Optim.Step)
+		}
+		for l := range w.Carry.S {
+			if !sameBits(w.Carry.S[l], g.Carry.S[l]) || !sameBits(w.Carry.C[l], g.Carry.C[l]) {
+				t.Errorf("%s: %s: the carried state of layer %d differs", label, dir, l)
+			}
+		}
+		ws, gs := *w.State, *g.State
+		ws.Elapsed, gs.Elapsed = 0, 0
+		ws.History, gs.History = figures(ws.History), figures(gs.History)
+		if !reflect.DeepEqual(ws, gs) {
+			t.Errorf("%s: %s: run state\n  resumed       %+v\n  uninterrupted %+v", label, dir, gs, ws)
+		}
+	}
 }
 
 var tinyData = filepath.Join("..", "..", "testdata", "data", "tiny")
@@ -90,7 +258,9 @@ func TestTrainThenEval(t *testing.T) {
 }
 
 // TestKillAndResume kills a training process with SIGKILL in the middle of
-// its work and resumes it; the result must equal an uninterrupted run's.
+// its second epoch (after its third window's step, before that step's
+// checkpoint) and resumes it; the result, every epoch's figures and the
+// final state must equal an uninterrupted run's bit for bit.
 func TestKillAndResume(t *testing.T) {
 	dir := t.TempDir()
 	ref := filepath.Join(dir, "ref")
@@ -98,36 +268,22 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("reference run: %v\n%s", err, stderr)
 	}
 	killed := filepath.Join(dir, "killed")
-	cmd := exec.Command(os.Args[0], tinyTrain("egru", killed, "--save-every", "0s")...)
-	cmd.Env = append(os.Environ(), "SPARSELM_CLI_MAIN=1")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Wait until the run has written a few checkpoints, then kill it without warning.
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(filepath.Join(killed, train.DirLast, "state.json"))
-		if err == nil && bytes.Contains(b, []byte(`"window": 5`)) {
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
+	// 7 windows an epoch: the progress lines are at 14, 28, 42, ... %.
+	killAt(t, `^epoch 2/2 \[.*\] +[4-6]\d% `, append(tinyTrain("egru", killed, "--save-every", "0s"), "--quiet=false")...)
 	if _, err := os.Stat(filepath.Join(killed, train.FileResult)); err == nil {
-		t.Skip("the child finished before it could be killed; nothing to test")
+		t.Fatalf("the killed run has a %s", train.FileResult)
+	}
+	c, err := train.LoadCheckpoint(filepath.Join(killed, train.DirLast))
+	if err != nil {
+		t.Fatalf("the killed run left no resumable checkpoint: %v", err)
+	}
+	if c.State.Epoch != 1 || c.State.Window == 0 {
+		t.Fatalf("the killed run's checkpoint is at epoch %d window %d, not in the middle of epoch 2", c.State.Epoch, c.State.Window)
 	}
 	if _, stderr, err := run(t, append(tinyTrain("egru", killed, "--save-every", "0s"), "--resume")...); err != nil {
 		t.Fatalf("resume: %v\n%s", err, stderr)
 	}
-	a, _ := os.ReadFile(filepath.Join(ref, train.FileResult))
-	b, _ := os.ReadFile(filepath.Join(killed, train.FileResult))
-	var ra, rb train.Result
-	json.Unmarshal(a, &ra)
-	json.Unmarshal(b, &rb)
-	if ra.Test == nil || rb.Test == nil || ra.Test.PPL != rb.Test.PPL || ra.BestValid.PPL != rb.BestValid.PPL {
-		t.Errorf("killed and resumed run differs from the uninterrupted one:\n%s\n%s", a, b)
-	}
+	compareTrainRuns(t, "killed and resumed", ref, killed)
 }
 
 func TestBadInput(t *testing.T) {

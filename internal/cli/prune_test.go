@@ -1,16 +1,14 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/sparselm/sparselm/measure"
 	"github.com/sparselm/sparselm/prune"
@@ -208,8 +206,9 @@ func TestPruneAndStatsBadInput(t *testing.T) {
 }
 
 // TestPruneKillAndResume kills a prune process with SIGKILL while it
-// fine-tunes the first level and resumes it: the summary must equal an
-// uninterrupted run's.
+// fine-tunes the first level (after its fifth window's step, before that
+// step's checkpoint) and resumes it: the summary and each level's training
+// (history and final state) must equal an uninterrupted run's bit for bit.
 func TestPruneKillAndResume(t *testing.T) {
 	src := tinyRun(t, "egru")
 	dir := t.TempDir()
@@ -222,23 +221,17 @@ func TestPruneKillAndResume(t *testing.T) {
 		t.Fatalf("reference run: %v\n%s", err, stderr)
 	}
 	killed := filepath.Join(dir, "killed")
-	cmd := exec.Command(os.Args[0], args(killed)...)
-	cmd.Env = append(os.Environ(), "SPARSELM_CLI_MAIN=1")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(filepath.Join(levelDir(killed, 0.5), train.DirLast, "state.json"))
-		if err == nil && bytes.Contains(b, []byte(`"window": 4`)) {
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
+	// 12 windows a level: the first progress line at 40-69 % comes after the fifth.
+	killAt(t, `^epoch 1/1 \[.*\] +[4-6]\d% `, append(args(killed), "--quiet=false")...)
 	if _, err := os.Stat(filepath.Join(killed, filePruneSummary)); err == nil {
-		t.Skip("the child finished before it could be killed; nothing to test")
+		t.Fatalf("the killed run has a %s", filePruneSummary)
+	}
+	c, err := train.LoadCheckpoint(filepath.Join(levelDir(killed, 0.5), train.DirLast))
+	if err != nil {
+		t.Fatalf("the killed run left no resumable checkpoint of level 0.5: %v", err)
+	}
+	if c.State.Epoch != 0 || c.State.Window == 0 {
+		t.Fatalf("the killed run's checkpoint is at epoch %d window %d, not in the middle of level 0.5", c.State.Epoch, c.State.Window)
 	}
 	if _, stderr, err := run(t, append(args(killed), "--resume")...); err != nil {
 		t.Fatalf("resume: %v\n%s", err, stderr)
@@ -248,9 +241,12 @@ func TestPruneKillAndResume(t *testing.T) {
 		t.Fatalf("%d rows, uninterrupted %d", len(b), len(a))
 	}
 	for i := range a {
-		if a[i].TestPPL != b[i].TestPPL || a[i].ValidPPL != b[i].ValidPPL || a[i].Stats.Model.MACs.Effective != b[i].Stats.Model.MACs.Effective {
-			t.Errorf("level %v: killed and resumed run gives ppl %v/%v, effective %v; uninterrupted %v/%v, %v", a[i].Level,
-				b[i].ValidPPL, b[i].TestPPL, b[i].Stats.Model.MACs.Effective, a[i].ValidPPL, a[i].TestPPL, a[i].Stats.Model.MACs.Effective)
+		a[i].Checkpoint, b[i].Checkpoint = "", "" // the directories differ
+		if !reflect.DeepEqual(a[i], b[i]) {
+			t.Errorf("level %v: killed and resumed run gives\n  %+v\nuninterrupted\n  %+v", a[i].Level, b[i], a[i])
 		}
+	}
+	for _, level := range []float64{0.5, 0.7} {
+		compareTrainRuns(t, fmt.Sprintf("level %v", level), levelDir(ref, level), levelDir(killed, level))
 	}
 }
