@@ -32,7 +32,7 @@ func Example() {
 	for _, r := range Rows([]Sweep{sweep}) {
 		f := r.Point.Stats.Recurrent.Factors
 		fmt.Printf("%s %s: test ppl %.0f, activity %.0f× · weight %.0f× = %.0f×, effective %.0f×\n",
-			r.Sweep, levelText(r.Point.Level), r.Point.TestPPL, f.Activity, f.Weight, f.Product, f.Effective)
+			r.Sweep, levelText(r), r.Point.TestPPL, f.Activity, f.Weight, f.Product, f.Effective)
 	}
 	for _, p := range written {
 		fmt.Println(filepath.Base(p))

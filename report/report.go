@@ -19,11 +19,22 @@ import (
 // one Point per level, written by `sparselm prune`.
 const SummaryFile = "summary.json"
 
-// Point is one model of a sweep: the starting checkpoint (Level 0) or the
-// best checkpoint of one pruning level, measured on the test split. It is
-// the row of summary.json.
+// The kinds of Point: what a row of the tables is.
+const (
+	KindStart = "start" // the checkpoint the sweep started from, not pruned by it (Level 0)
+	KindLevel = "level" // the best checkpoint of one pruning level, at target sparsity Level
+)
+
+// Point is one model of a sweep: the starting checkpoint or the best
+// checkpoint of one pruning level, measured on the test split. It is the
+// row of summary.json. A perplexity that was not measured is zero: the
+// starting checkpoint is not fine-tuned and has no ValidPPL (the tables
+// leave it empty).
 type Point struct {
-	Level      float64 `json:"level"` // target sparsity; 0 for the starting checkpoint
+	// Kind is KindStart or KindLevel. Summaries written before it existed
+	// have none: their first point is the start (see Read).
+	Kind       string  `json:"kind,omitempty"`
+	Level      float64 `json:"level"` // target sparsity of a KindLevel point; 0 for the start
 	Checkpoint string  `json:"checkpoint"`
 	// WeightSparsity is over the pruned matrices (the layers' W and R, and
 	// the embedding when it was pruned too); Stats has the per-matrix counts.
@@ -44,8 +55,11 @@ type Sweep struct {
 }
 
 // Read loads the sweep in dir (its summary.json). The name is the
-// directory's base name. It returns an error naming the file when it is
-// missing, unreadable, empty or lacks the accounting of a point.
+// directory's base name. A point without a Kind gets the one its place says
+// (the first is the start, the others are levels), so summaries written
+// before Kind existed read the same. It returns an error naming the file
+// when it is missing, unreadable, empty, of an unknown kind or lacks the
+// accounting of a point.
 func Read(dir string) (Sweep, error) {
 	path := filepath.Join(dir, SummaryFile)
 	b, err := os.ReadFile(path)
@@ -67,6 +81,10 @@ func Read(dir string) (Sweep, error) {
 		if p.Stats == nil || p.Stats.Recurrent.MACs.Effective <= 0 || !(p.TestPPL > 0) {
 			return Sweep{}, fmt.Errorf("%s: level %d (%g) has no perplexity or MAC accounting", path, i, p.Level)
 		}
+		if p.Kind != "" && p.Kind != KindStart && p.Kind != KindLevel {
+			return Sweep{}, fmt.Errorf("%s: level %d (%g) has kind %q, want %q or %q", path, i, p.Level, p.Kind, KindStart, KindLevel)
+		}
+		pts[i].Kind = kindOf(pts, i)
 		if i == 0 {
 			s.Cell = p.Stats.Cell
 		} else if p.Stats.Cell != s.Cell {
@@ -76,26 +94,46 @@ func Read(dir string) (Sweep, error) {
 	return s, nil
 }
 
-// Row is one line of the study's table: a point and the sweep it belongs
-// to. The figures are in Point.Stats (measure.Report).
+// kindOf is the kind of pts[i]: its Kind, or else the start when it is the
+// first point (a sweep's file lists the starting checkpoint first) and a
+// level otherwise.
+func kindOf(pts []Point, i int) string {
+	switch {
+	case pts[i].Kind != "":
+		return pts[i].Kind
+	case i == 0:
+		return KindStart
+	}
+	return KindLevel
+}
+
+// Row is one line of the study's table: a point, its kind and the sweep it
+// belongs to. The figures are in Point.Stats (measure.Report).
 type Row struct {
 	Sweep, Cell string
+	Kind        string // KindStart or KindLevel, never empty
 	Point       Point
 }
 
-// Rows flattens sweeps into table rows, sweep by sweep.
+// Rows flattens sweeps into table rows, sweep by sweep. A point without a
+// Kind gets the one its place says, as in Read.
 func Rows(sweeps []Sweep) []Row {
 	var rows []Row
 	for _, s := range sweeps {
-		for _, p := range s.Points {
-			rows = append(rows, Row{Sweep: s.Name, Cell: s.Cell, Point: p})
+		for i, p := range s.Points {
+			rows = append(rows, Row{Sweep: s.Name, Cell: s.Cell, Kind: kindOf(s.Points, i), Point: p})
 		}
 	}
 	return rows
 }
 
-// CSVHeader names the columns of WriteCSV.
-var CSVHeader = []string{"sweep", "cell", "level", "weight_sparsity", "recurrent_weight_sparsity", "activity_sparsity",
+// CSVHeader names the columns of WriteCSV. Column kind says what a row is
+// (KindStart or KindLevel); level is the target sparsity of a level row and
+// empty for the start, which was not pruned to a target. A field is empty
+// when its value was not measured: valid_ppl of the start (it is not
+// fine-tuned) or of a level whose fine-tuning result is missing, and any
+// figure that is NaN (a ratio 0/0).
+var CSVHeader = []string{"sweep", "cell", "kind", "level", "weight_sparsity", "recurrent_weight_sparsity", "activity_sparsity",
 	"valid_ppl", "test_ppl",
 	"recurrent_dense_macs", "recurrent_effective_macs", "model_dense_macs", "model_effective_macs",
 	"recurrent_activity_factor", "recurrent_weight_factor", "recurrent_product_factor", "recurrent_effective_factor",
@@ -106,13 +144,33 @@ var CSVHeader = []string{"sweep", "cell", "level", "weight_sparsity", "recurrent
 func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
 	cw.Write(CSVHeader)
-	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-	macs := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+	g := func(v float64) string {
+		if math.IsNaN(v) {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'g', 6, 64)
+	}
+	macs := func(v float64) string {
+		if math.IsNaN(v) {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	ppl := func(v float64) string { // zero is "not measured": no model has perplexity 0
+		if !(v > 0) {
+			return ""
+		}
+		return g(v)
+	}
 	for _, r := range rows {
 		p := r.Point
 		rec, m, vs := p.Stats.Recurrent, p.Stats.Model, p.Stats.VsDenseLSTM
-		cw.Write([]string{r.Sweep, r.Cell, g(p.Level), g(p.WeightSparsity), g(p.Stats.RecurrentWeightSparsity), g(p.ActivitySparsity),
-			g(p.ValidPPL), g(p.TestPPL),
+		level := g(p.Level)
+		if r.Kind == KindStart {
+			level = ""
+		}
+		cw.Write([]string{r.Sweep, r.Cell, r.Kind, level, g(p.WeightSparsity), g(p.Stats.RecurrentWeightSparsity), g(p.ActivitySparsity),
+			ppl(p.ValidPPL), ppl(p.TestPPL),
 			macs(rec.MACs.Dense), macs(rec.MACs.Effective), macs(m.MACs.Dense), macs(m.MACs.Effective),
 			g(rec.Factors.Activity), g(rec.Factors.Weight), g(rec.Factors.Product), g(rec.Factors.Effective),
 			g(m.Factors.Effective), g(vs.Recurrent), g(vs.Model), p.Checkpoint})
@@ -135,9 +193,9 @@ func WriteMarkdown(w io.Writer, rows []Row) error {
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		p, st := r.Point, r.Point.Stats
-		fmt.Fprintf(&b, "| %s | %s | %s | %.1f%% | %.1f%% | %s | %.2f | %.0f | %.0f | %.2f× | %.2f× |\n",
-			r.Sweep, r.Cell, levelText(p.Level), 100*st.RecurrentWeightSparsity, 100*p.ActivitySparsity, pplText(p.ValidPPL),
-			p.TestPPL, st.Recurrent.MACs.Effective, st.Model.MACs.Effective, st.VsDenseLSTM.Recurrent, st.VsDenseLSTM.Model)
+		fmt.Fprintf(&b, "| %s | %s | %s | %.1f%% | %.1f%% | %s | %s | %.0f | %.0f | %.2f× | %.2f× |\n",
+			r.Sweep, r.Cell, levelText(r), 100*st.RecurrentWeightSparsity, 100*p.ActivitySparsity, pplText(p.ValidPPL),
+			pplText(p.TestPPL), st.Recurrent.MACs.Effective, st.Model.MACs.Effective, st.VsDenseLSTM.Recurrent, st.VsDenseLSTM.Model)
 	}
 	b.WriteString("\n## How the two sparsities compose (recurrent layers)\n\n")
 	b.WriteString("Reduction factors against each model's own dense count: activity = dense / activity-only, " +
@@ -147,21 +205,23 @@ func WriteMarkdown(w io.Writer, rows []Row) error {
 	for _, r := range rows {
 		f := r.Point.Stats.Recurrent.Factors
 		fmt.Fprintf(&b, "| %s | %s | %.2f× | %.2f× | %.2f× | %.2f× | %.3f |\n",
-			r.Sweep, levelText(r.Point.Level), f.Activity, f.Weight, f.Product, f.Effective, f.Effective/f.Product)
+			r.Sweep, levelText(r), f.Activity, f.Weight, f.Product, f.Effective, f.Effective/f.Product)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// levelText is a level for the tables: "start" for the starting
-// checkpoint, else the target sparsity in percent.
-func levelText(level float64) string {
-	if level == 0 {
-		return "start"
+// levelText is the level column of the tables: "start" for the starting
+// checkpoint, else the target sparsity in percent (0% for a level 0, which
+// was fine-tuned, unlike the start).
+func levelText(r Row) string {
+	if r.Kind == KindStart {
+		return KindStart
 	}
-	return levelLabel(level)
+	return levelLabel(r.Point.Level)
 }
 
+// pplText is a perplexity for the tables, "–" when it was not measured.
 func pplText(v float64) string {
 	if v <= 0 || math.IsNaN(v) {
 		return "–"
@@ -202,8 +262,11 @@ func Write(dir string, sweeps []Sweep) ([]string, error) {
 		return written, err
 	}
 	if err := write("report.json", func(w io.Writer) error {
-		b, _ := json.MarshalIndent(sweeps, "", "  ")
-		_, err := w.Write(append(b, '\n'))
+		b, err := json.MarshalIndent(sweeps, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(b, '\n'))
 		return err
 	}); err != nil {
 		return written, err
