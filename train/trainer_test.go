@@ -408,3 +408,36 @@ func TestResumeKeepsWallTime(t *testing.T) {
 		t.Errorf("wall time %v s (last epoch %v s) after resuming a run that had taken %v", res.WallSeconds, last, before)
 	}
 }
+
+// TestPeriodicCheckpoints checks how much of a run a crash can lose: with
+// SaveEvery 0, out/last holds the state after every window (at each step,
+// the previous step's); with an interval longer than the run, only the ends
+// of epochs. A missing checkpoint before the first save is expected.
+func TestPeriodicCheckpoints(t *testing.T) {
+	corpus := tinyCorpus(t)
+	for _, every := range []time.Duration{0, time.Hour} {
+		o := tinyOptions(model.CellLSTM, corpus.Vocab.Len())
+		o.EpochTokens, o.SaveEvery, o.SkipTest = 300, every, true
+		perEpoch := StepsPerEpoch(&o, len(corpus.Train))
+		out := t.TempDir()
+		r := &Runner{Options: o, Corpus: corpus, Out: out}
+		r.afterStep = func(step int64) {
+			want := step - 1 // the checkpoint written after the previous step
+			if every > 0 {
+				want = (step - 1) / perEpoch * perEpoch // the last epoch's end
+			}
+			c, err := LoadCheckpoint(filepath.Join(out, DirLast))
+			switch {
+			case want == 0 && err == nil:
+				t.Errorf("save every %v, step %d: a checkpoint at step %d before any was due", every, step, c.Optim.Step)
+			case want > 0 && err != nil:
+				t.Errorf("save every %v, step %d: %v", every, step, err)
+			case want > 0 && c.Optim.Step != want:
+				t.Errorf("save every %v, step %d: the checkpoint is at step %d, want %d", every, step, c.Optim.Step, want)
+			}
+		}
+		if _, err := r.Run(context.Background(), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -277,7 +277,7 @@ func TestKillAndResume(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the killed run left no resumable checkpoint: %v", err)
 	}
-	if c.State.Epoch != 1 || c.State.Window == 0 {
+	if c.State.Epoch != 1 || c.State.Windows == nil || c.State.Window == 0 {
 		t.Fatalf("the killed run's checkpoint is at epoch %d window %d, not in the middle of epoch 2", c.State.Epoch, c.State.Window)
 	}
 	if _, stderr, err := run(t, append(tinyTrain("egru", killed, "--save-every", "0s"), "--resume")...); err != nil {

@@ -230,7 +230,7 @@ func TestPruneKillAndResume(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the killed run left no resumable checkpoint of level 0.5: %v", err)
 	}
-	if c.State.Epoch != 0 || c.State.Window == 0 {
+	if c.State.Epoch != 0 || c.State.Windows == nil || c.State.Window == 0 {
 		t.Fatalf("the killed run's checkpoint is at epoch %d window %d, not in the middle of level 0.5", c.State.Epoch, c.State.Window)
 	}
 	if _, stderr, err := run(t, append(args(killed), "--resume")...); err != nil {
