@@ -9,7 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/sparselm/sparselm/internal/cli"
+	"github.com/sparselm/sparselm/cmd/sparselm/internal/cli"
 )
 
 func main() {

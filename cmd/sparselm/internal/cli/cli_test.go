@@ -197,7 +197,7 @@ func compareTrainRuns(t *testing.T, label, want, got string) {
 	}
 }
 
-var tinyData = filepath.Join("..", "..", "testdata", "data", "tiny")
+var tinyData = filepath.Join("..", "..", "..", "..", "testdata", "data", "tiny")
 
 func run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
