@@ -53,7 +53,9 @@ def main():
     ap.add_argument("--json")
     a = ap.parse_args()
     raw = a.raw
-    out = {"raw": raw}
+    # A path relative to the repository root, so the JSON names no machine path.
+    rel = os.path.relpath(raw)
+    out = {"raw": raw if rel.startswith("..") else rel}
     md = ["# sparselm vs numpy/OpenBLAS and PyTorch", ""]
 
     env = read(os.path.join(raw, "env.txt")).strip()
