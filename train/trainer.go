@@ -374,16 +374,9 @@ func (ru *run) finish() (*Result, error) {
 			"test_activity": test.Activity})
 	}
 	b, _ := json.MarshalIndent(res, "", "  ")
-	if err := writeFileAtomic(filepath.Join(ru.Out, FileResult), append(b, '\n')); err != nil {
+	if err := ckptdir.WriteFile(filepath.Join(ru.Out, FileResult), append(b, '\n')); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}

@@ -47,6 +47,12 @@
 // parents). The package is not safe for concurrent writers to the same dir:
 // Recover, run by one writer, deletes another's temporary directory.
 //
+// # Single files
+//
+// [WriteFile] replaces one file atomically in the same way (a synced
+// sibling temporary file renamed over it, then the directory synced); the
+// JSON files of runs and sweeps are written with it.
+//
 // # Reading
 //
 // [Read] loads every file the manifest lists and checks its size and SHA-256.
