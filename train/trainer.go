@@ -379,4 +379,3 @@ func (ru *run) finish() (*Result, error) {
 	}
 	return res, nil
 }
-
