@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -305,7 +306,11 @@ func Weights(m *model.LM[float32]) (ms []Matrix, recurrent, all float64) {
 // the standard test setting), and returns the accounting. onWindow, if not
 // nil, is called after each window with the tokens scored so far and their
 // mean NLL (for a progress bar).
-func Run(m *model.LM[float32], ids []int32, B, bptt int, onWindow func(tokens int64, nll float64)) (*Report, error) {
+//
+// Run checks ctx before every window: once ctx is cancelled it returns the
+// accounting of the windows counted so far (Report.Tokens says how many)
+// with an error that wraps context.Cause(ctx), so it stops within one window.
+func Run(ctx context.Context, m *model.LM[float32], ids []int32, B, bptt int, onWindow func(tokens int64, nll float64)) (*Report, error) {
 	s, err := data.Batchify(ids, B)
 	if err != nil {
 		return nil, fmt.Errorf("measure: %w", err)
@@ -317,6 +322,9 @@ func Run(m *model.LM[float32], ids []int32, B, bptt int, onWindow func(tokens in
 	st := m.NewState(B)
 	x, y := make([]int32, bptt*B), make([]int32, bptt*B)
 	for t0 := 0; ; t0 += bptt {
+		if ctx.Err() != nil {
+			return c.Report(), fmt.Errorf("measure: stopped after %d of %d tokens: %w", c.tokens, (s.L-1)*B, context.Cause(ctx))
+		}
 		T := s.Window(t0, bptt, x, y)
 		if T == 0 {
 			break

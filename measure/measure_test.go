@@ -1,6 +1,7 @@
 package measure_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -283,7 +284,7 @@ func TestRunAgreesWithEvaluate(t *testing.T) {
 	if err := prune.Prune(&m.Params, prune.Magnitude, 0.75, 0); err != nil {
 		t.Fatal(err)
 	}
-	ev, err := train.Evaluate(m, corpus.Valid, 1, 20, nil, "")
+	ev, err := train.Evaluate(context.Background(), m, corpus.Valid, 1, 20, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +293,7 @@ func TestRunAgreesWithEvaluate(t *testing.T) {
 		nll    float64
 	}
 	var calls []progress
-	r, err := measure.Run(m, corpus.Valid, 1, 20, func(tokens int64, nll float64) { calls = append(calls, progress{tokens, nll}) })
+	r, err := measure.Run(context.Background(), m, corpus.Valid, 1, 20, func(tokens int64, nll float64) { calls = append(calls, progress{tokens, nll}) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,10 +317,10 @@ func TestRunAgreesWithEvaluate(t *testing.T) {
 	if math.Abs(r.RecurrentWeightSparsity-0.75) > 0.01 || r.Matrices[len(r.Matrices)-1].Sparsity != 0 {
 		t.Errorf("weight sparsity: recurrent %v (want 0.75), embedding %v (want 0)", r.RecurrentWeightSparsity, r.Matrices[len(r.Matrices)-1].Sparsity)
 	}
-	if _, err := measure.Run(m, corpus.Valid[:3], 2, 20, nil); err == nil {
+	if _, err := measure.Run(context.Background(), m, corpus.Valid[:3], 2, 20, nil); err == nil {
 		t.Error("too short a sequence accepted")
 	}
-	if _, err := measure.Run(m, corpus.Valid, 1, 0, nil); err == nil {
+	if _, err := measure.Run(context.Background(), m, corpus.Valid, 1, 0, nil); err == nil {
 		t.Error("bptt 0 accepted")
 	}
 }

@@ -1,9 +1,12 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
+
+	"strings"
 
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/model"
@@ -21,7 +24,11 @@ type EvalResult struct {
 // Evaluate scores ids with B parallel streams in windows of bptt steps,
 // carrying the state through the whole sequence (B = 1 gives the standard
 // test perplexity over every token but the first). Progress goes to w (may be nil).
-func Evaluate(m *model.LM[float32], ids []int32, B, bptt int, w io.Writer, label string) (EvalResult, error) {
+//
+// Evaluate checks ctx before every window: once ctx is cancelled it returns
+// the result over the windows scored so far (Tokens says how many) with an
+// error that wraps context.Cause(ctx), so it stops within one window.
+func Evaluate(ctx context.Context, m *model.LM[float32], ids []int32, B, bptt int, w io.Writer, label string) (EvalResult, error) {
 	s, err := data.Batchify(ids, B)
 	if err != nil {
 		return EvalResult{}, fmt.Errorf("evaluate %s: %w", label, err)
@@ -35,8 +42,14 @@ func Evaluate(m *model.LM[float32], ids []int32, B, bptt int, w io.Writer, label
 	tokens := 0
 	nz := make([]int, m.Layers())
 	outs := make([]int, m.Layers())
-	bar := NewProgress(w, label, int64((s.L-1)*B))
+	total := (s.L - 1) * B
+	bar := NewProgress(w, label, int64(total))
+	var stopped error
 	for t0 := 0; ; t0 += bptt {
+		if ctx.Err() != nil {
+			stopped = fmt.Errorf("evaluate %s: stopped after %d of %d tokens: %w", strings.TrimSpace(label), tokens, total, context.Cause(ctx))
+			break
+		}
 		T := s.Window(t0, bptt, x, y)
 		if T == 0 {
 			break
@@ -51,6 +64,9 @@ func Evaluate(m *model.LM[float32], ids []int32, B, bptt int, w io.Writer, label
 		bar.Add(int64(T*B), fmt.Sprintf("ppl %.2f", math.Exp(nll/float64(tokens))))
 	}
 	bar.Finish()
+	if stopped != nil && tokens == 0 {
+		return EvalResult{}, stopped // nothing scored to average
+	}
 	res := EvalResult{Tokens: tokens, NLL: nll / float64(tokens)}
 	res.PPL = math.Exp(res.NLL)
 	var allNZ, allOut int
@@ -60,5 +76,5 @@ func Evaluate(m *model.LM[float32], ids []int32, B, bptt int, w io.Writer, label
 		allOut += outs[l]
 	}
 	res.Activity = 1 - float64(allNZ)/float64(allOut)
-	return res, nil
+	return res, stopped
 }

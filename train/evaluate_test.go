@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -54,7 +55,7 @@ func TestEvaluateWindows(t *testing.T) {
 			t.Fatalf("activity %v, sparsity %v: the model should have layers of different, partial activity", wantActivity, wantSparsity)
 		}
 		for _, bptt := range []int{1, 7, 16, n, n + 5} {
-			res, err := Evaluate(m, ids, B, bptt, nil, "")
+			res, err := Evaluate(context.Background(), m, ids, B, bptt, nil, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,10 +78,10 @@ func TestEvaluateWindows(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Evaluate(m, ids, 1, 0, nil, "valid"); err == nil {
+	if _, err := Evaluate(context.Background(), m, ids, 1, 0, nil, "valid"); err == nil {
 		t.Errorf("bptt 0 accepted")
 	}
-	if _, err := Evaluate(m, ids[:3], 4, 8, nil, "valid"); err == nil {
+	if _, err := Evaluate(context.Background(), m, ids[:3], 4, 8, nil, "valid"); err == nil {
 		t.Errorf("3 tokens in 4 streams accepted")
 	}
 }

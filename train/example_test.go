@@ -1,6 +1,7 @@
 package train_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -37,7 +38,7 @@ func Example() {
 		n := stream.Window(t0, T, x, y)
 		train.Step(m, opt, x[:n*B], y[:n*B], n, B, state, rng, 1, 1)
 	}
-	valid, err := train.Evaluate(m, corpus.Valid, 1, 32, nil, "")
+	valid, err := train.Evaluate(context.Background(), m, corpus.Valid, 1, 32, nil, "")
 	if err != nil {
 		panic(err)
 	}

@@ -4,33 +4,116 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/model"
 )
 
+// requireTorchEnv, when set, turns the skip for a missing PyTorch into a
+// failure: .ci/run sets it once /usr/bin/python3 imports torch, so that the
+// interoperability tests run in CI rather than skip quietly.
+const requireTorchEnv = "SPARSELM_REQUIRE_TORCH"
+
 // torchPython returns a python3 that can import torch and numpy, or skips the
-// test. /usr/bin/python3 comes first: python3 on PATH may be a pyenv shim
-// without torch while Debian's python3 has python3-torch.
+// test (fails with SPARSELM_REQUIRE_TORCH set). /usr/bin/python3 comes first:
+// python3 on PATH may be a pyenv shim without torch while Debian's python3 has
+// python3-torch. The safetensors package is not needed: tools/sparselm_torch.py
+// reads the format itself when it is missing, as it is on Debian.
 func torchPython(t *testing.T) string {
 	t.Helper()
+	var tried []string
 	for _, name := range []string{"/usr/bin/python3", "python3"} {
 		path, err := exec.LookPath(name)
 		if err != nil {
+			tried = append(tried, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
-		if exec.Command(path, "-c", "import torch, numpy").Run() == nil {
+		out, err := exec.Command(path, "-c", "import torch, numpy").CombinedOutput()
+		if err == nil {
 			return path
 		}
+		tried = append(tried, fmt.Sprintf("%s: %v: %s", path, err, bytes.TrimSpace(out)))
 	}
-	t.Skip("no python3 that can import torch and numpy (apt-get install python3-torch python3-numpy)")
+	msg := "no python3 that can import torch and numpy (apt-get install python3-torch python3-numpy; .ci/run does): " +
+		strings.Join(tried, "; ")
+	if os.Getenv(requireTorchEnv) != "" {
+		t.Fatalf("%s is set, but %s", requireTorchEnv, msg)
+	}
+	t.Skip(msg)
 	return ""
+}
+
+// torchJob is one job of train/testdata/torch_driver.py: run
+// tools/sparselm_torch.py with Argv, or check the safetensors file Check.
+type torchJob struct {
+	Argv  []string `json:"argv,omitempty"`
+	Check string   `json:"check,omitempty"`
+}
+
+// torchJobResult is the driver's answer to a torchJob (see torch_driver.py).
+type torchJobResult struct {
+	Stdout   string   `json:"stdout"`
+	Stderr   string   `json:"stderr"`
+	Exit     int      `json:"exit"`
+	Error    *string  `json:"error"`    // the built-in reader's verdict; nil: valid
+	Layout   []string `json:"layout"`   // departures from the reference writer's layout
+	Official *string  `json:"official"` // the official package's error; nil: loaded (or not installed)
+}
+
+// torchVersions are the versions the driver ran with; Safetensors is nil
+// when the official package is not installed.
+type torchVersions struct {
+	Python, Torch, Numpy string
+	Safetensors          *string
+}
+
+// runTorchJobs runs jobs in one Python process (importing torch takes
+// seconds) and returns one result per job.
+func runTorchJobs(t *testing.T, python string, jobs []torchJob) (torchVersions, []torchJobResult) {
+	t.Helper()
+	tools, err := filepath.Abs(filepath.Join("..", "tools"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := json.Marshal(jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(python, filepath.Join("testdata", "torch_driver.py"), tools)
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("torch_driver.py: %v\n%s", err, stderr.Bytes())
+	}
+	var out struct {
+		Versions torchVersions    `json:"versions"`
+		Results  []torchJobResult `json:"results"`
+	}
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("torch_driver.py printed %q: %v", stdout, err)
+	}
+	if len(out.Results) != len(jobs) {
+		t.Fatalf("torch_driver.py answered %d of %d jobs", len(out.Results), len(jobs))
+	}
+	st := "not installed (the built-in reader reads the weights)"
+	if out.Versions.Safetensors != nil {
+		st = *out.Versions.Safetensors
+	}
+	t.Logf("python %s, torch %s, numpy %s, safetensors %s", out.Versions.Python, out.Versions.Torch, out.Versions.Numpy, st)
+	return out.Versions, out.Results
 }
 
 // torchResult is the JSON that tools/sparselm_torch.py --json --windows prints.
@@ -41,6 +124,7 @@ type torchResult struct {
 	Sparsity []float64 `json:"sparsity_per_layer"`
 	Activity float64   `json:"activity"`
 	Windows  [][]int   `json:"nonzero_per_window"`
+	Reader   string    `json:"reader"`
 }
 
 // goWindowNonZero re-runs Go's evaluation loop (as Evaluate does it) and
@@ -92,10 +176,6 @@ func TestTorchLoaderAgrees(t *testing.T) {
 		t.Skip("trains two tiny models; skipped with -short")
 	}
 	python := torchPython(t)
-	script, err := filepath.Abs(filepath.Join("..", "tools", "sparselm_torch.py"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	text := filepath.Join("..", "testdata", "data", "tiny", "test.txt")
 	corpus := tinyCorpus(t)
 	const bptt = 16
@@ -117,108 +197,168 @@ func TestTorchLoaderAgrees(t *testing.T) {
 		{"lstm-pruned", model.CellLSTM, false, true, false},
 		{"egru-pruned", model.CellEGRU, false, true, false},
 	}
+	// Go's side of every case first, then all of PyTorch's in one process.
+	type goSide struct {
+		dir    string
+		res    EvalResult
+		win    [][]int
+		hidden []int
+	}
+	var gos []goSide
+	var jobs []torchJob
 	for _, tc := range cases {
+		o := tinyOptions(tc.cell, corpus.Vocab.Len())
+		o.Model.ZeroStateWindow = tc.zeroC
+		out := t.TempDir()
+		dir := filepath.Join(out, DirBest)
+		if tc.trained {
+			if _, err := (&Runner{Options: o, Corpus: corpus, Out: out}).Run(context.Background(), false); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			rng := rand.New(rand.NewPCG(o.Seed, 1))
+			m, err := model.New[float32](o.Model, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.prune {
+				pruneAtRandom(m, rng)
+			}
+			if err := (&Checkpoint{Options: o, Model: m, Vocab: corpus.Vocab}).Save(dir); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, err := LoadCheckpoint(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Evaluate(c.Model, corpus.Test, 1, bptt, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		gos = append(gos, goSide{dir, res, goWindowNonZero(t, c.Model, corpus.Test, 1, bptt), c.Model.Config.Hidden})
+		argv := []string{dir, text, "--batch", "1", "--bptt", strconv.Itoa(bptt), "--threads", "1", "--json", "--windows", "--reader"}
+		jobs = append(jobs,
+			torchJob{Argv: append(slices.Clone(argv), "builtin")},
+			torchJob{Argv: append(slices.Clone(argv), "safetensors")},
+			torchJob{Check: filepath.Join(dir, "model.safetensors")})
+	}
+	versions, results := runTorchJobs(t, python, jobs)
+
+	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			o := tinyOptions(tc.cell, corpus.Vocab.Len())
-			o.Model.ZeroStateWindow = tc.zeroC
-			out := t.TempDir()
-			dir := filepath.Join(out, DirBest)
-			if tc.trained {
-				if _, err := (&Runner{Options: o, Corpus: corpus, Out: out}).Run(context.Background(), false); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				rng := rand.New(rand.NewPCG(o.Seed, 1))
-				m, err := model.New[float32](o.Model, rng)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if tc.prune {
-					p := &m.Params
-					p.Mask = make([]float32, len(p.Data))
-					for i := range p.Mask {
-						p.Mask[i] = 1
-					}
-					for _, v := range p.Views {
-						for j := 0; v.Prunable && j < v.Len(); j++ {
-							if rng.Float64() < 0.5 {
-								p.Mask[v.Offset+j] = 0
-							}
-						}
-					}
-					p.ApplyMask()
-				}
-				if err := (&Checkpoint{Options: o, Model: m, Vocab: corpus.Vocab}).Save(dir); err != nil {
-					t.Fatal(err)
-				}
-			}
-			c, err := LoadCheckpoint(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			goRes, err := Evaluate(c.Model, corpus.Test, 1, bptt, nil, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			goWin := goWindowNonZero(t, c.Model, corpus.Test, 1, bptt)
+			g := gos[i]
+			builtin, official, check := results[3*i], results[3*i+1], results[3*i+2]
 
-			cmd := exec.Command(python, script, dir, text, "--batch", "1", "--bptt", strconv.Itoa(bptt),
-				"--threads", "1", "--json", "--windows")
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			stdout, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("%s: %v\n%s", script, err, stderr.Bytes())
+			// The file keeps the format's rules and the reference writer's layout.
+			if check.Error != nil {
+				t.Errorf("model.safetensors breaks the safetensors format: %s", *check.Error)
 			}
-			var py torchResult
-			if err := json.Unmarshal(stdout, &py); err != nil {
-				t.Fatalf("%s printed %q: %v", script, stdout, err)
+			if len(check.Layout) > 0 {
+				t.Errorf("model.safetensors is not laid out as the reference writer does: %q", check.Layout)
+			}
+			if check.Official != nil {
+				t.Errorf("the official safetensors package refuses model.safetensors: %s", *check.Official)
 			}
 
-			t.Logf("go:      ppl %.6f nll %.9f tokens %d sparsity %v activity %.6f",
-				goRes.PPL, goRes.NLL, goRes.Tokens, goRes.Sparsity, goRes.Activity)
-			t.Logf("pytorch: ppl %.6f nll %.9f tokens %d sparsity %v activity %.6f",
-				py.PPL, py.NLL, py.Tokens, py.Sparsity, py.Activity)
-			if py.Tokens != goRes.Tokens {
-				t.Fatalf("PyTorch scored %d tokens, Go %d", py.Tokens, goRes.Tokens)
-			}
-			rel := math.Abs(py.PPL-goRes.PPL) / goRes.PPL
-			t.Logf("perplexity relative difference %.3g", rel)
-			if rel > 1e-4 {
-				t.Errorf("perplexity: PyTorch %v, Go %v (relative difference %.3g > 1e-4)", py.PPL, goRes.PPL, rel)
-			}
-
-			if len(py.Sparsity) != len(goRes.Sparsity) || len(py.Windows) != len(goWin) {
-				t.Fatalf("PyTorch reports %d layers and %d windows, Go %d and %d",
-					len(py.Sparsity), len(py.Windows), len(goRes.Sparsity), len(goWin))
-			}
-			// How many outputs differ: the per-window difference in non-zero
-			// counts (a lower bound on the units that flipped, since flips in
-			// both directions within a window cancel).
-			diff := make([]int, len(goRes.Sparsity))
-			windowsDiffer := 0
-			for w := range goWin {
-				differs := false
-				for l := range goWin[w] {
-					d := goWin[w][l] - py.Windows[w][l]
-					if d != 0 {
-						differs = true
-					}
-					diff[l] += max(d, -d)
+			py := decodeTorchResult(t, builtin, "builtin")
+			if versions.Safetensors == nil {
+				if official.Exit == 0 || !strings.Contains(official.Stderr, "safetensors package is not installed") {
+					t.Errorf("--reader safetensors without the package: exit %d, stderr %q", official.Exit, official.Stderr)
 				}
-				if differs {
-					windowsDiffer++
-				}
+			} else if pyo := decodeTorchResult(t, official, "safetensors"); !reflect.DeepEqual(
+				[]any{pyo.PPL, pyo.Sparsity, pyo.Windows}, []any{py.PPL, py.Sparsity, py.Windows}) {
+				t.Errorf("the official reader gives ppl %v sparsity %v, the built-in one %v %v (the same tensors must give the same numbers)",
+					pyo.PPL, pyo.Sparsity, py.PPL, py.Sparsity)
 			}
-			t.Logf("non-zero outputs differ: %v per layer (summed |Δ| over %d windows; %d windows differ), of %d steps × widths %v",
-				diff, len(goWin), windowsDiffer, goRes.Tokens, c.Model.Config.Hidden)
-			for l := range goRes.Sparsity {
-				// (LSTM outputs are practically never exactly zero, so there both are ~0.)
-				if d := math.Abs(py.Sparsity[l] - goRes.Sparsity[l]); d > 1e-3 {
-					t.Errorf("layer %d: activity sparsity PyTorch %v, Go %v (difference %.3g > 1e-3)", l, py.Sparsity[l], goRes.Sparsity[l],
-						math.Abs(py.Sparsity[l]-goRes.Sparsity[l]))
-				}
-			}
+			compareTorchToGo(t, py, g.res, g.win, g.hidden)
 		})
+	}
+}
+
+// pruneAtRandom prunes each prunable weight of m with probability 1/2.
+func pruneAtRandom(m *model.LM[float32], rng *rand.Rand) {
+	p := &m.Params
+	p.Mask = make([]float32, len(p.Data))
+	for i := range p.Mask {
+		p.Mask[i] = 1
+	}
+	for _, v := range p.Views {
+		for j := 0; v.Prunable && j < v.Len(); j++ {
+			if rng.Float64() < 0.5 {
+				p.Mask[v.Offset+j] = 0
+			}
+		}
+	}
+	p.ApplyMask()
+}
+
+// decodeTorchResult is the evaluation that a tools/sparselm_torch.py run
+// printed, which must have read the weights with reader.
+func decodeTorchResult(t *testing.T, r torchJobResult, reader string) torchResult {
+	t.Helper()
+	if r.Exit != 0 {
+		t.Fatalf("sparselm_torch.py --reader %s: exit status %d\n%s", reader, r.Exit, r.Stderr)
+	}
+	var py torchResult
+	if err := json.Unmarshal([]byte(r.Stdout), &py); err != nil {
+		t.Fatalf("sparselm_torch.py --reader %s printed %q: %v", reader, r.Stdout, err)
+	}
+	if py.Reader != reader {
+		t.Fatalf("sparselm_torch.py --reader %s read the weights with the %q reader", reader, py.Reader)
+	}
+	return py
+}
+
+// compareTorchToGo fails t where PyTorch's evaluation py and Go's goRes
+// (with goWin, the non-zero outputs per window and layer) disagree beyond the
+// tolerances of TestTorchLoaderAgrees.
+func compareTorchToGo(t *testing.T, py torchResult, goRes EvalResult, goWin [][]int, hidden []int) {
+	t.Helper()
+	t.Logf("go:      ppl %.6f nll %.9f tokens %d sparsity %v activity %.6f",
+		goRes.PPL, goRes.NLL, goRes.Tokens, goRes.Sparsity, goRes.Activity)
+	t.Logf("pytorch: ppl %.6f nll %.9f tokens %d sparsity %v activity %.6f",
+		py.PPL, py.NLL, py.Tokens, py.Sparsity, py.Activity)
+	if py.Tokens != goRes.Tokens {
+		t.Fatalf("PyTorch scored %d tokens, Go %d", py.Tokens, goRes.Tokens)
+	}
+	rel := math.Abs(py.PPL-goRes.PPL) / goRes.PPL
+	t.Logf("perplexity relative difference %.3g", rel)
+	if !(rel <= 1e-4) { // NaN fails too
+		t.Errorf("perplexity: PyTorch %v, Go %v (relative difference %.3g > 1e-4)", py.PPL, goRes.PPL, rel)
+	}
+
+	if len(py.Sparsity) != len(goRes.Sparsity) || len(py.Windows) != len(goWin) {
+		t.Fatalf("PyTorch reports %d layers and %d windows, Go %d and %d",
+			len(py.Sparsity), len(py.Windows), len(goRes.Sparsity), len(goWin))
+	}
+	// How many outputs differ: the per-window difference in non-zero
+	// counts (a lower bound on the units that flipped, since flips in
+	// both directions within a window cancel).
+	diff := make([]int, len(goRes.Sparsity))
+	windowsDiffer := 0
+	for w := range goWin {
+		if len(py.Windows[w]) != len(goWin[w]) {
+			t.Fatalf("window %d: PyTorch reports %d layers, Go %d", w, len(py.Windows[w]), len(goWin[w]))
+		}
+		differs := false
+		for l := range goWin[w] {
+			d := goWin[w][l] - py.Windows[w][l]
+			if d != 0 {
+				differs = true
+			}
+			diff[l] += max(d, -d)
+		}
+		if differs {
+			windowsDiffer++
+		}
+	}
+	t.Logf("non-zero outputs differ: %v per layer (summed |Δ| over %d windows; %d windows differ), of %d steps × widths %v",
+		diff, len(goWin), windowsDiffer, goRes.Tokens, hidden)
+	for l := range goRes.Sparsity {
+		// (LSTM outputs are practically never exactly zero, so there both are ~0.)
+		if d := math.Abs(py.Sparsity[l] - goRes.Sparsity[l]); !(d <= 1e-3) {
+			t.Errorf("layer %d: activity sparsity PyTorch %v, Go %v (difference %.3g > 1e-3)", l, py.Sparsity[l], goRes.Sparsity[l], d)
+		}
 	}
 }

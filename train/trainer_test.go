@@ -223,10 +223,10 @@ func TestBestEpochAndEarlyStopping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err := Evaluate(c.Model, corpus.Valid, o.EvalBatch, o.EvalBPTT, nil, ""); err != nil || !reflect.DeepEqual(v, res.History[best-1].Valid) {
+	if v, err := Evaluate(context.Background(), c.Model, corpus.Valid, o.EvalBatch, o.EvalBPTT, nil, ""); err != nil || !reflect.DeepEqual(v, res.History[best-1].Valid) {
 		t.Errorf("the best checkpoint scores %+v on the validation split (%v); epoch %d recorded %+v", v, err, best, res.History[best-1].Valid)
 	}
-	if v, err := Evaluate(c.Model, corpus.Test, 1, o.EvalBPTT, nil, ""); err != nil || res.Test == nil || !reflect.DeepEqual(v, *res.Test) {
+	if v, err := Evaluate(context.Background(), c.Model, corpus.Test, 1, o.EvalBPTT, nil, ""); err != nil || res.Test == nil || !reflect.DeepEqual(v, *res.Test) {
 		t.Errorf("the best checkpoint scores %+v on the test split (batch 1) (%v), the result says %+v", v, err, res.Test)
 	}
 	if ev := logEvents(t, out, "early_stop"); len(ev) != 1 || ev[0]["epoch"] != float64(stop) || ev[0]["best_epoch"] != float64(best) {

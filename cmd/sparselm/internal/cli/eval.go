@@ -34,7 +34,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		}
 		label = c.Options.Dataset + "/" + *f.split
 	}
-	res, err := train.Evaluate(c.Model, ids, *f.batch, *f.bptt, f.progress(env), "eval")
+	res, err := train.Evaluate(ctx, c.Model, ids, *f.batch, *f.bptt, f.progress(env), "eval")
 	if err != nil {
 		return err
 	}

@@ -207,7 +207,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "sparselm prune: %s, %s %s to %v, %d fine-tuning epoch(s) per level at lr %g, out %s\n",
 		src, crit, sched, []float64(levels), o.Epochs, o.Optim.LR, *out)
 
-	startRow, err := levelStats(c, src, *out, "start", corpus, spec, progress)
+	startRow, err := levelStats(ctx, c, src, *out, "start", corpus, spec, progress)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 		if err := prune.RequireMasks(&bc.Model.Params, s, best); err != nil {
 			return err
 		}
-		row, err := levelStats(bc, best, dir, "", corpus, spec, progress)
+		row, err := levelStats(ctx, bc, best, dir, "", corpus, spec, progress)
 		if err != nil {
 			return err
 		}
@@ -340,7 +340,7 @@ func readResult(dir string) (*train.Result, error) {
 
 // levelStats measures checkpoint c (in ckpt) on the test split, or reads the
 // measurement cached in dir (under the name prefix + stats.json).
-func levelStats(c *train.Checkpoint, ckpt, dir, prefix string, corpus *data.Corpus, spec pruneSpec, progress io.Writer) (*pruneRow, error) {
+func levelStats(ctx context.Context, c *train.Checkpoint, ckpt, dir, prefix string, corpus *data.Corpus, spec pruneSpec, progress io.Writer) (*pruneRow, error) {
 	name := fileLevelStats
 	if prefix != "" {
 		name = prefix + "-" + fileLevelStats
@@ -354,7 +354,7 @@ func levelStats(c *train.Checkpoint, ckpt, dir, prefix string, corpus *data.Corp
 		}
 	} else {
 		var err error
-		if r, err = measureIDs(c, corpus.Test, spec.StatsB, spec.StatsT, progress); err != nil {
+		if r, err = measureIDs(ctx, c, corpus.Test, spec.StatsB, spec.StatsT, progress); err != nil {
 			return nil, err
 		}
 		b, _ := json.MarshalIndent(r, "", "  ")

@@ -35,7 +35,7 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("stats: %w", err)
 	}
 	label := c.Options.Dataset + "/" + *f.split
-	r, err := measureIDs(c, ids, *f.batch, *f.bptt, f.progress(env))
+	r, err := measureIDs(ctx, c, ids, *f.batch, *f.bptt, f.progress(env))
 	if err != nil {
 		return err
 	}
@@ -145,11 +145,12 @@ func splitIDs(corpus *data.Corpus, split string) ([]int32, error) {
 	return nil, fmt.Errorf("unknown split %q (train, valid or test)", split)
 }
 
-// measureIDs runs the accounting pass with a progress bar on w (may be nil).
-func measureIDs(c *train.Checkpoint, ids []int32, batch, bptt int, w io.Writer) (*measure.Report, error) {
+// measureIDs runs the accounting pass with a progress bar on w (may be nil);
+// it stops within a window once ctx is cancelled.
+func measureIDs(ctx context.Context, c *train.Checkpoint, ids []int32, batch, bptt int, w io.Writer) (*measure.Report, error) {
 	bar := train.NewProgress(w, "stats", int64(len(ids)))
 	var done int64
-	r, err := measure.Run(c.Model, ids, batch, bptt, func(tokens int64, nll float64) {
+	r, err := measure.Run(ctx, c.Model, ids, batch, bptt, func(tokens int64, nll float64) {
 		bar.Add(tokens-done, fmt.Sprintf("ppl %.2f", math.Exp(nll)))
 		done = tokens
 	})
