@@ -36,11 +36,16 @@ as an nn.Module, and [evaluate] computes perplexity and activity sparsity the
 way sparselm's Go evaluator does. As a command:
 
     python3 tools/sparselm_torch.py CHECKPOINT_DIR TEXT_FILE [--batch 1] [--bptt 70] [--threads N] [--json] [--windows]
+        [--reader auto|safetensors|builtin]
 
-Dependencies: torch and numpy only. safetensors.torch.load_file is used when the
-safetensors package is importable; otherwise a small reader of the format below
-(_read_safetensors) takes over, because Debian's python3 has no safetensors
-package (there is no python3-safetensors to apt-get install).
+Dependencies: torch and numpy only. The official safetensors package reads the
+weights when it is installed; otherwise the built-in reader below
+(read_safetensors) does, because Debian's python3 has no safetensors package
+(there is no python3-safetensors to apt-get install). The built-in reader
+checks every rule of the format first (parse_safetensors), so a file it accepts
+also loads with the official package; safetensors_layout_problems checks the
+layout the official writer produces (train/torch_test.go runs both on
+sparselm's checkpoints).
 """
 
 from __future__ import annotations
@@ -57,51 +62,216 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-try:  # optional: the reference reader
-    from safetensors.torch import load_file as _st_load_file
-except ImportError:  # Debian python3: no safetensors package
-    _st_load_file = None
+try:  # optional: the official reader
+    from safetensors import safe_open
+except ImportError:  # Debian's python3: no safetensors package
+    safe_open = None
 
 WEIGHTS_FORMAT = "sparselm-weights-v1"
 EOS, UNK = "<eos>", "<unk>"
 
 
 # ---------------------------------------------------------------- safetensors
+#
+# The format (https://github.com/huggingface/safetensors, README "Format"):
+#
+#     8 bytes   N, the header length, a little-endian uint64
+#     N bytes   the header: a UTF-8 JSON object
+#     rest      the byte buffer, which the tensors tile exactly
+#
+# The header maps each tensor name to {"dtype", "shape", "data_offsets":
+# [begin, end]} (byte offsets into the buffer, not the file); the optional key
+# "__metadata__" holds a flat string-to-string map. Data is little-endian,
+# row-major.
+
+# Every dtype name of the format, with its size in bits (safetensors/src/tensor.rs, enum Dtype).
+SAFETENSORS_DTYPE_BITS = {
+    "BOOL": 8, "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6, "U8": 8, "I8": 8,
+    "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "F8_E4M3FNUZ": 8, "F8_E5M2FNUZ": 8,
+    "I16": 16, "U16": 16, "F16": 16, "BF16": 16, "I32": 32, "U32": 32, "F32": 32,
+    "C64": 64, "F64": 64, "I64": 64, "U64": 64,
+}  # fmt: skip
+
+# The dtypes the built-in reader turns into tensors: those numpy and torch
+# both represent (torch 1.13, Debian's, has no uint16/32/64, bfloat16 or float8
+# in numpy). sparselm writes F32 and U8 only.
+_NUMPY_DTYPES = {
+    "BOOL": np.dtype("?"), "U8": np.dtype("u1"), "I8": np.dtype("i1"), "I16": np.dtype("<i2"),
+    "F16": np.dtype("<f2"), "I32": np.dtype("<i4"), "F32": np.dtype("<f4"), "I64": np.dtype("<i8"),
+    "F64": np.dtype("<f8"),
+}  # fmt: skip
+
+# The largest header the reference reader accepts (MAX_HEADER_SIZE).
+SAFETENSORS_MAX_HEADER = 100_000_000
 
 
-def _read_header(path: str) -> dict:
-    """Returns the JSON header of a safetensors file (tensor entries and "__metadata__")."""
-    with open(path, "rb") as f:
-        n = int.from_bytes(f.read(8), "little")
-        return json.loads(f.read(n))
+class SafetensorsError(ValueError):
+    """A file breaks a rule of the safetensors format."""
 
 
-def _read_safetensors(path: str) -> dict[str, torch.Tensor]:
-    """Fallback reader: 8-byte little-endian header length N, N bytes of JSON,
-    then the raw little-endian row-major data; offsets are relative to the end
-    of the header. Only the dtypes sparselm writes (F32, U8) are supported."""
-    dtypes = {"F32": np.dtype("<f4"), "U8": np.dtype("u1"), "F64": np.dtype("<f8"), "I32": np.dtype("<i4")}
+def _unique_keys(pairs):
+    d = {}
+    for k, v in pairs:
+        if k in d:
+            raise SafetensorsError(f"header: duplicate key {k!r}")
+        d[k] = v
+    return d
+
+
+def _no_constants(name):
+    raise SafetensorsError(f"header: {name} is not JSON")
+
+
+def _is_uint(x) -> bool:
+    return type(x) is int and x >= 0  # not bool, not float
+
+
+def parse_safetensors(buf: bytes):
+    """Checks buf, a whole safetensors file, against the format's rules and
+    returns (N, metadata, entries): the header length, the "__metadata__" map
+    ({} when absent or null) and [(name, dtype, shape, begin, end)] in buffer
+    order. Raises SafetensorsError naming the rule and the tensor.
+
+    The rules are the reference reader's (SafeTensors::read_metadata and
+    Metadata::validate in safetensors/src/tensor.rs), plus the stricter ones of
+    sparselm's Go reader (internal/safetensors): the header starts with '{'
+    (the README's "MUST"), repeats no key ("disallowed") and has no key in a
+    tensor entry but dtype, shape and data_offsets. So a file that passes
+    here also loads with safetensors.torch.load_file."""
+    if len(buf) < 8:
+        raise SafetensorsError(f"{len(buf)} bytes: shorter than the 8-byte header length")
+    n = int.from_bytes(buf[:8], "little")
+    if n > SAFETENSORS_MAX_HEADER:
+        raise SafetensorsError(f"header length {n} exceeds the {SAFETENSORS_MAX_HEADER}-byte limit")
+    if 8 + n > len(buf):
+        raise SafetensorsError(f"header length {n} runs past the end of the {len(buf)}-byte file")
+    try:
+        text = bytes(buf[8 : 8 + n]).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SafetensorsError(f"header is not valid UTF-8: {e}") from None
+    if not text.startswith("{"):
+        raise SafetensorsError("header does not start with '{'")
+    try:  # trailing JSON whitespace (the padding) is allowed, anything else is not
+        header = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+    except json.JSONDecodeError as e:
+        raise SafetensorsError(f"header is not a valid JSON object: {e}") from None
+    meta = header.pop("__metadata__", None)
+    if meta is None:
+        meta = {}
+    elif not isinstance(meta, dict):
+        raise SafetensorsError(f"__metadata__: expected an object, found {json.dumps(meta)}")
+    for k, v in meta.items():
+        if not isinstance(v, str):
+            raise SafetensorsError(f"__metadata__: value of {k!r} is {json.dumps(v)}, not a string")
+    entries = []
+    for name, e in header.items():
+        where = f"tensor {name!r}"
+        if not isinstance(e, dict):
+            raise SafetensorsError(f"{where}: expected an object, found {json.dumps(e)}")
+        for key in ("dtype", "shape", "data_offsets"):
+            if key not in e:
+                raise SafetensorsError(f"{where}: missing {key}")
+        extra = sorted(set(e) - {"dtype", "shape", "data_offsets"})
+        if extra:
+            raise SafetensorsError(f"{where}: unexpected key {extra[0]!r}")
+        dtype, shape, offsets = e["dtype"], e["shape"], e["data_offsets"]
+        if dtype not in SAFETENSORS_DTYPE_BITS:
+            raise SafetensorsError(f"{where}: unknown dtype {json.dumps(dtype)}")
+        if not isinstance(shape, list) or not all(_is_uint(d) for d in shape):
+            raise SafetensorsError(f"{where}: shape {json.dumps(shape)} is not an array of non-negative integers")
+        if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_uint(o) for o in offsets):
+            raise SafetensorsError(f"{where}: data_offsets {json.dumps(offsets)} is not two non-negative integers")
+        begin, end = offsets
+        if end < begin:
+            raise SafetensorsError(f"{where}: data_offsets [{begin}, {end}] end before they begin")
+        bits = math.prod(shape) * SAFETENSORS_DTYPE_BITS[dtype]
+        if bits % 8:
+            raise SafetensorsError(f"{where}: shape {shape} of {dtype} does not fill whole bytes")
+        if end - begin != bits // 8:
+            raise SafetensorsError(
+                f"{where}: shape {shape} of {dtype} needs {bits // 8} bytes but data_offsets [{begin}, {end}] span {end - begin}"
+            )
+        entries.append((name, dtype, shape, begin, end))
+    # The tensors, in offset order (the header's order is free), tile the buffer.
+    entries.sort(key=lambda e: (e[3], e[4]))
+    pos, prev = 0, None
+    for name, _, _, begin, end in entries:
+        if begin > pos:
+            raise SafetensorsError(
+                f"tensor {name!r}: data_offsets [{begin}, {end}] leave a gap of {begin - pos} unused bytes at [{pos}, {begin})"
+            )
+        if begin < pos:
+            raise SafetensorsError(f"tensor {name!r}: data_offsets [{begin}, {end}] overlap tensor {prev!r}, which ends at {pos}")
+        pos, prev = end, name
+    size = len(buf) - 8 - n
+    if pos != size:
+        if pos > size:
+            raise SafetensorsError(f"the tensors need {pos} bytes, but the data buffer has {size}")
+        raise SafetensorsError(f"{size - pos} trailing bytes not covered by any tensor")
+    return n, meta, entries
+
+
+def safetensors_layout_problems(buf: bytes) -> list[str]:
+    """How a valid file departs from the layout the reference writer produces
+    (safetensors/src/tensor.rs, prepare), which sparselm's writer promises too:
+    the header padded with spaces (0x20) to a multiple of 8 bytes, so that the
+    buffer is 8-byte aligned in the file, and every tensor starting at a
+    multiple of its element size. Readers do not require it (the reference one
+    accepts any JSON whitespace and any length), but zero-copy and
+    memory-mapped loading rely on it. Returns [] for a file laid out so."""
+    n, _, entries = parse_safetensors(buf)
+    problems = []
+    if n % 8:
+        problems.append(f"header length {n} is not a multiple of 8")
+    text = bytes(buf[8 : 8 + n]).decode("utf-8")
+    _, end = json.JSONDecoder().raw_decode(text)
+    if text[end:].strip(" "):
+        problems.append(f"header padded with {text[end:]!r}, not spaces alone")
+    for name, dtype, _, begin, _ in entries:
+        size = SAFETENSORS_DTYPE_BITS[dtype] // 8
+        if size > 1 and begin % size:
+            problems.append(f"tensor {name!r} ({dtype}) starts at byte {begin} of the buffer, not a multiple of {size}")
+    return problems
+
+
+def read_safetensors(path: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The built-in reader: returns the tensors and the metadata of the
+    safetensors file at path, after parse_safetensors has checked it."""
     with open(path, "rb") as f:
         buf = f.read()
-    n = int.from_bytes(buf[:8], "little")
-    header = json.loads(buf[8 : 8 + n])
-    header.pop("__metadata__", None)
+    try:
+        n, meta, entries = parse_safetensors(buf)
+    except SafetensorsError as e:
+        raise SafetensorsError(f"{path}: {e}") from None
     out = {}
-    for name, e in header.items():
-        if e["dtype"] not in dtypes:
-            raise ValueError(f"{path}: tensor {name!r} has dtype {e['dtype']}, which this reader does not support")
-        dt = dtypes[e["dtype"]]
-        begin, end = e["data_offsets"]
+    for name, dtype, shape, begin, end in entries:
+        dt = _NUMPY_DTYPES.get(dtype)
+        if dt is None:
+            raise SafetensorsError(
+                f"{path}: tensor {name!r} has dtype {dtype}, which the built-in reader does not support (install safetensors)"
+            )
         a = np.frombuffer(buf, dtype=dt, count=(end - begin) // dt.itemsize, offset=8 + n + begin)
-        out[name] = torch.from_numpy(a.reshape(e["shape"]).astype(dt.newbyteorder("="), copy=True))
-    return out
+        out[name] = torch.from_numpy(a.astype(dt.newbyteorder("="), copy=True).reshape(shape))
+    return out, meta
 
 
-def read_weights(path: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """Returns the tensors and the metadata of a safetensors file."""
-    meta = _read_header(path).get("__metadata__") or {}
-    tensors = _st_load_file(path) if _st_load_file is not None else _read_safetensors(path)
-    return tensors, meta
+READERS = ("auto", "safetensors", "builtin")
+
+
+def read_weights(path: str, reader: str = "auto") -> tuple[dict[str, torch.Tensor], dict[str, str], str]:
+    """Returns the tensors and the metadata of a safetensors file, and which
+    reader read them: "safetensors" (the official package; reader "auto" takes
+    it when it is installed) or "builtin" (read_safetensors)."""
+    if reader not in READERS:
+        raise ValueError(f"reader {reader!r}: want one of {', '.join(READERS)}")
+    if reader == "auto":
+        reader = "safetensors" if safe_open is not None else "builtin"
+    if reader == "builtin":
+        return (*read_safetensors(path), reader)
+    if safe_open is None:
+        raise RuntimeError("the safetensors package is not installed (pip install safetensors); the built-in reader needs none")
+    with safe_open(path, "pt") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}, reader
 
 
 # ---------------------------------------------------------------- model
@@ -188,6 +358,7 @@ class SparseLM(nn.Module):
         self.decoder.weight = self.embedding.weight  # tied
         self.masks: dict[str, torch.Tensor] = {}  # "layers.0.W" → bool tensor (True: kept), in sparselm's layout
         self.last_outputs: list[torch.Tensor] = []
+        self.weights_reader = ""  # set by load_checkpoint: "safetensors" or "builtin"
 
     def init_state(self, B: int):
         return [(torch.zeros(1, B, l.hidden_size), torch.zeros(1, B, l.hidden_size)) for l in self.layers]
@@ -214,15 +385,17 @@ def _assign(param: torch.Tensor, value: torch.Tensor, name: str):
         param.copy_(value)
 
 
-def load_checkpoint(dir: str):
+def load_checkpoint(dir: str, reader: str = "auto"):
     """Loads a sparselm checkpoint directory; returns (model, vocab, config).
 
     model is a SparseLM in eval mode (float32), vocab the list of words (id i is
     vocab[i]) and config the model config from the weights metadata (see
     model/config.go for its fields). Pruning masks "mask.<name>" are applied
-    (the weights are already zero there) and kept in model.masks.
+    (the weights are already zero there) and kept in model.masks. reader picks
+    the safetensors reader (see read_weights); model.weights_reader says which
+    one read the file.
     """
-    tensors, meta = read_weights(os.path.join(dir, "model.safetensors"))
+    tensors, meta, used_reader = read_weights(os.path.join(dir, "model.safetensors"), reader)
     if meta.get("format") != WEIGHTS_FORMAT:
         raise ValueError(f"{dir}: weights format {meta.get('format')!r}, want {WEIGHTS_FORMAT!r}")
     config = json.loads(meta["config"])
@@ -234,6 +407,7 @@ def load_checkpoint(dir: str):
         raise ValueError(f"{dir}: vocab.txt has {len(vocab)} words, the model {config['vocab']}")
 
     model = SparseLM(config)
+    model.weights_reader = used_reader
     t = {k: v.to(torch.float32) for k, v in tensors.items() if not k.startswith("mask.")}
     for k, v in tensors.items():
         if k.startswith("mask."):
@@ -369,17 +543,24 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     ap.add_argument("--windows", action="store_true", help="also report each window's non-zero outputs per layer")
+    ap.add_argument(
+        "--reader",
+        choices=READERS,
+        default="auto",
+        help="safetensors reader: the official package, the built-in one, or the official one when installed (default)",
+    )
     a = ap.parse_args(argv)
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     if a.batch < 1 or a.bptt < 1:
         ap.error("--batch and --bptt must be positive")
-    model, vocab, config = load_checkpoint(a.checkpoint)
+    model, vocab, config = load_checkpoint(a.checkpoint, a.reader)
     r = evaluate(model, tokenize(a.text, vocab), a.batch, a.bptt, per_window=a.windows)
+    r["reader"] = model.weights_reader
     if a.json:
         print(json.dumps(r))
     else:
-        print(f"cell {config['cell']}, layers {config['hidden']}, vocab {config['vocab']}")
+        print(f"cell {config['cell']}, layers {config['hidden']}, vocab {config['vocab']} (read by the {r['reader']} reader)")
         print(f"tokens {r['tokens']}  nll {r['nll']:.6f}  ppl {r['ppl']:.4f}")
         print("sparsity per layer " + " ".join(f"{s:.4f}" for s in r["sparsity_per_layer"]) + f"  overall {r['activity']:.4f}")
         for i, w in enumerate(r.get("nonzero_per_window", [])):

@@ -232,7 +232,7 @@ func TestTorchLoaderAgrees(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Evaluate(c.Model, corpus.Test, 1, bptt, nil, "")
+		res, err := Evaluate(context.Background(), c.Model, corpus.Test, 1, bptt, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}
