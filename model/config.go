@@ -1,8 +1,9 @@
 package model
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/sparselm/sparselm/config"
 )
 
 // Cell names a recurrent cell type.
@@ -37,50 +38,53 @@ type Config struct {
 	InitScale float64 `json:"init_scale"` // weights ~ U(−s, s); 0 means 1/sqrt(H) per layer
 }
 
-// Validate reports the first inconsistency in c, phrased for a user who set it by flags.
+// Validate reports the first inconsistency in c as a *config.FieldError, which
+// names the field by its JSON path (drop_word, hidden, ...).
 func (c *Config) Validate() error {
-	if c.Cell != CellLSTM && c.Cell != CellEGRU {
-		return fmt.Errorf("model: unknown cell %q (want %q or %q)", c.Cell, CellLSTM, CellEGRU)
+	bad := func(path string, v any, rule string) error {
+		return fmt.Errorf("model: %w", config.Invalid(path, v, rule))
 	}
-	if c.Vocab < 2 {
-		return fmt.Errorf("model: vocabulary of %d words is too small", c.Vocab)
-	}
-	if c.Embed < 1 {
-		return fmt.Errorf("model: embedding width %d must be positive", c.Embed)
-	}
-	if len(c.Hidden) == 0 {
-		return errors.New("model: at least one recurrent layer is needed (--hidden)")
+	switch {
+	case c.Cell != CellLSTM && c.Cell != CellEGRU:
+		return bad("cell", c.Cell, fmt.Sprintf("is an unknown cell (want %q or %q)", CellLSTM, CellEGRU))
+	case c.Vocab < 2:
+		return bad("vocab", c.Vocab, "is too small: a vocabulary needs at least 2 words")
+	case c.Embed < 1:
+		return bad("embed", c.Embed, "must be positive")
+	case len(c.Hidden) == 0:
+		return bad("hidden", c.Hidden, "must list at least one recurrent layer")
 	}
 	for i, h := range c.Hidden {
 		if h < 1 {
-			return fmt.Errorf("model: layer %d has width %d; widths must be positive", i, h)
+			return bad("hidden", c.Hidden, fmt.Sprintf("gives layer %d width %d; widths must be positive", i, h))
 		}
 	}
 	if last := c.Hidden[len(c.Hidden)-1]; last != c.Embed {
-		return fmt.Errorf("model: the last layer is %d wide but the decoder is tied to a %d-wide embedding; make them equal", last, c.Embed)
+		return bad("hidden", c.Hidden, fmt.Sprintf("ends in a %d-wide layer, but the decoder is tied to the %d-wide embedding (embed); make them equal", last, c.Embed))
 	}
 	for _, p := range []struct {
-		name string
+		path string
 		v    float64
-	}{{"drop-word", c.DropWord}, {"drop-input", c.DropInput}, {"drop-hidden", c.DropHidden},
-		{"drop-output", c.DropOutput}, {"drop-connect", c.DropConnect}} {
+	}{{"drop_word", c.DropWord}, {"drop_input", c.DropInput}, {"drop_hidden", c.DropHidden},
+		{"drop_output", c.DropOutput}, {"drop_connect", c.DropConnect}} {
 		if !(p.v >= 0 && p.v < 1) {
-			return fmt.Errorf("model: --%s = %v must be in [0, 1)", p.name, p.v)
+			return bad(p.path, p.v, "must be in [0, 1)")
 		}
 	}
 	if c.Cell == CellEGRU {
-		if !(c.ThresholdMean > 0 && c.ThresholdMean < 1) {
-			return fmt.Errorf("model: --threshold-mean = %v must be in (0, 1)", c.ThresholdMean)
-		}
-		if !(c.PseudoHeight > 0) || !(c.PseudoWidth > 0) {
-			return fmt.Errorf("model: pseudo-derivative height %v and width %v must be positive", c.PseudoHeight, c.PseudoWidth)
-		}
-		if c.ActivityReg < 0 {
-			return fmt.Errorf("model: --activity-reg = %v must not be negative", c.ActivityReg)
+		switch {
+		case !(c.ThresholdMean > 0 && c.ThresholdMean < 1):
+			return bad("threshold_mean", c.ThresholdMean, "must be in (0, 1)")
+		case !(c.PseudoHeight > 0):
+			return bad("pseudo_height", c.PseudoHeight, "must be positive")
+		case !(c.PseudoWidth > 0):
+			return bad("pseudo_width", c.PseudoWidth, "must be positive")
+		case !(c.ActivityReg >= 0):
+			return bad("activity_reg", c.ActivityReg, "must not be negative")
 		}
 	}
-	if c.InitScale < 0 {
-		return fmt.Errorf("model: --init-scale = %v must not be negative", c.InitScale)
+	if !(c.InitScale >= 0) {
+		return bad("init_scale", c.InitScale, "must not be negative")
 	}
 	return nil
 }

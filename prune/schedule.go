@@ -3,7 +3,9 @@ package prune
 import (
 	"fmt"
 	"math"
+	"slices"
 
+	"github.com/sparselm/sparselm/config"
 	"github.com/sparselm/sparselm/model"
 )
 
@@ -26,22 +28,30 @@ func ParseSchedule(s string) (Schedule, error) {
 	return "", fmt.Errorf("prune: unknown schedule %q (want %s, %s or %s)", s, OneShot, Iterative, Gradually)
 }
 
-// CheckLevels returns an error unless every level is a sparsity in [0, 1)
-// and, for the iterative schedule, the levels increase strictly.
+// CheckLevels returns an error unless every level is a sparsity in [0, 1),
+// no level repeats (a repeat would fine-tune the same level twice) and, for
+// the iterative schedule, the levels increase. Its errors are
+// *config.FieldError for the field "levels".
 func CheckLevels(levels []float64, s Schedule) error {
+	bad := func(rule string) error {
+		return fmt.Errorf("prune: %w", config.Invalid("levels", levels, rule))
+	}
 	if len(levels) == 0 {
-		return fmt.Errorf("prune: no sparsity levels given (e.g. --levels 0.5,0.75,0.9)")
+		return bad("lists no sparsity level (give e.g. 0.5,0.75,0.9)")
 	}
 	for i, l := range levels {
 		if err := CheckSparsity(l); err != nil {
-			return err
+			return bad(fmt.Sprintf("holds %v; levels must be in [0, 1) (a fraction of the weights, e.g. 0.9)", l))
 		}
 		if s == Iterative && i > 0 && !(l > levels[i-1]) {
-			return fmt.Errorf("prune: iterative levels must increase: %v follows %v", l, levels[i-1])
+			return bad(fmt.Sprintf("must increase for the iterative schedule: %v follows %v", l, levels[i-1]))
+		}
+		if slices.Contains(levels[:i], l) {
+			return bad(fmt.Sprintf("holds %v twice", l))
 		}
 	}
 	if s == Gradually && len(levels) != 1 {
-		return fmt.Errorf("prune: the gradual schedule takes one target sparsity, got %d levels", len(levels))
+		return bad(fmt.Sprintf("holds %d levels; the gradual schedule takes one target sparsity", len(levels)))
 	}
 	return nil
 }
@@ -55,30 +65,42 @@ func CheckLevels(levels []float64, s Schedule) error {
 // which rises fast at first and levels off at s_f at step t0 + n·Δt, after
 // which the masks are frozen. Steps count optimizer updates done.
 type Gradual struct {
-	Initial, Final float64 // s_i and s_f
-	Start          int64   // t0
-	Every          int64   // Δt
-	Updates        int64   // n
-	Criterion      Criterion
-	Seed           uint64 // for Random: each update uses Seed + t
+	Initial   float64   `json:"initial"` // s_i
+	Final     float64   `json:"final"`   // s_f
+	Start     int64     `json:"start"`   // t0
+	Every     int64     `json:"every"`   // Δt
+	Updates   int64     `json:"updates"` // n
+	Criterion Criterion `json:"criterion"`
+	Seed      uint64    `json:"seed"` // for Random: each update uses Seed + t
 }
 
-// Validate reports the first bad field.
+// Validate reports the first bad field as a *config.FieldError (initial,
+// final, start, every, updates, criterion).
 func (g *Gradual) Validate() error {
+	bad := func(path string, v any, rule string) error {
+		return fmt.Errorf("prune: gradual schedule: %w", config.Invalid(path, v, rule))
+	}
 	if err := CheckSparsity(g.Initial); err != nil {
-		return err
+		return bad("initial", g.Initial, "must be in [0, 1)")
 	}
 	if err := CheckSparsity(g.Final); err != nil {
-		return err
+		return bad("final", g.Final, "must be in [0, 1)")
 	}
 	if g.Initial > g.Final {
-		return fmt.Errorf("prune: gradual initial sparsity %v is above the final %v", g.Initial, g.Final)
+		return bad("initial", g.Initial, fmt.Sprintf("is above the final sparsity %v", g.Final))
 	}
-	if g.Start < 0 || g.Every < 1 || g.Updates < 1 {
-		return fmt.Errorf("prune: gradual schedule needs start ≥ 0, every ≥ 1 and at least one update (got %d, %d, %d)", g.Start, g.Every, g.Updates)
+	switch {
+	case g.Start < 0:
+		return bad("start", g.Start, "must not be negative")
+	case g.Every < 1:
+		return bad("every", g.Every, "must be at least 1 step")
+	case g.Updates < 1:
+		return bad("updates", g.Updates, "must be at least 1 (the schedule needs a mask update)")
 	}
-	_, err := ParseCriterion(string(g.Criterion))
-	return err
+	if _, err := ParseCriterion(string(g.Criterion)); err != nil {
+		return bad("criterion", g.Criterion, "is an unknown criterion")
+	}
+	return nil
 }
 
 // End returns the step t0 + n·Δt after which the masks are frozen.
