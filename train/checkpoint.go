@@ -11,6 +11,7 @@ import (
 	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/internal/safetensors"
 	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/provenance"
 )
 
 // Files of a checkpoint directory. model.safetensors alone rebuilds the
@@ -47,8 +48,12 @@ type RunState struct {
 	BestEpoch int           `json:"best_epoch"`
 	BadEpochs int           `json:"bad_epochs"`
 	History   []EpochRecord `json:"history"`
-	Elapsed   time.Duration `json:"elapsed"`
+	Elapsed   time.Duration `json:"elapsed"` // JSON: elapsed_s (seconds.go)
 	Done      bool          `json:"done"`
+	// Provenance is the session that started the run and Resumed each
+	// session that continued it (nil when the Runner was given none).
+	Provenance *provenance.Provenance  `json:"provenance,omitempty"`
+	Resumed    []provenance.Provenance `json:"resumed,omitempty"`
 }
 
 // Checkpoint is a model with everything needed to evaluate it or resume its training.

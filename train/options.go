@@ -10,6 +10,10 @@ import (
 // Options is everything that defines a training run. It is saved in every
 // checkpoint, and a resumed run must be given the same options.
 type Options struct {
+	// Preset names the built-in settings the options started from (tiny,
+	// small, paper; "" for none). It is recorded so that a run of one preset
+	// is never taken for a run of another (see Runner.Run on resuming).
+	Preset   string          `json:"preset"`
 	Dataset  string          `json:"dataset"`
 	MaxVocab int             `json:"max_vocab"` // data.Options used to build the vocabulary
 	MinCount int             `json:"min_count"`
@@ -33,7 +37,7 @@ type Options struct {
 
 	Seed      uint64        `json:"seed"`
 	Threads   int           `json:"threads"`
-	SaveEvery time.Duration `json:"save_every"` // resumable checkpoint interval within an epoch (0: every window)
+	SaveEvery time.Duration `json:"save_every"` // resumable checkpoint interval within an epoch (0: every window); JSON: save_every_s (seconds.go)
 	SkipTest  bool          `json:"skip_test"`
 }
 

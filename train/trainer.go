@@ -16,6 +16,7 @@ import (
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/provenance"
 	"github.com/sparselm/sparselm/tensor"
 )
 
@@ -33,15 +34,22 @@ var ErrInterrupted = errors.New("train: interrupted; the run was checkpointed, c
 
 // Result summarises a finished run.
 type Result struct {
-	Options     Options       `json:"options"`
-	Epochs      int           `json:"epochs"`
-	BestEpoch   int           `json:"best_epoch"`
-	BestValid   EvalResult    `json:"best_valid"`
-	Test        *EvalResult   `json:"test,omitempty"` // batch 1, state carried through the split
+	Options   Options     `json:"options"`
+	Epochs    int         `json:"epochs"`
+	BestEpoch int         `json:"best_epoch"`
+	BestValid EvalResult  `json:"best_valid"`
+	Test      *EvalResult `json:"test,omitempty"` // batch 1, state carried through the split
+	// WallSeconds is the wall time of training, validation and the final
+	// test pass, summed over the sessions of a resumed run.
 	WallSeconds float64       `json:"wall_seconds"`
 	History     []EpochRecord `json:"history"`
 	Parameters  int           `json:"parameters"`
 	Kernel      string        `json:"kernel"`
+	// Provenance is the session that started the run (program version and
+	// revision, command line, start time, data files); Resumed each session
+	// that continued it, the one that wrote the result last.
+	Provenance *provenance.Provenance  `json:"provenance,omitempty"`
+	Resumed    []provenance.Provenance `json:"resumed,omitempty"`
 }
 
 // Runner trains one model. Out is the run directory; Progress receives the
@@ -52,6 +60,10 @@ type Runner struct {
 	Out      string
 	Progress io.Writer
 	Now      func() time.Time
+	// Provenance, if set, describes this session: a fresh run records it as
+	// where the run came from, a resumed one adds it to the sessions that
+	// continued the run (RunState, Result, and a "session" line in log.jsonl).
+	Provenance *provenance.Provenance
 	// Init, if set, is the model a fresh run starts from (fine-tuning, e.g.
 	// after pruning) instead of one drawn from the seed; the run trains it in
 	// place, with fresh optimizer state. Its Config must equal Options.Model.
@@ -105,6 +117,9 @@ func (r *Runner) Run(ctx context.Context, resume bool) (*Result, error) {
 		if err := ru.restore(last); err != nil {
 			return nil, err
 		}
+		if r.Provenance != nil {
+			ru.st.Resumed = append(ru.st.Resumed, *r.Provenance)
+		}
 	} else {
 		if !resume && ckptdir.Exists(last) {
 			return nil, fmt.Errorf("train: %s already holds a run; pass --resume to continue it or choose another --out", r.Out)
@@ -122,7 +137,7 @@ func (r *Runner) Run(ctx context.Context, resume bool) (*Result, error) {
 		}
 		ru.m = m
 		ru.opt = NewOptimizer(o.Optim, len(m.Params.Data))
-		ru.st = &RunState{}
+		ru.st = &RunState{Provenance: r.Provenance}
 		ru.carry = m.NewState(o.Batch)
 	}
 	f, err := os.OpenFile(filepath.Join(r.Out, FileLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -131,6 +146,9 @@ func (r *Runner) Run(ctx context.Context, resume bool) (*Result, error) {
 	}
 	defer f.Close()
 	ru.log = f
+	if r.Provenance != nil {
+		ru.logEvent(map[string]any{"event": "session", "resumed": len(ru.st.Resumed) > 0, "provenance": r.Provenance})
+	}
 	return ru.loop(ctx)
 }
 
@@ -366,12 +384,13 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 // finish evaluates the best checkpoint and writes the result.
 func (ru *run) finish(ctx context.Context) (*Result, error) {
 	o := &ru.Options
+	finishStart := ru.Now()
 	best, err := LoadCheckpoint(filepath.Join(ru.Out, DirBest))
 	if err != nil {
 		return nil, fmt.Errorf("train: loading the best checkpoint: %w", err)
 	}
-	res := &Result{Options: *o, Epochs: ru.st.Epoch, BestEpoch: ru.st.BestEpoch, WallSeconds: ru.st.Elapsed.Seconds(),
-		History: ru.st.History, Parameters: len(best.Model.Params.Data), Kernel: tensor.Features()}
+	res := &Result{Options: *o, Epochs: ru.st.Epoch, BestEpoch: ru.st.BestEpoch, History: ru.st.History,
+		Parameters: len(best.Model.Params.Data), Kernel: tensor.Features(), Provenance: ru.st.Provenance, Resumed: ru.st.Resumed}
 	if ru.st.BestEpoch > 0 {
 		res.BestValid = ru.st.History[ru.st.BestEpoch-1].Valid
 	}
@@ -388,6 +407,8 @@ func (ru *run) finish(ctx context.Context) (*Result, error) {
 		ru.logEvent(map[string]any{"event": "test", "best_epoch": ru.st.BestEpoch, "test_ppl": test.PPL, "test_sparsity": test.Sparsity,
 			"test_activity": test.Activity})
 	}
+	// A finished run resumed again counts its training once and this test pass.
+	res.WallSeconds = (ru.st.Elapsed + ru.Now().Sub(finishStart)).Seconds()
 	b, _ := json.MarshalIndent(res, "", "  ")
 	if err := ckptdir.WriteFile(filepath.Join(ru.Out, FileResult), append(b, '\n')); err != nil {
 		return nil, err
