@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -127,18 +128,82 @@ func TestLoadDirLongLines(t *testing.T) {
 	if got, want := words(c.Vocab, c.Valid), refTokens(long+"\n"); !slices.Equal(got, want) {
 		t.Errorf("valid differs from the reference tokeniser (%d vs %d tokens)", len(got), len(want))
 	}
-	// A line of exactly MaxLineBytes is accepted, one more byte is not.
-	dir = writeFiles(t, map[string]string{"train.txt": "abcd\nabcdefgh\n", "valid.txt": "abcd\n", "test.txt": "abcd"})
-	if _, err := LoadDir(dir, Options{MaxLineBytes: 8}); err != nil {
-		t.Errorf("MaxLineBytes 8, line of 8 bytes: %v", err)
+	// A word of exactly MaxWordBytes is accepted, one more byte is not,
+	// and the error names the word's line and column.
+	word := strings.Repeat("x", MaxWordBytes)
+	dir = writeFiles(t, map[string]string{"train.txt": "a\nb " + word + " c\n", "valid.txt": "a\n", "test.txt": "a"})
+	if _, err := LoadDir(dir, Options{}); err != nil {
+		t.Errorf("word of MaxWordBytes: %v", err)
 	}
-	_, err = LoadDir(dir, Options{MaxLineBytes: 7})
-	wantErr(t, err, "train.txt:2:", "longer than 7 bytes")
+	dir = writeFiles(t, map[string]string{"train.txt": "a\nb " + word + "x c\n", "valid.txt": "a\n", "test.txt": "a"})
+	_, err = LoadDir(dir, Options{})
+	wantErr(t, err, "train.txt:2:3:", "word longer than 1048576 bytes")
+}
+
+// TestLoadDirOneLineCorpus: a corpus in one line of megabytes (as text8, 100
+// MB in one line) is read in pieces and tokenised as the reference split
+// does, with no limit to raise. The words mix lengths, non-ASCII letters and
+// multi-byte spaces, so that read buffers cut words and runes in all places.
+func TestLoadDirOneLineCorpus(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	vocab := []string{"the", "a", "anarchism", "originated", "naïve", "café", "東京", "<unk>", strings.Repeat("long", 40)}
+	spaces := []string{" ", " ", " ", "  ", "\t", "\u00a0", "\u3000", " \r"}
+	var b strings.Builder
+	for b.Len() < 3<<20 {
+		b.WriteString(vocab[rng.IntN(len(vocab))])
+		b.WriteString(spaces[rng.IntN(len(spaces))])
+	}
+	b.WriteString("end") // no final newline, as text8
+	line := b.String()
+	dir := writeFiles(t, map[string]string{"train.txt": line, "valid.txt": "the a\n" + line + "\n", "test.txt": "a\n"})
+	c, err := LoadDir(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := words(c.Vocab, c.Train), refTokens(line); !slices.Equal(got, want) {
+		t.Errorf("train differs from the reference tokeniser (%d vs %d tokens)", len(got), len(want))
+	}
+	if got, want := words(c.Vocab, c.Valid), refTokens("the a\n"+line+"\n"); !slices.Equal(got, want) {
+		t.Errorf("valid differs from the reference tokeniser (%d vs %d tokens)", len(got), len(want))
+	}
+}
+
+// TestLoadDirByteOrderMark: a UTF-8 byte-order mark at the start of a file
+// is not text, so it is not part of word 0 (or a word of its own); a U+FEFF
+// later in a file is a character of a word, as for str.split().
+func TestLoadDirByteOrderMark(t *testing.T) {
+	const bom = "\ufeff"
+	dir := writeFiles(t, map[string]string{
+		"train.txt": bom + "aer banknote\nthe aer " + bom + "x\n",
+		"valid.txt": bom + "aer the\n",
+		"test.txt":  bom + "\nthe\n",
+	})
+	c, err := LoadDir(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Vocab.Words(), []string{"aer", "banknote", EOS, "the", bom + "x"}; !slices.Equal(got, want) {
+		t.Errorf("vocabulary %q, want %q", got, want)
+	}
+	if got := words(c.Vocab, c.Valid); !slices.Equal(got, []string{"aer", "the", EOS}) {
+		t.Errorf("valid %q", got)
+	}
+	if got := words(c.Vocab, c.Test); !slices.Equal(got, []string{EOS, "the", EOS}) {
+		t.Errorf("test %q", got)
+	}
+	// Columns count from the first byte after the mark.
+	dir = writeFiles(t, map[string]string{"train.txt": bom + "ab \x00", "valid.txt": "a\n", "test.txt": "a\n"})
+	_, err = LoadDir(dir, Options{})
+	wantErr(t, err, "train.txt:1:4:", "NUL")
+	// A file of only a byte-order mark has no text.
+	dir = writeFiles(t, map[string]string{"train.txt": "a\n", "valid.txt": bom, "test.txt": "a\n"})
+	_, err = LoadDir(dir, Options{})
+	wantErr(t, err, "valid.txt: empty file")
 }
 
 func TestLoadDirBadInput(t *testing.T) {
 	good := "the cat\nthe dog\n"
-	tooLong := strings.Repeat("x", DefaultMaxLineBytes+1)
+	tooLong := strings.Repeat("x", MaxWordBytes+1)
 	for _, tc := range []struct {
 		name  string
 		files map[string]string
@@ -161,12 +226,10 @@ func TestLoadDirBadInput(t *testing.T) {
 			[]string{"train.txt:3:4:", "invalid UTF-8"}},
 		{"NUL in valid", map[string]string{"train.txt": good, "valid.txt": "the\nthe \x00cat\n", "test.txt": good}, Options{},
 			[]string{"valid.txt:2:5:", "NUL"}},
-		{"long line in test", map[string]string{"train.txt": good, "valid.txt": good, "test.txt": "the\nthe\n" + tooLong + "\n"}, Options{},
-			[]string{"test.txt:3:", "longer than 1048576 bytes"}},
-		{"long last line without newline", map[string]string{"train.txt": good + tooLong, "valid.txt": good, "test.txt": good}, Options{},
-			[]string{"train.txt:3:", "longer than"}},
-		{"short limit", map[string]string{"train.txt": good, "valid.txt": "the\nthe cat dog\n", "test.txt": good}, Options{MaxLineBytes: 10},
-			[]string{"valid.txt:2:", "longer than 10 bytes"}},
+		{"long word in test", map[string]string{"train.txt": good, "valid.txt": good, "test.txt": "the\nthe\n" + tooLong + "\n"}, Options{},
+			[]string{"test.txt:3:1:", "word longer than 1048576 bytes"}},
+		{"long last word without newline", map[string]string{"train.txt": good + "the " + tooLong, "valid.txt": good, "test.txt": good}, Options{},
+			[]string{"train.txt:3:5:", "word longer than"}},
 		{"unknown word without unk", map[string]string{"train.txt": good, "valid.txt": good, "test.txt": "the cat\nthe zebra dog\n"}, Options{},
 			[]string{"test.txt:2:", `word "zebra" is not in the vocabulary`, "<unk>"}},
 		{"bad MaxVocab", map[string]string{"train.txt": good, "valid.txt": good, "test.txt": good}, Options{MaxVocab: 1},
@@ -367,28 +430,47 @@ func TestLoadDirMaxVocabTies(t *testing.T) {
 
 func TestReadFile(t *testing.T) {
 	v, _ := NewVocab([]string{"the", "cat", EOS})
-	dir := writeFiles(t, map[string]string{"a.txt": "the cat\n\ncat", "b.txt": "the\nthe dog\n", "empty.txt": ""})
-	ids, err := ReadFile(filepath.Join(dir, "a.txt"), v, Options{})
+	dir := writeFiles(t, map[string]string{"a.txt": "the cat\n\ncat", "b.txt": "the\nthe dog\n", "empty.txt": "",
+		"c.txt": "the zebra <unk>\n\nyak yak the\n"})
+	text, err := ReadFile(filepath.Join(dir, "a.txt"), v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(ids, []int32{0, 1, 2, 2, 1, 2}) {
-		t.Errorf("ids = %v", ids)
+	if !slices.Equal(text.IDs, []int32{0, 1, 2, 2, 1, 2}) || text.Words != 3 || text.Unknown != 0 || text.UnknownRate() != 0 {
+		t.Errorf("text = %+v", text)
 	}
-	_, err = ReadFile(filepath.Join(dir, "b.txt"), v, Options{})
+	_, err = ReadFile(filepath.Join(dir, "b.txt"), v)
 	wantErr(t, err, "b.txt:2:", `"dog"`)
-	_, err = ReadFile(filepath.Join(dir, "empty.txt"), v, Options{})
+	_, err = ReadFile(filepath.Join(dir, "empty.txt"), v)
 	wantErr(t, err, "empty.txt: empty file")
-	_, err = ReadFile(filepath.Join(dir, "missing.txt"), v, Options{})
+	_, err = ReadFile(filepath.Join(dir, "missing.txt"), v)
 	wantErr(t, err, "missing.txt")
-	_, err = ReadFile(dir, v, Options{})
+	_, err = ReadFile(dir, v)
 	wantErr(t, err, "is a directory")
 	noEOS, _ := NewVocab([]string{"the"})
-	_, err = ReadFile(filepath.Join(dir, "a.txt"), noEOS, Options{})
+	_, err = ReadFile(filepath.Join(dir, "a.txt"), noEOS)
 	wantErr(t, err, "a.txt", "no <eos>")
 	withUnk, _ := NewVocab([]string{"the", EOS, UNK})
-	ids, err = ReadFile(filepath.Join(dir, "b.txt"), withUnk, Options{})
-	if err != nil || !slices.Equal(ids, []int32{0, 1, 0, 2, 1}) {
-		t.Errorf("with <unk>: %v, %v", ids, err)
+	text, err = ReadFile(filepath.Join(dir, "b.txt"), withUnk)
+	if err != nil || !slices.Equal(text.IDs, []int32{0, 1, 0, 2, 1}) || text.Words != 3 || text.Unknown != 1 {
+		t.Errorf("with <unk>: %+v, %v", text, err)
+	}
+	// Unknown counts the words read as <unk>, not a literal <unk>, and the
+	// rate is over the words, the <eos> of each line not counted.
+	text, err = ReadFile(filepath.Join(dir, "c.txt"), withUnk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := words(withUnk, text.IDs), strings.Fields("the <unk> <unk> <eos> <eos> <unk> <unk> the <eos>"); !slices.Equal(got, want) {
+		t.Errorf("c.txt: %q, want %q", got, want)
+	}
+	if text.Words != 6 || text.Unknown != 3 || text.UnknownRate() != 0.5 {
+		t.Errorf("c.txt: %d words, %d unknown, rate %v; want 6, 3, 0.5", text.Words, text.Unknown, text.UnknownRate())
+	}
+	// A byte-order mark is not a word, known or unknown.
+	bom := writeFiles(t, map[string]string{"bom.txt": "\ufeffthe cat\n"})
+	text, err = ReadFile(filepath.Join(bom, "bom.txt"), v)
+	if err != nil || !slices.Equal(text.IDs, []int32{0, 1, 2}) || text.Words != 2 {
+		t.Errorf("with a byte-order mark: %+v, %v", text, err)
 	}
 }

@@ -12,7 +12,10 @@
 //	ptb.train.txt   ptb.valid.txt   ptb.test.txt
 //	wiki.train.tokens wiki.valid.tokens wiki.test.tokens
 //
-// Each file is UTF-8 text. Lines end at '\n'; a '\r' before it is whitespace
+// Each file is UTF-8 text. A byte-order mark (U+FEFF) at the start of a file
+// is skipped: it marks the encoding and is not text, so it never becomes part
+// of a word (a U+FEFF anywhere else is a character of its word, as for
+// Python's str.split()). Lines end at '\n'; a '\r' before it is whitespace
 // and so ignored (unlike Python's universal newlines, a lone '\r' does not
 // end a line). Every line (including a blank one, and a final line without a
 // trailing newline) is split on whitespace (unicode.IsSpace; the real corpora
@@ -20,8 +23,11 @@
 // token [EOS] is appended, exactly as the PyTorch word_language_model
 // example does (line.split() + ['<eos>']). A blank line therefore yields the
 // single token <eos>. Rare words are expected to have been replaced by [UNK]
-// already, as in PTB and WikiText-2. NUL bytes, invalid UTF-8 and lines longer
-// than [Options.MaxLineBytes] are errors that name the file and the line.
+// already, as in PTB and WikiText-2. Lines may be of any length: files are
+// read in pieces, so a corpus in one line (text8 is 100 MB without a newline)
+// needs no option, and memory is bounded by the longest word. NUL bytes,
+// invalid UTF-8 and words longer than [MaxWordBytes] are errors that name the
+// file, the line and the byte column.
 //
 // # Ids
 //
@@ -30,7 +36,10 @@
 // train (for PTB "aer"; for WikiText-2, whose first line is blank, "<eos>"),
 // and the i-th distinct train token gets id i. Valid and test words that are
 // not in the vocabulary map to <unk> when the vocabulary has it (PTB and
-// WikiText-2 never need this) and are an error otherwise. [Options.MaxVocab]
+// WikiText-2 never need this) and are an error otherwise. [ReadFile], which
+// reads any text with a trained vocabulary, counts the words it read as <unk>
+// ([Text.Unknown]; a literal <unk> is not one), since they make a perplexity
+// look better than it is (see [UnknownRateWarn]). [Options.MaxVocab]
 // and [Options.MinCount] restrict the vocabulary of corpora that are not
 // already closed; see [Options].
 //

@@ -2,131 +2,185 @@ package data
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"unicode"
 	"unicode/utf8"
 )
 
-// DefaultMaxLineBytes is the line-length limit used when
-// [Options.MaxLineBytes] is 0.
-const DefaultMaxLineBytes = 1 << 20
+// MaxWordBytes is the longest word, in bytes, that the text readers accept.
+// Lines may be of any length: a one-line corpus such as text8 (100 MB in one
+// line) is read in pieces, so a reader holds at most one word and one read
+// buffer. A longer "word" means the file is not whitespace-separated text.
+const MaxWordBytes = 1 << 20
 
-// lineReader reads '\n'-terminated lines with a length limit and keeps the
-// current 1-based line number, so that every error can name file and line.
-// Unlike bufio.Scanner it reports over-long lines with their line number.
-type lineReader struct {
-	r    *bufio.Reader
-	name string // file name used in errors
-	max  int    // longest allowed line in bytes, excluding "\n"
-	line int    // number of the line last returned
-	buf  []byte // accumulates lines longer than the bufio buffer
+// byteOrderMark is U+FEFF in UTF-8. At the start of a file it marks the
+// encoding and is not text (Python's "utf-8-sig"); elsewhere it is an
+// ordinary character of a word, as for str.split().
+const byteOrderMark = "\ufeff"
+
+// readBufferSize is the initial read buffer of a tokenReader; it grows only
+// to hold a word longer than it.
+const readBufferSize = 64 << 10
+
+// tokenReader splits UTF-8 text into whitespace-separated words and line
+// ends without holding a whole line: memory is bounded by the longest word
+// (MaxWordBytes), however long the lines are. Whitespace is unicode.IsSpace,
+// as for Python's str.split(); lines end at '\n' only. A byte-order mark at
+// the start of the input is skipped. NUL bytes, invalid UTF-8 and words
+// longer than the limit are errors naming the file, line and byte column.
+type tokenReader struct {
+	sc      *bufio.Scanner
+	name    string // file name used in errors
+	maxWord int    // longest accepted word in bytes
+	lines   int    // line ends returned so far; the current line is lines+1
+	col     int    // bytes of the current line consumed (a byte-order mark excluded)
+	pending int    // bytes at the start of the scanner's data already scanned as part of a word
+	bomDone bool   // the start of the input has been checked for a byte-order mark
 }
 
-func newLineReader(r io.Reader, name string, max int) *lineReader {
-	if max <= 0 {
-		max = DefaultMaxLineBytes
-	}
-	return &lineReader{r: bufio.NewReaderSize(r, 64<<10), name: name, max: max}
+// lineEnd is the token the split function returns at the end of a line:
+// empty but not nil, so that bufio.Scanner passes it on.
+var lineEnd = []byte{}
+
+func newTokenReader(r io.Reader, name string) *tokenReader {
+	return newTokenReaderSize(r, name, MaxWordBytes, readBufferSize)
 }
 
-// next returns the next line without its '\n' (a final line without '\n'
-// counts as a line). The slice is only valid until the next call. At the end
-// of input it returns io.EOF; other errors name the file and line.
-func (lr *lineReader) next() ([]byte, error) {
-	frag, err := lr.r.ReadSlice('\n')
-	if err == nil {
-		lr.line++
-		line := frag[:len(frag)-1]
-		if len(line) > lr.max {
-			return nil, lr.tooLong()
+// newTokenReaderSize is newTokenReader with another word limit and initial
+// buffer size (tests use tiny ones to exercise words cut by the buffer).
+func newTokenReaderSize(r io.Reader, name string, maxWord, bufSize int) *tokenReader {
+	tr := &tokenReader{sc: bufio.NewScanner(r), name: name, maxWord: maxWord}
+	// Room for the longest word and the start of the rune after it.
+	limit := maxWord + utf8.UTFMax
+	tr.sc.Buffer(make([]byte, max(len(byteOrderMark), min(bufSize, limit))), limit)
+	tr.sc.Split(tr.split)
+	return tr
+}
+
+// next returns the next word, or eol true at the end of a line (a final line
+// without '\n' ends at the end of the input, and a line of only whitespace is
+// a line end alone). The word is only valid until the next call. At the end
+// of the input it returns io.EOF; other errors name the file and line.
+func (tr *tokenReader) next() (word []byte, eol bool, err error) {
+	if !tr.sc.Scan() {
+		err := tr.sc.Err()
+		switch {
+		case err == nil:
+			return nil, false, io.EOF
+		case errors.Is(err, bufio.ErrTooLong): // split refuses long words first; kept as a safety net
+			return nil, false, tr.errorf(0, "word longer than %d bytes (is this whitespace-separated text?)", tr.maxWord)
+		case errors.Is(err, errText):
+			return nil, false, err
 		}
-		return line, nil
+		return nil, false, fmt.Errorf("%s:%d: %w", tr.name, tr.line(), err)
 	}
-	if err == io.EOF {
-		if len(frag) == 0 {
-			return nil, io.EOF
+	w := tr.sc.Bytes()
+	return w, len(w) == 0, nil
+}
+
+// line returns the 1-based number of the line being read, which is the line
+// of the word next returned last.
+func (tr *tokenReader) line() int { return tr.lines + 1 }
+
+// errText marks the errors that split returns, which already name the file.
+var errText = errors.New("not text")
+
+type textError struct{ msg string }
+
+func (e *textError) Error() string        { return e.msg }
+func (e *textError) Is(target error) bool { return target == errText }
+
+// errorf returns an error naming the file, the current line and the byte
+// column of offset i of the data split was given.
+func (tr *tokenReader) errorf(i int, format string, args ...any) error {
+	return &textError{fmt.Sprintf("%s:%d:%d: ", tr.name, tr.line(), tr.col+i+1) + fmt.Sprintf(format, args...)}
+}
+
+// consume records that split advances n bytes within the current line.
+func (tr *tokenReader) consume(n int) int {
+	tr.col += n
+	return n
+}
+
+// split is the tokenReader's bufio.SplitFunc. It returns a word, lineEnd
+// at a '\n' (and at the end of input after an unfinished line), or asks for
+// more data, keeping an unfinished word (or a rune cut by the end of data)
+// at the start of the next call's data.
+func (tr *tokenReader) split(data []byte, atEOF bool) (int, []byte, error) {
+	if !tr.bomDone {
+		if !atEOF && len(data) < len(byteOrderMark) && string(data) == byteOrderMark[:len(data)] {
+			return 0, nil, nil // too short to tell
 		}
-		lr.line++
-		if len(frag) > lr.max {
-			return nil, lr.tooLong()
+		tr.bomDone = true
+		if len(data) >= len(byteOrderMark) && string(data[:len(byteOrderMark)]) == byteOrderMark {
+			return len(byteOrderMark), nil, nil // not text, and not counted in columns
 		}
-		return frag, nil
 	}
-	if err != bufio.ErrBufferFull {
-		return nil, fmt.Errorf("%s:%d: %w", lr.name, lr.line+1, err)
+	start, i := -1, 0 // start of the current word (-1: between words), scan position
+	if tr.pending > 0 {
+		start, i = 0, tr.pending
+		tr.pending = 0
 	}
-	// The line is longer than the bufio buffer: accumulate it.
-	lr.line++
-	lr.buf = append(lr.buf[:0], frag...)
-	for {
-		if len(lr.buf) > lr.max {
-			return nil, lr.tooLong()
-		}
-		frag, err = lr.r.ReadSlice('\n')
-		lr.buf = append(lr.buf, frag...)
-		switch err {
-		case nil:
-			line := lr.buf[:len(lr.buf)-1]
-			if len(line) > lr.max {
-				return nil, lr.tooLong()
+	for i < len(data) {
+		c := data[i]
+		if c == '\n' {
+			if start >= 0 {
+				return tr.consume(i), data[start:i], nil // the '\n' is the next call's
 			}
-			return line, nil
-		case io.EOF:
-			if len(lr.buf) > lr.max {
-				return nil, lr.tooLong()
-			}
-			return lr.buf, nil
-		case bufio.ErrBufferFull:
-		default:
-			return nil, fmt.Errorf("%s:%d: %w", lr.name, lr.line, err)
+			tr.col = 0
+			tr.lines++
+			return i + 1, lineEnd, nil
 		}
-	}
-}
-
-func (lr *lineReader) tooLong() error {
-	return fmt.Errorf("%s:%d: line longer than %d bytes (raise Options.MaxLineBytes if the file is right)", lr.name, lr.line, lr.max)
-}
-
-// asciiSpace marks the ASCII bytes that unicode.IsSpace accepts.
-var asciiSpace = [128]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
-
-// splitLine calls fn for each whitespace-separated token of line, in order.
-// It reports NUL bytes and invalid UTF-8 as errors naming file, line and
-// byte column. Whitespace is unicode.IsSpace, as Python's str.split().
-func (lr *lineReader) splitLine(line []byte, fn func(tok []byte) error) error {
-	start := -1 // start of the current token, or -1 between tokens
-	for i := 0; i < len(line); {
-		c := line[i]
-		size := 1
-		space := false
-		if c < utf8.RuneSelf {
-			if c == 0 {
-				return fmt.Errorf("%s:%d:%d: NUL byte (not a text file?)", lr.name, lr.line, i+1)
-			}
+		space, size := false, 1
+		switch {
+		case c == 0:
+			return 0, nil, tr.errorf(i, "NUL byte (not a text file?)")
+		case c < utf8.RuneSelf:
 			space = asciiSpace[c]
-		} else {
+		case !atEOF && !utf8.FullRune(data[i:]):
+			size = 0 // a rune cut by the end of data: read on
+		default:
 			var r rune
-			r, size = utf8.DecodeRune(line[i:])
+			r, size = utf8.DecodeRune(data[i:])
 			if r == utf8.RuneError && size == 1 {
-				return fmt.Errorf("%s:%d:%d: invalid UTF-8 byte 0x%02x", lr.name, lr.line, i+1, c)
+				return 0, nil, tr.errorf(i, "invalid UTF-8 byte 0x%02x", c)
 			}
 			space = unicode.IsSpace(r)
 		}
+		if size == 0 {
+			break
+		}
 		if space {
 			if start >= 0 {
-				if err := fn(line[start:i]); err != nil {
-					return err
-				}
-				start = -1
+				return tr.consume(i), data[start:i], nil
 			}
 		} else if start < 0 {
 			start = i
 		}
 		i += size
+		if start >= 0 && i-start > tr.maxWord {
+			return 0, nil, tr.errorf(start, "word longer than %d bytes (is this whitespace-separated text?)", tr.maxWord)
+		}
 	}
-	if start >= 0 {
-		return fn(line[start:])
+	switch {
+	case !atEOF && start >= 0:
+		// Drop the whitespace before the unfinished word; keep the word.
+		tr.pending = i - start
+		return tr.consume(start), nil, nil
+	case !atEOF:
+		return tr.consume(i), nil, nil // whitespace, and perhaps a cut rune kept
+	case start >= 0:
+		return tr.consume(len(data)), data[start:], nil
+	case tr.col+len(data) > 0:
+		// The last line has no '\n': it ends with the input.
+		tr.col = 0
+		tr.lines++
+		return len(data), lineEnd, nil
 	}
-	return nil
+	return 0, nil, nil
 }
+
+// asciiSpace marks the ASCII bytes that unicode.IsSpace accepts.
+var asciiSpace = [128]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}

@@ -119,36 +119,39 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // ReadVocab reads a vocabulary written by [Vocab.WriteTo]: one word per line,
-// word i on line i+1. A trailing "\r" is ignored. Errors name the line: empty
+// word i on line i+1, read verbatim (it is a file of this package, so there
+// is no byte-order mark to skip: a leading U+FEFF is part of word 0, as
+// WriteTo wrote it). A trailing "\r" is ignored. Errors name the line: empty
 // lines, words containing whitespace, NUL or invalid UTF-8, duplicates, and
-// lines longer than 1 MiB. An input with no words is an error.
+// words longer than [MaxWordBytes]. An input with no words is an error.
 func ReadVocab(r io.Reader) (*Vocab, error) {
-	lr := newLineReader(r, "vocabulary", 0)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, readBufferSize), MaxWordBytes+len("\r\n"))
 	var words []string
 	ids := make(map[string]int32)
-	for {
-		line, err := lr.next()
-		if err == io.EOF {
-			break
+	line := 0
+	for sc.Scan() {
+		line++
+		w := sc.Text() // without "\n" and a "\r" before it
+		if len(w) > MaxWordBytes {
+			return nil, fmt.Errorf("data: vocabulary line %d: word longer than %d bytes", line, MaxWordBytes)
 		}
-		if err != nil {
-			return nil, err
-		}
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1]
-		}
-		w := string(line)
 		if err := checkWord(w); err != nil {
-			return nil, fmt.Errorf("data: vocabulary line %d: %v", lr.line, err)
+			return nil, fmt.Errorf("data: vocabulary line %d: %v", line, err)
 		}
 		if j, dup := ids[w]; dup {
-			return nil, fmt.Errorf("data: vocabulary line %d: duplicate word %q (first on line %d)", lr.line, w, j+1)
+			return nil, fmt.Errorf("data: vocabulary line %d: duplicate word %q (first on line %d)", line, w, j+1)
 		}
 		if len(words) >= maxVocabLen {
-			return nil, fmt.Errorf("data: vocabulary line %d: too many words for int32 ids", lr.line)
+			return nil, fmt.Errorf("data: vocabulary line %d: too many words for int32 ids", line)
 		}
 		ids[w] = int32(len(words))
 		words = append(words, w)
+	}
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, fmt.Errorf("data: vocabulary line %d: word longer than %d bytes", line+1, MaxWordBytes)
+	} else if err != nil {
+		return nil, fmt.Errorf("data: vocabulary line %d: %w", line+1, err)
 	}
 	if len(words) == 0 {
 		return nil, errors.New("data: vocabulary is empty")

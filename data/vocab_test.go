@@ -91,6 +91,21 @@ func TestVocabRoundTrip(t *testing.T) {
 	if !slices.Equal(v2.Words(), c.Vocab.Words()) {
 		t.Error("round trip changed the vocabulary")
 	}
+	// A word of MaxWordBytes is accepted, with either line end; a U+FEFF
+	// starting word 0 is part of it (WriteTo wrote it), so it round-trips.
+	long := strings.Repeat("x", MaxWordBytes)
+	for _, in := range []string{"a\n" + long + "\r\nb", "\ufeffa\n" + long + "\n"} {
+		v, err := ReadVocab(strings.NewReader(in))
+		if err != nil || v.Len() != 2 && v.Len() != 3 || v.Word(1) != long {
+			t.Errorf("ReadVocab with a word of MaxWordBytes: %v", err)
+			continue
+		}
+		var out bytes.Buffer
+		v.WriteTo(&out)
+		if w, err := ReadVocab(&out); err != nil || !slices.Equal(w.Words(), v.Words()) {
+			t.Errorf("round trip of %q...: %v", v.Word(0), err)
+		}
+	}
 	// CRLF line ends and a missing final newline are accepted.
 	v3, err := ReadVocab(strings.NewReader("a\r\nb\r\nc"))
 	if err != nil || !slices.Equal(v3.Words(), []string{"a", "b", "c"}) {
@@ -137,7 +152,9 @@ func TestReadVocabErrors(t *testing.T) {
 		{"a\nb c\n", []string{"line 2", "whitespace"}},
 		{"a\nb\n\xfe\n", []string{"line 3", "UTF-8"}},
 		{"a\x00\n", []string{"line 1", "NUL"}},
-		{"a\n" + strings.Repeat("x", DefaultMaxLineBytes+1) + "\n", []string{"vocabulary:2", "longer than"}},
+		{"a\n" + strings.Repeat("x", MaxWordBytes+1) + "\n", []string{"vocabulary line 2", "longer than 1048576 bytes"}},
+		{"a\n" + strings.Repeat("x", MaxWordBytes+1), []string{"vocabulary line 2", "longer than 1048576 bytes"}},
+		{"a\n" + strings.Repeat("x", 3*MaxWordBytes) + "\nb\n", []string{"vocabulary line 2", "longer than 1048576 bytes"}},
 	} {
 		_, err := ReadVocab(strings.NewReader(tc.in))
 		wantErr(t, err, tc.frag...)

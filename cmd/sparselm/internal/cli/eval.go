@@ -12,17 +12,23 @@ import (
 
 func runEval(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "eval", "eval --ckpt RUN_OR_CHECKPOINT [--split test|valid|train | --file TEXT] [flags]")
-	file := fs.String("file", "", "evaluate this text file instead of a split (words outside the vocabulary need <unk> in it)")
+	file := fs.String("file", "", "evaluate this text file instead of a split (words outside the vocabulary are read as <unk> and counted)")
 	f := addEvalFlags(fs, "print the result as JSON")
 	dir, c, err := f.load(fs, "eval", args)
 	if err != nil {
 		return err
 	}
 	var ids []int32
+	var text *data.Text // the --file text, with its count of unknown words
 	label := *file
 	if *file != "" {
-		if ids, err = data.ReadFile(*file, c.Vocab, data.Options{}); err != nil {
+		if text, err = data.ReadFile(*file, c.Vocab); err != nil {
 			return err
+		}
+		ids = text.IDs
+		if rate := text.UnknownRate(); rate > data.UnknownRateWarn {
+			fmt.Fprintf(env.Stderr, "warning: %.1f%% of the words of %s are not in the vocabulary and are read as %s (above %g%%): the perplexity is lower than the text deserves and not comparable with the dataset's\n",
+				100*rate, *file, data.UNK, 100*data.UnknownRateWarn)
 		}
 	} else {
 		corpus, err := loadCheckpointCorpus(env, c, *f.dataDir)
@@ -39,11 +45,18 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *f.asJSON {
-		b, _ := json.MarshalIndent(map[string]any{"checkpoint": dir, "data": label, "cell": c.Model.Config.Cell, "result": res}, "", "  ")
+		out := map[string]any{"checkpoint": dir, "data": label, "cell": c.Model.Config.Cell, "result": res}
+		if text != nil {
+			out["out_of_vocabulary"] = map[string]any{"words": text.Words, "unknown": text.Unknown, "rate": text.UnknownRate()}
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintln(env.Stdout, string(b))
 		return nil
 	}
 	fmt.Fprintf(env.Stdout, "%s on %s: perplexity %.2f over %d tokens\n", dir, label, res.PPL, res.Tokens)
+	if text != nil {
+		fmt.Fprintf(env.Stdout, "%d of %d words (%.2f%%) are not in the vocabulary and were read as %s\n", text.Unknown, text.Words, 100*text.UnknownRate(), data.UNK)
+	}
 	if c.Model.Config.Cell == model.CellEGRU {
 		fmt.Fprintf(env.Stdout, "activity sparsity %.2f%% (per layer: %s)\n", 100*res.Activity, percents(res.Sparsity))
 	}
