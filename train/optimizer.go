@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/sparselm/sparselm/config"
 	"github.com/sparselm/sparselm/model"
 	"github.com/sparselm/sparselm/tensor"
 )
@@ -27,19 +28,27 @@ type OptimizerConfig struct {
 	ThresholdLR float64 `json:"threshold_lr"` // learning rate of the EGRU thresholds; 0 means LR
 }
 
-// Validate reports the first bad setting.
+// Validate reports the first bad setting as a *config.FieldError, which names
+// the field by its JSON path (lr, beta1, ...).
 func (c *OptimizerConfig) Validate() error {
-	if c.Kind != AdamW && c.Kind != SGD {
-		return fmt.Errorf("train: unknown optimizer %q (want %q or %q)", c.Kind, AdamW, SGD)
+	bad := func(path string, v any, rule string) error {
+		return fmt.Errorf("train: %w", config.Invalid(path, v, rule))
 	}
-	if !(c.LR > 0) {
-		return fmt.Errorf("train: --lr = %v must be positive", c.LR)
-	}
-	if c.Kind == AdamW && (!(c.Beta1 >= 0 && c.Beta1 < 1) || !(c.Beta2 >= 0 && c.Beta2 < 1) || !(c.Eps > 0)) {
-		return fmt.Errorf("train: AdamW needs 0 ≤ β1, β2 < 1 and ε > 0 (got %v, %v, %v)", c.Beta1, c.Beta2, c.Eps)
-	}
-	if c.WeightDecay < 0 || c.ThresholdLR < 0 {
-		return fmt.Errorf("train: weight decay and threshold learning rate must not be negative")
+	switch {
+	case c.Kind != AdamW && c.Kind != SGD:
+		return bad("kind", c.Kind, fmt.Sprintf("is an unknown optimizer (want %q or %q)", AdamW, SGD))
+	case !(c.LR > 0):
+		return bad("lr", c.LR, "must be positive")
+	case c.Kind == AdamW && !(c.Beta1 >= 0 && c.Beta1 < 1):
+		return bad("beta1", c.Beta1, "must be in [0, 1)")
+	case c.Kind == AdamW && !(c.Beta2 >= 0 && c.Beta2 < 1):
+		return bad("beta2", c.Beta2, "must be in [0, 1)")
+	case c.Kind == AdamW && !(c.Eps > 0):
+		return bad("eps", c.Eps, "must be positive")
+	case !(c.WeightDecay >= 0):
+		return bad("weight_decay", c.WeightDecay, "must not be negative")
+	case !(c.ThresholdLR >= 0):
+		return bad("threshold_lr", c.ThresholdLR, "must not be negative")
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sparselm/sparselm/config"
 	"github.com/sparselm/sparselm/model"
 )
 
@@ -41,35 +42,43 @@ type Options struct {
 	SkipTest  bool          `json:"skip_test"`
 }
 
-// Validate reports the first bad option.
+// Validate reports the first bad option as a *config.FieldError, which names the
+// field by its JSON path (batch, model.drop_word, optimizer.lr, ...).
 func (o *Options) Validate() error {
 	if err := o.Model.Validate(); err != nil {
-		return err
+		return fmt.Errorf("train: %w", config.Within("model", err))
 	}
 	if err := o.Optim.Validate(); err != nil {
-		return err
+		return fmt.Errorf("train: %w", config.Within("optimizer", err))
+	}
+	bad := func(path string, v any, rule string) error {
+		return fmt.Errorf("train: %w", config.Invalid(path, v, rule))
 	}
 	switch {
 	case o.Batch < 1:
-		return fmt.Errorf("train: --batch %d must be positive", o.Batch)
+		return bad("batch", o.Batch, "must be positive")
 	case o.BPTT < 2:
-		return fmt.Errorf("train: --bptt %d must be at least 2", o.BPTT)
+		return bad("bptt", o.BPTT, "must be at least 2")
 	case o.Epochs < 1:
-		return fmt.Errorf("train: --epochs %d must be positive", o.Epochs)
+		return bad("epochs", o.Epochs, "must be positive")
 	case o.EpochTokens < 0:
-		return fmt.Errorf("train: --epoch-tokens %d must not be negative", o.EpochTokens)
+		return bad("epoch_tokens", o.EpochTokens, "must not be negative")
 	case !(o.ConstantFrac >= 0 && o.ConstantFrac <= 1):
-		return fmt.Errorf("train: --constant-frac %v must be in [0, 1]", o.ConstantFrac)
+		return bad("constant_frac", o.ConstantFrac, "must be in [0, 1]")
 	case !(o.MinLRScale >= 0 && o.MinLRScale <= 1):
-		return fmt.Errorf("train: --min-lr-scale %v must be in [0, 1]", o.MinLRScale)
-	case o.Clip < 0:
-		return fmt.Errorf("train: --clip %v must not be negative", o.Clip)
-	case o.EvalBatch < 1 || o.EvalBPTT < 1:
-		return fmt.Errorf("train: --eval-batch and --eval-bptt must be positive")
+		return bad("min_lr_scale", o.MinLRScale, "must be in [0, 1]")
+	case !(o.Clip >= 0):
+		return bad("clip", o.Clip, "must not be negative")
+	case o.EvalBatch < 1:
+		return bad("eval_batch", o.EvalBatch, "must be positive")
+	case o.EvalBPTT < 1:
+		return bad("eval_bptt", o.EvalBPTT, "must be positive")
 	case o.Patience < 0:
-		return fmt.Errorf("train: --patience %d must not be negative", o.Patience)
+		return bad("patience", o.Patience, "must not be negative")
 	case o.Threads < 1:
-		return fmt.Errorf("train: --threads %d must be positive", o.Threads)
+		return bad("threads", o.Threads, "must be positive")
+	case o.SaveEvery < 0:
+		return bad("save_every", o.SaveEvery, "must not be negative")
 	}
 	return nil
 }
