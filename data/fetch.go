@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -71,13 +72,17 @@ func KnownNames() []string {
 }
 
 // Fetch downloads every file of the known dataset name into destRoot/name,
-// verifying each file's size and MD5 sum. Files already present with the
-// right size and sum are skipped; others are downloaded again. Each file is
-// written atomically: to a temporary file in the same directory, synced,
-// then renamed, so an interrupted or failed download never leaves a partial
-// file under the final name. If baseURL is non-empty, file F is fetched from
-// baseURL + "/" + F.Name instead of F.URL. Progress lines go to progress,
-// which may be nil. Errors name the file and say what mismatched.
+// verifying each file's size and MD5 sum. It creates destRoot/name (and
+// destRoot) if needed. Files already present with the right size and sum
+// are skipped; others are downloaded again. Each file is written
+// atomically: to a temporary file in the same directory, synced, then
+// renamed, so an interrupted or failed download never leaves a partial
+// file under the final name, and a fetch that fails removes the
+// directories it created while they are empty. If baseURL is non-empty,
+// file F is fetched from baseURL + "/" + F.Name instead of F.URL. Progress
+// lines go to progress, which may be nil. Errors name the file and say what
+// mismatched; a failure to get a file from its source (network, HTTP
+// status, size or checksum) is a *[DownloadError].
 func Fetch(ctx context.Context, name, destRoot, baseURL string, progress io.Writer) error {
 	ds, ok := Known(name)
 	if !ok {
@@ -86,12 +91,31 @@ func Fetch(ctx context.Context, name, destRoot, baseURL string, progress io.Writ
 	return fetchDataset(ctx, ds, destRoot, baseURL, progress)
 }
 
-func fetchDataset(ctx context.Context, ds Dataset, destRoot, baseURL string, progress io.Writer) error {
+// DownloadError is a failure to get a file from where it is downloaded:
+// no network, an HTTP error, or data of the wrong size or checksum. The
+// same dataset may still be fetched from elsewhere or used from a local copy.
+type DownloadError struct {
+	URL string
+	Err error
+}
+
+func (e *DownloadError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *DownloadError) Unwrap() error { return e.Err }
+
+func fetchDataset(ctx context.Context, ds Dataset, destRoot, baseURL string, progress io.Writer) (err error) {
 	if progress == nil {
 		progress = io.Discard
 	}
 	dir := filepath.Join(destRoot, ds.Name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	created, err := mkdirAll(dir)
+	defer func() {
+		if err != nil {
+			removeEmpty(created)
+		}
+	}()
+	if err != nil {
 		return fmt.Errorf("data: fetch %s: %w", ds.Name, err)
 	}
 	for _, f := range ds.Files {
@@ -116,6 +140,38 @@ func fetchDataset(ctx context.Context, ds Dataset, destRoot, baseURL string, pro
 		fmt.Fprintf(progress, "%s: ok, md5 %s (%.1fs)\n", path, f.MD5, time.Since(start).Seconds())
 	}
 	return nil
+}
+
+// mkdirAll creates dir and its missing parents and returns those it
+// created, outermost first (also when it fails part way).
+func mkdirAll(dir string) ([]string, error) {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	slices.Reverse(missing)
+	for i, d := range missing {
+		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return missing[:i], err
+		}
+	}
+	return missing, nil
+}
+
+// removeEmpty removes the directories dirs, innermost first, while they
+// are empty (os.Remove refuses a directory that is not).
+func removeEmpty(dirs []string) {
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if os.Remove(dirs[i]) != nil {
+			return
+		}
+	}
 }
 
 // verifyFile checks an existing file's size and MD5 sum.
@@ -144,20 +200,21 @@ func verifyFile(path string, f File) error {
 
 // download fetches url into path atomically, checking size and MD5 sum.
 func download(ctx context.Context, url, path string, f File) (err error) {
+	failed := func(err error) error { return &DownloadError{URL: url, Err: err} }
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", url, err)
+		return failed(fmt.Errorf("GET %s: %w", url, err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: HTTP status %s", url, resp.Status)
+		return failed(fmt.Errorf("GET %s: HTTP status %s", url, resp.Status))
 	}
 	if resp.ContentLength >= 0 && resp.ContentLength != f.Size {
-		return fmt.Errorf("size mismatch: %s announces %d bytes, want %d", url, resp.ContentLength, f.Size)
+		return failed(fmt.Errorf("size mismatch: %s announces %d bytes, want %d", url, resp.ContentLength, f.Size))
 	}
 	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".*.part")
@@ -174,16 +231,16 @@ func download(ctx context.Context, url, path string, f File) (err error) {
 	// Read at most one byte more than expected to detect oversized bodies.
 	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(resp.Body, f.Size+1))
 	if err != nil {
-		return fmt.Errorf("GET %s: after %d of %d bytes: %w", url, n, f.Size, err)
+		return failed(fmt.Errorf("GET %s: after %d of %d bytes: %w", url, n, f.Size, err))
 	}
 	if n != f.Size {
 		if n > f.Size {
-			return fmt.Errorf("size mismatch: %s sent more than %d bytes", url, f.Size)
+			return failed(fmt.Errorf("size mismatch: %s sent more than %d bytes", url, f.Size))
 		}
-		return fmt.Errorf("size mismatch: %s sent %d bytes, want %d", url, n, f.Size)
+		return failed(fmt.Errorf("size mismatch: %s sent %d bytes, want %d", url, n, f.Size))
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); sum != strings.ToLower(f.MD5) {
-		return fmt.Errorf("md5 mismatch: %s sent data with md5 %s, want %s", url, sum, f.MD5)
+		return failed(fmt.Errorf("md5 mismatch: %s sent data with md5 %s, want %s", url, sum, f.MD5))
 	}
 	if err = tmp.Sync(); err != nil {
 		return err

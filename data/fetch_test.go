@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -211,7 +212,11 @@ func TestFetchErrors(t *testing.T) {
 			root := t.TempDir()
 			err := fetchDataset(context.Background(), fakeDataset, root, srv.URL+"/"+tc.mode, nil)
 			wantErr(t, err, tc.frags...)
-			checkNoTemp(t, filepath.Join(root, "fake")) // no partial or temporary file
+			var de *DownloadError
+			if !errors.As(err, &de) || de.URL != srv.URL+"/"+tc.mode+"/train.txt" {
+				t.Errorf("error %v is not a *DownloadError of train.txt", err)
+			}
+			checkGone(t, filepath.Join(root, "fake")) // no partial or temporary file, no empty directory
 		})
 	}
 	t.Run("cancel", func(t *testing.T) {
@@ -220,7 +225,7 @@ func TestFetchErrors(t *testing.T) {
 		defer cancel()
 		err := fetchDataset(ctx, fakeDataset, root, srv.URL+"/stall", nil)
 		wantErr(t, err, "fake/train.txt", "context deadline exceeded")
-		checkNoTemp(t, filepath.Join(root, "fake"))
+		checkGone(t, filepath.Join(root, "fake"))
 	})
 	t.Run("corrupt local file kept on failure", func(t *testing.T) {
 		// A failed download does not destroy what was there.
@@ -288,5 +293,35 @@ func TestFetchKnownDatasetWithBaseURL(t *testing.T) {
 	root := t.TempDir()
 	err := Fetch(context.Background(), "ptb", root, srv.URL+"/good", nil)
 	wantErr(t, err, filepath.Join(root, "ptb", "train.txt"), "announces 1447 bytes, want 5101618")
-	checkNoTemp(t, filepath.Join(root, "ptb"))
+	checkGone(t, filepath.Join(root, "ptb"))
+}
+
+// checkGone fails if path exists.
+func checkGone(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s was left behind (%v)", path, err)
+	}
+}
+
+// TestFetchLeavesNoEmptyDirectory: a fetch that fails (here: nothing
+// listens at the URL, as without a network) removes the directories it
+// created, up to the first one that existed; one that fails after a file
+// arrived keeps that file and its directory.
+func TestFetchLeavesNoEmptyDirectory(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "home", ".local", "share", "sparselm")
+	err := Fetch(context.Background(), "ptb", root, "http://127.0.0.1:1", nil)
+	var de *DownloadError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "127.0.0.1:1/train.txt") {
+		t.Fatalf("fetch without a server: %v, want a *DownloadError naming the URL", err)
+	}
+	checkGone(t, filepath.Join(base, "home"))
+	checkNoTemp(t, base)
+
+	srv := newFetchServer(t)
+	partial := Dataset{Name: "fake", Files: []File{fakeDataset.Files[0], {Name: "absent.txt", Size: 1, MD5: "x"}}}
+	err = fetchDataset(context.Background(), partial, root, srv.URL+"/good", nil)
+	wantErr(t, err, "absent.txt", "404 Not Found")
+	checkNoTemp(t, filepath.Join(root, "fake"), "train.txt")
 }

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,16 +11,40 @@ import (
 // the datasets, one subdirectory per dataset (e.g. $SPARSELM_DATA/ptb).
 const EnvDataDir = "SPARSELM_DATA"
 
-// Resolve finds the directory of the dataset called name. It tries, in order:
-// flagDir itself if it holds the splits, flagDir/name (both only if flagDir
-// is non-empty), envDir/name (envDir is the value of $SPARSELM_DATA, which
-// the caller reads; "" skips it), and ./data/name, and returns the first
-// directory that holds a complete set of splits (see [LoadDir]). If name
-// looks like a path (it contains a path separator, or is "." or ".."), it is
-// used as the directory itself and nothing else is tried; write ./NAME for a
-// directory in the current one. The error lists every place tried and
-// suggests `sparselm data fetch NAME`.
-func Resolve(name, flagDir, envDir string) (string, error) {
+// UserDir returns the user's data directory for datasets:
+// $XDG_DATA_HOME/sparselm, or $HOME/.local/share/sparselm when
+// XDG_DATA_HOME is unset or not an absolute path (as the XDG Base Directory
+// specification has it). getenv reads the environment (os.Getenv, or a
+// fake in tests). It is an error when neither variable is usable.
+func UserDir(getenv func(string) string) (string, error) {
+	if x := getenv("XDG_DATA_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "sparselm"), nil
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share", "sparselm"), nil
+	}
+	return "", errors.New("data: no user data directory: neither $XDG_DATA_HOME nor $HOME is set")
+}
+
+// DefaultDir returns where datasets go when no directory is given: the
+// value of $SPARSELM_DATA if it is set, else [UserDir].
+func DefaultDir(getenv func(string) string) (string, error) {
+	if d := getenv(EnvDataDir); d != "" {
+		return d, nil
+	}
+	return UserDir(getenv)
+}
+
+// Resolve finds the directory of the dataset called name. It tries, in
+// order: flagDir itself if it holds the splits, flagDir/name (both only if
+// flagDir is non-empty), $SPARSELM_DATA/name, and UserDir()/name, and
+// returns the first directory that holds a complete set of splits (see
+// [LoadDir]). getenv reads the environment (os.Getenv, or a fake in tests).
+// If name looks like a path (it contains a path separator, or is "." or
+// ".."), it is used as the directory itself and nothing else is tried;
+// write ./NAME for a directory in the current one. The error lists every
+// place tried and suggests `sparselm data fetch NAME`.
+func Resolve(name, flagDir string, getenv func(string) string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("data: empty dataset name")
 	}
@@ -45,15 +70,19 @@ func Resolve(name, flagDir, envDir string) (string, error) {
 			return d, nil
 		}
 	}
-	if envDir != "" {
+	if envDir := getenv(EnvDataDir); envDir != "" {
 		if d := filepath.Join(envDir, name); try(d, "$"+EnvDataDir) {
 			return d, nil
 		}
 	} else {
 		tried = append(tried, "$"+EnvDataDir+"/"+name+" ($"+EnvDataDir+" is not set)")
 	}
-	if d := filepath.Join("data", name); try(d, "current directory") {
-		return d, nil
+	if user, err := UserDir(getenv); err == nil {
+		if d := filepath.Join(user, name); try(d, "user data directory") {
+			return d, nil
+		}
+	} else {
+		tried = append(tried, fmt.Sprintf("the user data directory (%v)", strings.TrimPrefix(err.Error(), "data: no user data directory: ")))
 	}
 	msg := fmt.Sprintf("data: dataset %q not found; looked in:\n\t%s", name, strings.Join(tried, "\n\t"))
 	if _, ok := Known(name); ok {
@@ -62,4 +91,14 @@ func Resolve(name, flagDir, envDir string) (string, error) {
 		msg += "\nrun `sparselm data fetch NAME` to download a known dataset (ptb, wikitext-2), or pass a directory holding train.txt, valid.txt and test.txt"
 	}
 	return "", fmt.Errorf("%s", msg)
+}
+
+// SplitFiles returns the paths of the train, valid and test files of the
+// corpus in dir, as [LoadDir] finds them (for recording their checksums).
+func SplitFiles(dir string) ([]string, error) {
+	paths, err := findSplits(dir)
+	if err != nil {
+		return nil, err
+	}
+	return paths[:], nil
 }

@@ -100,7 +100,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 	out := fs.String("out", "", "output directory (default: next to the checkpoint, prune-CRITERION-SCHEDULE)")
 	resume := fs.Bool("resume", false, "continue the prune run in --out")
 	quiet := fs.Bool("quiet", false, "no progress bars")
-	dataDir := fs.String("data", "", "where datasets live (default: $SPARSELM_DATA, then ./data)")
+	dataDir := fs.String("data", "", dataFlagHelp)
 	lr := fs.Float64("lr", 0, "fine-tuning learning rate (0: a quarter of the checkpoint's)")
 	constFrac := fs.Float64("constant-frac", 0, "fraction of fine-tuning steps at the full learning rate before the cosine decay")
 	epochTokens := fs.Int("epoch-tokens", -1, "cap on fine-tuning tokens per epoch (0: whole split; -1: the checkpoint's setting)")

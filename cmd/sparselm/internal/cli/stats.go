@@ -61,7 +61,7 @@ func addEvalFlags(fs *flag.FlagSet, jsonHelp string) *evalFlags {
 	return &evalFlags{
 		ckpt:    fs.String("ckpt", "", "checkpoint directory, or a run directory (its best checkpoint is used)"),
 		split:   fs.String("split", "test", "split of the checkpoint's dataset: train | valid | test"),
-		dataDir: fs.String("data", "", "where datasets live (default: $SPARSELM_DATA, then ./data)"),
+		dataDir: fs.String("data", "", dataFlagHelp),
 		batch:   fs.Int("batch", 1, "parallel streams (1: the standard test perplexity)"),
 		bptt:    fs.Int("bptt", 70, "window length"),
 		threads: fs.Int("threads", 0, "threads (0: the checkpoint's)"),
@@ -119,7 +119,7 @@ func setThreads(flag int, c *train.Checkpoint) {
 // loadCheckpointCorpus loads the dataset a checkpoint was trained on and
 // checks that it has the checkpoint's vocabulary.
 func loadCheckpointCorpus(env *Env, c *train.Checkpoint, dataDir string) (*data.Corpus, error) {
-	ddir, err := data.Resolve(c.Options.Dataset, dataDir, env.Getenv(data.EnvDataDir))
+	ddir, err := data.Resolve(c.Options.Dataset, dataDir, env.Getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func defineTrainFlags(fs *flag.FlagSet, o *train.Options, tf *trainFlags) {
 	fs.StringVar(&tf.preset, "preset", tf.preset, "settings to start from: tiny | small | paper (flags override them)")
 	fs.StringVar(&tf.cell, "model", tf.cell, "recurrent cell: lstm | egru")
 	fs.StringVar(&tf.dataset, "dataset", tf.dataset, "dataset name (ptb, wikitext-2) or a directory holding train/valid/test splits")
-	fs.StringVar(&tf.dataDir, "data", tf.dataDir, "where datasets live (default: $SPARSELM_DATA, then ./data)")
+	fs.StringVar(&tf.dataDir, "data", tf.dataDir, dataFlagHelp)
 	fs.StringVar(&tf.out, "out", tf.out, "run directory (default runs/DATASET-MODEL-PRESET)")
 	fs.BoolVar(&tf.resume, "resume", false, "continue the run in --out from its last checkpoint")
 	fs.BoolVar(&tf.quiet, "quiet", false, "no progress bar")
@@ -114,7 +114,7 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 	if tf2.out == "" {
 		tf2.out = filepath.Join("runs", fmt.Sprintf("%s-%s-%s", filepath.Base(tf2.dataset), o.Model.Cell, tf2.preset))
 	}
-	dir, err := data.Resolve(tf2.dataset, tf2.dataDir, env.Getenv(data.EnvDataDir))
+	dir, err := data.Resolve(tf2.dataset, tf2.dataDir, env.Getenv)
 	if err != nil {
 		return err
 	}
