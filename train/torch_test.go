@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -17,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/sparselm/sparselm/data"
+	"github.com/sparselm/sparselm/internal/safetensors"
 	"github.com/sparselm/sparselm/model"
 )
 
@@ -361,4 +363,247 @@ func compareTorchToGo(t *testing.T, py torchResult, goRes EvalResult, goWin [][]
 			t.Errorf("layer %d: activity sparsity PyTorch %v, Go %v (difference %.3g > 1e-3)", l, py.Sparsity[l], goRes.Sparsity[l], d)
 		}
 	}
+}
+
+// stFile is a safetensors file taken apart, to be put together with one
+// rule broken: the raw JSON texts of the header entries, the byte buffer,
+// and what surrounds the header object.
+type stFile struct {
+	meta    string // raw JSON of "__metadata__"; "" leaves the key out
+	entries []stEntry
+	buf     []byte
+	lead    string // before the '{'
+	pad     byte   // pads the header to a multiple of 8; 0: no padding
+}
+
+// stEntry is one tensor entry of a header, as raw JSON texts.
+type stEntry struct {
+	name, dtype, shape, offsets string
+	extra                       string // `,"key":value` added inside the entry
+	raw                         string // the whole entry value, instead of the fields above
+}
+
+// splitSafetensors takes apart a file written by the Go writer.
+func splitSafetensors(t *testing.T, b []byte) stFile {
+	t.Helper()
+	f, err := safetensors.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := json.Marshal(f.Metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := stFile{meta: string(meta), pad: ' '}
+	for _, tt := range f.Tensors {
+		shape, _ := json.Marshal(tt.Shape)
+		st.entries = append(st.entries, stEntry{name: tt.Name, dtype: `"` + string(tt.DType) + `"`, shape: string(shape),
+			offsets: fmt.Sprintf("[%d,%d]", len(st.buf), len(st.buf)+len(tt.Data))})
+		st.buf = append(st.buf, tt.Data...)
+	}
+	return st
+}
+
+func (f stFile) bytes() []byte {
+	h := f.lead + "{"
+	var parts []string
+	if f.meta != "" {
+		parts = append(parts, `"__metadata__":`+f.meta)
+	}
+	for _, e := range f.entries {
+		v := e.raw
+		if v == "" {
+			v = fmt.Sprintf(`{"dtype":%s,"shape":%s,"data_offsets":%s%s}`, e.dtype, e.shape, e.offsets, e.extra)
+		}
+		parts = append(parts, `"`+e.name+`":`+v) // names as they are: one case puts invalid UTF-8 in
+	}
+	h += strings.Join(parts, ",") + "}"
+	for f.pad != 0 && len(h)%8 != 0 {
+		h += string(f.pad)
+	}
+	b := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+	return append(append(b, h...), f.buf...)
+}
+
+// clone returns a copy of f whose entries and buffer can be changed.
+func (f stFile) clone() stFile {
+	f.entries = slices.Clone(f.entries)
+	f.buf = slices.Clone(f.buf)
+	return f
+}
+
+// TestTorchReaderFormatRules checks that the built-in safetensors reader of
+// tools/sparselm_torch.py (parse_safetensors), which reads sparselm's
+// checkpoints where the safetensors package is missing (Debian), enforces
+// every rule of the format, and that safetensors_layout_problems flags every
+// departure from the reference writer's layout. Each case breaks one rule of
+// a real weights file (a pruned EGRU: F32 weights and U8 masks). Where the
+// official package is installed, it must agree on every case that is not
+// marked stricter (rules of the README that the reference reader does not
+// enforce, and the Go reader's ban on unknown entry keys).
+func TestTorchReaderFormatRules(t *testing.T) {
+	python := torchPython(t)
+	corpus := tinyCorpus(t)
+	o := tinyOptions(model.CellEGRU, corpus.Vocab.Len())
+	rng := rand.New(rand.NewPCG(3, 4))
+	m, err := model.New[float32](o.Model, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pruneAtRandom(m, rng)
+	written, err := model.EncodeWeights(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := splitSafetensors(t, written)
+	if !bytes.Equal(base.bytes(), written) {
+		t.Fatal("splitSafetensors does not put the written file back together byte for byte")
+	}
+	first := func(f stFile) *stEntry { return &f.entries[0] }
+	edit := func(change func(f *stFile)) []byte {
+		f := base.clone()
+		change(&f)
+		return f.bytes()
+	}
+	withHeaderLen := func(n uint64) []byte {
+		b := slices.Clone(written)
+		binary.LittleEndian.PutUint64(b, n)
+		return b
+	}
+	// A 1-byte U8 tensor first, so that the F32 tensors after it start at
+	// odd offsets (the reference writer puts larger elements first).
+	oddFirst := func(f *stFile) {
+		d, err := safetensors.Decode(written)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := safetensors.Marshal(append([]safetensors.Tensor{safetensors.U8("odd", []int{1}, []uint8{1})}, d.Tensors...), d.Metadata)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*f = splitSafetensors(t, b)
+	}
+	cases := []struct {
+		name     string
+		file     []byte
+		err      string // what the reader's error says; "" for a valid file
+		layout   string // what the layout check says; "" for none
+		stricter bool   // the official reader may accept it
+	}{
+		{"as written", written, "", "", false},
+		{"entries not in offset order", edit(func(f *stFile) { slices.Reverse(f.entries) }), "", "", false},
+		{"no metadata", edit(func(f *stFile) { f.meta = "" }), "", "", false},
+		{"null metadata", edit(func(f *stFile) { f.meta = "null" }), "", "", false},
+		{"header not padded", edit(func(f *stFile) {
+			f.pad = 0
+			if len(f.clone().bytes())%8 == 0 {
+				f.meta = `{"a":"b"}`
+			}
+		}), "", "is not a multiple of 8", false},
+		{"padded with newlines", edit(func(f *stFile) { f.pad = '\n' }), "", "not spaces alone", false},
+		{"F32 after a U8 mask", edit(oddFirst), "", "not a multiple of 4", false},
+
+		{"7 bytes", written[:7], "shorter than the 8-byte header length", "", false},
+		{"header length over the limit", withHeaderLen(100_000_001), "exceeds the 100000000-byte limit", "", false},
+		{"header length past the end", withHeaderLen(uint64(len(written))), "runs past the end", "", false},
+		{"header not UTF-8", edit(func(f *stFile) { first(*f).name = "w\xff" }), "not valid UTF-8", "", false},
+		{"leading space", edit(func(f *stFile) { f.lead = " " }), "does not start with '{'", "", true},
+		{"not JSON", edit(func(f *stFile) { first(*f).shape = "[1,]" }), "not a valid JSON object", "", false},
+		{"text after the object", edit(func(f *stFile) { f.pad = 'x' }), "not a valid JSON object", "", false},
+		{"duplicate tensor", edit(func(f *stFile) { f.entries[1].name = f.entries[0].name }), "duplicate key", "", true},
+		{"metadata not strings", edit(func(f *stFile) { f.meta = `{"format":1}` }), `value of 'format' is 1, not a string`, "", false},
+		{"metadata not an object", edit(func(f *stFile) { f.meta = `["a"]` }), "__metadata__: expected an object", "", false},
+		{"entry not an object", edit(func(f *stFile) { first(*f).raw = "[1]" }), "expected an object, found [1]", "", false},
+		{"unknown dtype", edit(func(f *stFile) { first(*f).dtype = `"F31"` }), "unknown dtype", "", false},
+		{"lowercase dtype", edit(func(f *stFile) { first(*f).dtype = `"f32"` }), "unknown dtype", "", false},
+		{"missing data_offsets", edit(func(f *stFile) {
+			e := first(*f)
+			e.raw = fmt.Sprintf(`{"dtype":%s,"shape":%s}`, e.dtype, e.shape)
+		}), "missing data_offsets", "", false},
+		{"unknown entry key", edit(func(f *stFile) { first(*f).extra = `,"offsets":[0,0]` }), "unexpected key 'offsets'", "", true},
+		{"negative dimension", edit(func(f *stFile) { first(*f).shape = "[-1]" }), "not an array of non-negative integers", "", false},
+		{"fractional dimension", edit(func(f *stFile) { first(*f).shape = "[2.0]" }), "not an array of non-negative integers", "", false},
+		{"offsets reversed", edit(func(f *stFile) { first(*f).offsets = "[4,0]" }), "end before they begin", "", false},
+		{"three offsets", edit(func(f *stFile) { first(*f).offsets = "[0,4,4]" }), "is not two non-negative integers", "", false},
+		{"shape and offsets disagree", edit(func(f *stFile) { first(*f).shape = "[1]" }), "needs 4 bytes but data_offsets", "", false},
+		{"gap", edit(func(f *stFile) {
+			// Every tensor but the first moves 4 bytes on, behind 4 unused bytes.
+			f.buf = slices.Insert(f.buf, entryEnd(t, f.entries[0]), 0, 0, 0, 0)
+			for i := 1; i < len(f.entries); i++ {
+				shiftOffsets(t, &f.entries[i], 4)
+			}
+		}), "leave a gap of 4 unused bytes", "", false},
+		{"overlap", edit(func(f *stFile) {
+			// The second tensor starts 4 bytes early, inside the first, and the buffer shrinks by 4.
+			shiftOffsets(t, &f.entries[1], -4)
+			f.entries[1].shape = "[" + strconv.Itoa((entryEnd(t, f.entries[1])-entryBegin(t, f.entries[1]))/4) + "]"
+			for i := 2; i < len(f.entries); i++ {
+				shiftOffsets(t, &f.entries[i], -4)
+			}
+			f.buf = f.buf[:len(f.buf)-4]
+		}), "overlap tensor", "", false},
+		{"first tensor not at 0", edit(func(f *stFile) {
+			f.buf = append([]byte{0, 0, 0, 0}, f.buf...)
+			for i := range f.entries {
+				shiftOffsets(t, &f.entries[i], 4)
+			}
+		}), "leave a gap of 4 unused bytes at [0, 4)", "", false},
+		{"trailing bytes", append(slices.Clone(written), 0), "1 trailing bytes not covered", "", false},
+		{"truncated buffer", written[:len(written)-1], "the data buffer has", "", false},
+	}
+	dir := t.TempDir()
+	var jobs []torchJob
+	for i, c := range cases {
+		path := filepath.Join(dir, fmt.Sprintf("%02d.safetensors", i))
+		if err := os.WriteFile(path, c.file, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, torchJob{Check: path})
+	}
+	versions, results := runTorchJobs(t, python, jobs)
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := results[i]
+			switch {
+			case c.err == "" && r.Error != nil:
+				t.Errorf("valid file refused: %s", *r.Error)
+			case c.err != "" && r.Error == nil:
+				t.Errorf("accepted; want an error mentioning %q", c.err)
+			case c.err != "" && !strings.Contains(*r.Error, c.err):
+				t.Errorf("error %q does not mention %q", *r.Error, c.err)
+			}
+			if c.err == "" {
+				got := strings.Join(r.Layout, "; ")
+				if (c.layout == "") != (got == "") || !strings.Contains(got, c.layout) {
+					t.Errorf("layout problems %q, want one mentioning %q", r.Layout, c.layout)
+				}
+			}
+			if versions.Safetensors != nil && !c.stricter && (r.Official == nil) != (c.err == "") {
+				official := "loads it"
+				if r.Official != nil {
+					official = "refuses it: " + *r.Official
+				}
+				t.Errorf("the built-in reader says %v, the official package %s", r.Error, official)
+			}
+		})
+	}
+}
+
+// entryBegin and entryEnd are the data offsets of an entry.
+func entryBegin(t *testing.T, e stEntry) int { return entryOffsets(t, e)[0] }
+func entryEnd(t *testing.T, e stEntry) int   { return entryOffsets(t, e)[1] }
+
+func entryOffsets(t *testing.T, e stEntry) [2]int {
+	t.Helper()
+	var o [2]int
+	if err := json.Unmarshal([]byte(e.offsets), &o); err != nil {
+		t.Fatalf("offsets %s: %v", e.offsets, err)
+	}
+	return o
+}
+
+// shiftOffsets moves an entry's data offsets by d bytes.
+func shiftOffsets(t *testing.T, e *stEntry, d int) {
+	o := entryOffsets(t, *e)
+	e.offsets = fmt.Sprintf("[%d,%d]", o[0]+d, o[1]+d)
 }

@@ -62,7 +62,9 @@ def check(path):
         try:
             safetensors.torch.load(buf)
             r["official"] = None
-        except Exception as e:  # the official package raises SafetensorError, or others for a bad header
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:  # SafetensorError, or a PanicException from its Rust code
             r["official"] = f"{type(e).__name__}: {e}"
     return r
 
