@@ -24,7 +24,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	written, err := Write(filepath.Join(root, "report"), []Sweep{sweep})
+	written, err := Write(filepath.Join(root, "report"), []Sweep{sweep}, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

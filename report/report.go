@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -9,15 +10,22 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/measure"
+	"github.com/sparselm/sparselm/provenance"
 )
 
 // SummaryFile is the file of a pruning sweep's directory that Read loads:
-// one Point per level, written by `sparselm prune`.
-const SummaryFile = "summary.json"
+// a Summary, written by `sparselm prune` (WriteSummary); SummaryCSVFile
+// holds its points as CSV.
+const (
+	SummaryFile    = "summary.json"
+	SummaryCSVFile = "summary.csv"
+)
 
 // The kinds of Point: what a row of the tables is.
 const (
@@ -45,21 +53,45 @@ type Point struct {
 	Stats            *measure.Report `json:"stats"`
 }
 
+// Setup is how a sweep was made: the dataset and preset of the model it
+// pruned (train.Options.Dataset and Preset), the pruning criterion and
+// schedule, and the checkpoint it started from. An empty field is unknown.
+type Setup struct {
+	Dataset   string `json:"dataset"`
+	Preset    string `json:"preset"`
+	Criterion string `json:"criterion"`
+	Schedule  string `json:"schedule"`
+	Source    string `json:"source"`
+}
+
+// Summary is the content of a sweep's summary.json: its setup, where it
+// came from (the session of `sparselm prune` that finished it) and one
+// Point per model, the start first. [WriteSummary] writes it, [Read] reads it.
+type Summary struct {
+	Setup
+	Provenance *provenance.Provenance `json:"provenance,omitempty"`
+	Points     []Point                `json:"points"`
+}
+
 // Sweep is the points of one pruning sweep, in the order of the file
-// (levels ascending).
+// (levels ascending), with the sweep's setup and provenance.
 type Sweep struct {
-	Name   string  `json:"name"` // the directory's base name, unless given
-	Dir    string  `json:"dir"`
-	Cell   string  `json:"cell"` // lstm | egru
-	Points []Point `json:"points"`
+	Name string `json:"name"` // the directory's base name, unless given
+	Dir  string `json:"dir"`
+	Cell string `json:"cell"` // lstm | egru
+	Setup
+	Provenance *provenance.Provenance `json:"provenance,omitempty"`
+	Points     []Point                `json:"points"`
 }
 
 // Read loads the sweep in dir (its summary.json). The name is the
 // directory's base name. A point without a Kind gets the one its place says
 // (the first is the start, the others are levels), so summaries written
-// before Kind existed read the same. It returns an error naming the file
-// when it is missing, unreadable, empty, of an unknown kind or lacks the
-// accounting of a point.
+// before Kind existed read the same. Summaries written before Summary
+// existed hold only the list of points; their setup is then read from the
+// prune.json beside them, as far as it says (see legacySetup). It returns
+// an error naming the file when it is missing, unreadable, empty, of an
+// unknown kind or lacks the accounting of a point.
 func Read(dir string) (Sweep, error) {
 	path := filepath.Join(dir, SummaryFile)
 	b, err := os.ReadFile(path)
@@ -69,14 +101,22 @@ func Read(dir string) (Sweep, error) {
 	if err != nil {
 		return Sweep{}, err
 	}
-	var pts []Point
-	if err := json.Unmarshal(b, &pts); err != nil {
+	var sum Summary
+	if trimmed := bytes.TrimSpace(b); len(trimmed) > 0 && trimmed[0] == '[' {
+		err = json.Unmarshal(b, &sum.Points)
+		sum.Setup = legacySetup(dir)
+	} else {
+		err = json.Unmarshal(b, &sum)
+	}
+	if err != nil {
 		return Sweep{}, fmt.Errorf("%s: %w", path, err)
 	}
+	pts := sum.Points
 	if len(pts) == 0 {
 		return Sweep{}, fmt.Errorf("%s: no levels", path)
 	}
 	s := Sweep{Name: filepath.Base(filepath.Clean(dir)), Dir: dir, Points: pts}
+	s.Setup, s.Provenance = sum.Setup, sum.Provenance
 	for i, p := range pts {
 		if p.Stats == nil || p.Stats.Recurrent.MACs.Effective <= 0 || !(p.TestPPL > 0) {
 			return Sweep{}, fmt.Errorf("%s: level %d (%g) has no perplexity or MAC accounting", path, i, p.Level)
@@ -92,6 +132,24 @@ func Read(dir string) (Sweep, error) {
 		}
 	}
 	return s, nil
+}
+
+// legacySetup reads the setup of a sweep whose summary.json predates
+// Summary from the prune.json that `sparselm prune` wrote beside it (the
+// fields source, criterion, schedule and finetune.dataset/preset); what it
+// cannot read stays unknown.
+func legacySetup(dir string) Setup {
+	var spec struct {
+		Setup
+		FineTune struct {
+			Dataset string `json:"dataset"`
+			Preset  string `json:"preset"`
+		} `json:"finetune"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "prune.json")); err == nil && json.Unmarshal(b, &spec) == nil {
+		spec.Setup.Dataset, spec.Setup.Preset = spec.FineTune.Dataset, spec.FineTune.Preset
+	}
+	return spec.Setup
 }
 
 // kindOf is the kind of pts[i]: its Kind, or else the start when it is the
@@ -179,13 +237,21 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	return cw.Error()
 }
 
-// WriteMarkdown writes the study's tables: per model, perplexity against
+// WriteMarkdown writes the study's tables: the sweeps (cell, dataset,
+// preset, pruning criterion and schedule), per model perplexity against
 // effective MACs per token, and the composition of the two sparsities in
 // the recurrent layers (activity factor × weight factor against the
 // effective factor that an event-driven engine would get).
-func WriteMarkdown(w io.Writer, rows []Row) error {
+func WriteMarkdown(w io.Writer, sweeps []Sweep) error {
+	rows := Rows(sweeps)
 	var b strings.Builder
-	b.WriteString("## Perplexity against multiply-accumulates per token\n\n")
+	b.WriteString("## Sweeps\n\n")
+	b.WriteString("| sweep | cell | dataset | preset | criterion | schedule |\n|---|---|---|---|---|---|\n")
+	for _, s := range sweeps {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", s.Name, s.Cell, orUnknown(s.Dataset), orUnknown(s.Preset),
+			orUnknown(s.Criterion), orUnknown(s.Schedule))
+	}
+	b.WriteString("\n## Perplexity against multiply-accumulates per token\n\n")
 	b.WriteString("Test split, batch 1. MACs per token are effective counts (non-zero inputs × non-zero weights in their rows); " +
 		"\"× dense LSTM\" is the dense LSTM of the same sizes over this model's effective count.\n\n")
 	b.WriteString("| sweep | cell | level | weight sparsity (layers) | activity sparsity | valid ppl | test ppl | " +
@@ -211,6 +277,14 @@ func WriteMarkdown(w io.Writer, rows []Row) error {
 	return err
 }
 
+// orUnknown is a setup field for the tables, "?" when it is not known.
+func orUnknown(s string) string {
+	if s == "" {
+		return "?"
+	}
+	return s
+}
+
 // levelText is the level column of the tables: "start" for the starting
 // checkpoint, else the target sparsity in percent (0% for a level 0, which
 // was fine-tuned, unlike the start).
@@ -229,13 +303,119 @@ func pplText(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
+// Study is the content of report.json: where the report came from (the
+// session of `sparselm report` that wrote it) and the sweeps with every
+// point's accounting.
+type Study struct {
+	Provenance *provenance.Provenance `json:"provenance,omitempty"`
+	Sweeps     []Sweep                `json:"sweeps"`
+}
+
+// CheckDatasets returns an error unless all sweeps were measured on the
+// same dataset, as one table or plot of perplexities requires: the same
+// data files (by SHA-256) where the sweeps' provenance records them, else
+// the same dataset name (the base name of a directory path). A sweep whose
+// dataset is unknown is not compared.
+func CheckDatasets(sweeps []Sweep) error {
+	var first *Sweep
+	for i := range sweeps {
+		s := &sweeps[i]
+		if dataKey(s) == "" {
+			continue
+		}
+		if first == nil {
+			first = s
+			continue
+		}
+		a, b := dataKey(first), dataKey(s)
+		if checksums(first) == "" || checksums(s) == "" {
+			a, b = filepath.Base(first.Dataset), filepath.Base(s.Dataset)
+		}
+		if a != b {
+			return fmt.Errorf("the sweeps were measured on different datasets: %s on %s, %s on %s; "+
+				"their perplexities cannot share a table or a plot, report each dataset on its own",
+				first.Name, datasetText(first), s.Name, datasetText(s))
+		}
+	}
+	return nil
+}
+
+// dataKey is what identifies a sweep's dataset: the checksums of its data
+// files if recorded, else the dataset's base name; "" when unknown.
+func dataKey(s *Sweep) string {
+	if c := checksums(s); c != "" {
+		return c
+	}
+	if s.Dataset == "" {
+		return ""
+	}
+	return filepath.Base(s.Dataset)
+}
+
+// checksums joins the SHA-256 sums of the data files in s's provenance, sorted.
+func checksums(s *Sweep) string {
+	if s.Provenance == nil || len(s.Provenance.Data) == 0 {
+		return ""
+	}
+	var sums []string
+	for _, f := range s.Provenance.Data {
+		sums = append(sums, f.SHA256)
+	}
+	slices.Sort(sums)
+	return strings.Join(sums, ",")
+}
+
+// datasetText names a sweep's dataset in an error.
+func datasetText(s *Sweep) string {
+	name := s.Dataset
+	if name == "" {
+		name = "?"
+	}
+	if checksums(s) == "" {
+		return name
+	}
+	sum := s.Provenance.Data[0].SHA256
+	return fmt.Sprintf("%s (%s: SHA-256 %s…)", name, filepath.Base(s.Provenance.Data[0].Path), sum[:min(12, len(sum))])
+}
+
+// WriteSummary writes the summary of a sweep into dir: summary.json (s, as
+// Read reads it back) and summary.csv (its points in the columns of
+// report.csv, as one sweep named after dir). Both are replaced atomically
+// (ckptdir.WriteFile); dir is created if needed.
+func WriteSummary(dir string, s Summary) error {
+	if len(s.Points) == 0 || s.Points[0].Stats == nil {
+		return errors.New("report: a summary needs points with their accounting")
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := ckptdir.WriteFile(filepath.Join(dir, SummaryFile), append(b, '\n')); err != nil {
+		return err
+	}
+	sweep := Sweep{Name: filepath.Base(filepath.Clean(dir)), Dir: dir, Cell: s.Points[0].Stats.Cell, Setup: s.Setup, Points: s.Points}
+	var csv bytes.Buffer
+	if err := WriteCSV(&csv, Rows([]Sweep{sweep})); err != nil {
+		return err
+	}
+	return ckptdir.WriteFile(filepath.Join(dir, SummaryCSVFile), csv.Bytes())
+}
+
 // Write writes the tables and plots of sweeps into dir (created if
-// needed): report.md, report.csv, report.json (the sweeps with every
-// point's accounting) and the plots of Plots, each as PNG and SVG. It
-// returns the paths written.
-func Write(dir string, sweeps []Sweep) ([]string, error) {
+// needed): report.md, report.csv, report.json (a Study: prov and the sweeps
+// with every point's accounting) and the plots of Plots, each as PNG and
+// SVG. The tables and report.json are replaced atomically
+// (ckptdir.WriteFile). It refuses sweeps of different datasets
+// (CheckDatasets) before writing anything. It returns the paths written.
+func Write(dir string, sweeps []Sweep, prov *provenance.Provenance) ([]string, error) {
 	if len(sweeps) == 0 {
 		return nil, errors.New("no sweeps to report")
+	}
+	if err := CheckDatasets(sweeps); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -244,25 +424,24 @@ func Write(dir string, sweeps []Sweep) ([]string, error) {
 	var written []string
 	write := func(name string, fill func(io.Writer) error) error {
 		path := filepath.Join(dir, name)
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		if err := fill(f); err != nil {
-			f.Close()
+		var buf bytes.Buffer
+		if err := fill(&buf); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
+		if err := ckptdir.WriteFile(path, buf.Bytes()); err != nil {
+			return err
+		}
 		written = append(written, path)
-		return f.Close()
+		return nil
 	}
-	if err := write("report.md", func(w io.Writer) error { return WriteMarkdown(w, rows) }); err != nil {
+	if err := write("report.md", func(w io.Writer) error { return WriteMarkdown(w, sweeps) }); err != nil {
 		return written, err
 	}
 	if err := write("report.csv", func(w io.Writer) error { return WriteCSV(w, rows) }); err != nil {
 		return written, err
 	}
 	if err := write("report.json", func(w io.Writer) error {
-		b, err := json.MarshalIndent(sweeps, "", "  ")
+		b, err := json.MarshalIndent(Study{Provenance: prov, Sweeps: sweeps}, "", "  ")
 		if err != nil {
 			return err
 		}

@@ -15,8 +15,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sparselm/sparselm/measure"
+	"github.com/sparselm/sparselm/provenance"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -51,6 +53,12 @@ func point(cell string, level, ppl, dense, activity, weight, effective float64) 
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
+// testProvenance is the provenance of a made-up session of `sparselm prune`.
+var testProvenance = &provenance.Provenance{Version: "0.1.0-dev", ModuleVersion: "(devel)", Revision: "0123abcd", Modified: "false",
+	VCSTime: "2026-11-30T12:00:00Z", GoVersion: "go1.26.8", Platform: "linux/amd64", Command: []string{"sparselm", "prune"},
+	Started: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
+	Data:    []provenance.File{{Path: "/data/ptb/train.txt", Size: 5101618, SHA256: "aa", MD5: "f26c4b92c5fdc7b3f8c7cdcb991d8420"}}}
+
 func writeSweep(t *testing.T, dir string, pts []Point) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -79,12 +87,22 @@ func studySweeps(t *testing.T, root string) []Sweep {
 	lstm[0].Checkpoint = "lstm/best"
 	egru := []Point{point("egru", 0, 120, 3e6, 3, 1, 1e6), point("egru", 0.75, 128, 3e6, 3, 4, 3e6/11),
 		point("egru", 0.9, 140, 3e6, 3, 10, 3e6/27)}
+	// The LSTM's summary is of the old form (a list of points) with its
+	// setup in prune.json; the EGRU's is a Summary.
+	writeSweep(t, filepath.Join(root, "baseline"), lstm)
+	os.WriteFile(filepath.Join(root, "baseline", "prune.json"), []byte(`{"source": "/runs/lstm/best", "criterion": "magnitude",
+		"schedule": "oneshot", "levels": [0, 0.5], "finetune": {"preset": "small", "dataset": "ptb", "epochs": 1}}`), 0o644)
+	egruSetup := Setup{Dataset: "ptb", Preset: "small", Criterion: "global", Schedule: "iterative", Source: "/runs/egru/best"}
+	if err := WriteSummary(filepath.Join(root, "egru-sweep"), Summary{Setup: egruSetup, Provenance: testProvenance, Points: egru}); err != nil {
+		t.Fatal(err)
+	}
+	setups := map[string]Setup{"baseline": {Dataset: "ptb", Preset: "small", Criterion: "magnitude", Schedule: "oneshot", Source: "/runs/lstm/best"},
+		"egru-sweep": egruSetup}
 	var sweeps []Sweep
 	for _, sw := range []struct {
 		dir string
 		pts []Point
 	}{{"baseline", lstm}, {"egru-sweep", egru}} {
-		writeSweep(t, filepath.Join(root, sw.dir), sw.pts)
 		s, err := Read(filepath.Join(root, sw.dir))
 		if err != nil {
 			t.Fatal(err)
@@ -96,8 +114,8 @@ func studySweeps(t *testing.T, root string) []Sweep {
 			want[i].Kind = KindLevel
 		}
 		want[0].Kind = KindStart
-		if s.Name != sw.dir || s.Cell != sw.pts[0].Stats.Cell || !reflect.DeepEqual(s.Points, want) {
-			t.Fatalf("Read(%s): %+v, want the points written, named after the directory", sw.dir, s)
+		if s.Name != sw.dir || s.Cell != sw.pts[0].Stats.Cell || !reflect.DeepEqual(s.Points, want) || s.Setup != setups[sw.dir] {
+			t.Fatalf("Read(%s): %+v, want the points and setup written, named after the directory", sw.dir, s)
 		}
 		sweeps = append(sweeps, s)
 	}
@@ -108,7 +126,7 @@ func TestWrite(t *testing.T) {
 	root := t.TempDir()
 	sweeps := studySweeps(t, root)
 	out := filepath.Join(root, "out")
-	written, err := Write(out, sweeps)
+	written, err := Write(out, sweeps, testProvenance)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,12 +162,12 @@ func TestWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back []Sweep
+	var back Study
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatalf("report.json: %v", err)
 	}
-	if !reflect.DeepEqual(back, sweeps) {
-		t.Errorf("report.json holds\n%+v\nwant the sweeps\n%+v", back, sweeps)
+	if !reflect.DeepEqual(back.Sweeps, sweeps) || !reflect.DeepEqual(back.Provenance, testProvenance) {
+		t.Errorf("report.json holds\n%+v\nwant the sweeps\n%+v\nand the provenance", back, sweeps)
 	}
 }
 
@@ -157,7 +175,7 @@ func TestWrite(t *testing.T) {
 // -update after an intended change of the tables and review the diff.
 func TestMarkdownGolden(t *testing.T) {
 	root := t.TempDir()
-	if _, err := Write(filepath.Join(root, "out"), studySweeps(t, root)); err != nil {
+	if _, err := Write(filepath.Join(root, "out"), studySweeps(t, root), nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join(root, "out", "report.md"))
@@ -310,7 +328,7 @@ func TestReadErrors(t *testing.T) {
 	if _, err := Read(filepath.Join(root, "missing")); err == nil || !strings.Contains(err.Error(), "no summary.json") {
 		t.Errorf("missing directory: err = %v", err)
 	}
-	if _, err := Write(filepath.Join(root, "out"), nil); err == nil {
+	if _, err := Write(filepath.Join(root, "out"), nil, nil); err == nil {
 		t.Error("Write with no sweeps succeeded")
 	}
 }
@@ -523,7 +541,7 @@ func TestPlotFiles(t *testing.T) {
 		if *plotDir != "" {
 			dir = filepath.Join(*plotDir, study.name)
 		}
-		if _, err := Write(dir, study.sweeps(t, t.TempDir())); err != nil {
+		if _, err := Write(dir, study.sweeps(t, t.TempDir()), nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -4,15 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/sparselm/sparselm/report"
 )
 
+// defaultReportDir is where report writes without --out: under runs/, with
+// the runs, not in the source tree (report/ is a package directory).
+var defaultReportDir = filepath.Join("runs", "report")
+
 func runReport(_ context.Context, env *Env, args []string) error {
 	const synopsis = "report [--out DIR] [--names A,B] PRUNE_DIR..."
 	fs := newFlagSet(env, "report", synopsis)
-	out := fs.String("out", "report", "directory for report.md, report.csv, report.json and the plots (PNG and SVG)")
+	out := fs.String("out", defaultReportDir, "directory for report.md, report.csv, report.json and the plots (PNG and SVG)")
 	names := fs.String("names", "", "comma-separated names of the sweeps, in order (default: the directories' base names)")
 	// Flags may follow the directories: parse, take one directory, repeat.
 	var dirs []string
@@ -48,11 +53,11 @@ func runReport(_ context.Context, env *Env, args []string) error {
 		}
 		sweeps[i] = s
 	}
-	written, err := report.Write(*out, sweeps)
+	written, err := report.Write(*out, sweeps, sessionProvenance(env, "report", args, ""))
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	if err := report.WriteMarkdown(env.Stdout, report.Rows(sweeps)); err != nil {
+	if err := report.WriteMarkdown(env.Stdout, sweeps); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout)
