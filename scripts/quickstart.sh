@@ -3,33 +3,71 @@
 # the small-preset LSTM and EGRU (test perplexity, EGRU activity sparsity),
 # prune both iteratively to 50, 75 and 90% of their layer weights with a
 # fine-tuning epoch per level, and write the study's tables and plots
-# (perplexity against MACs per token) to runs/ptb-study-quickstart/.
+# (perplexity against MACs per token) to runs/quickstart-small/study/.
 # Interrupted runs continue where they stopped when this script is run
 # again. Extra arguments go to both `sparselm train` calls, e.g.
-# `--preset tiny` for a smoke run of a few minutes.
+# `--preset tiny` for a smoke run (about 15 s), which goes to
+# runs/quickstart-tiny/: every preset has its own directories, and a run
+# is taken as finished only if its stored options name the same preset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The preset the train flags ask for (train's default: small).
+preset=small
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --preset=* | -preset=*) preset="${args[i]#*=}" ;;
+    --preset | -preset) preset="${args[i + 1]:-}" ;;
+  esac
+done
+root="runs/quickstart-$preset"
+
+# stored_preset FILE prints the preset a run's JSON file records: the first
+# "preset" field (result.json: the options; summary.json and options.json:
+# the top level), empty if there is none.
+stored_preset() {
+  sed -n 's/^ *"preset": "\([^"]*\)".*/\1/p' "$1" | head -n 1
+}
+
+# same_preset FILE fails, saying why, if FILE records another preset.
+same_preset() {
+  local got
+  got="$(stored_preset "$1")"
+  if [ "$got" != "$preset" ]; then
+    echo "quickstart: $1 records preset '${got:-none}', not '$preset'; move $(dirname "$1") away or pass --preset ${got:-...}" >&2
+    return 1
+  fi
+}
+
 go build -o bin/sparselm ./cmd/sparselm
 if [ -z "${SPARSELM_DATA:-}" ] && [ -d ../shared/data/ptb ]; then
   export SPARSELM_DATA="$(cd ../shared/data && pwd)"
 fi
 if [ -z "${SPARSELM_DATA:-}" ]; then
-  bin/sparselm data fetch ptb          # into ./data/ptb, checksums verified
+  # Into the user data directory (~/.local/share/sparselm/ptb), checksums
+  # verified; skipped when it is there already. Offline: see its error.
+  bin/sparselm data fetch ptb
 fi
 for model in lstm egru; do
-  out="runs/ptb-$model-quickstart"
-  resume=""
-  [ -f "$out/last/MANIFEST.json" ] && resume="--resume"
+  out="$root/ptb-$model"
   if [ -f "$out/result.json" ]; then
-    echo "== $model: already finished, see $out/result.json"; continue
+    same_preset "$out/result.json"
+    echo "== $model: already finished ($preset preset), see $out/result.json"; continue
   fi
-  echo "== training $model on PTB (run directory $out)"
+  resume=""
+  if [ -f "$out/last/MANIFEST.json" ]; then
+    same_preset "$out/last/options.json"
+    resume="--resume"
+  fi
+  echo "== training $model on PTB, $preset preset (run directory $out)"
   bin/sparselm train --model "$model" --dataset ptb --out "$out" $resume "$@"
 done
 for model in lstm egru; do
-  src="runs/ptb-$model-quickstart"
-  out="runs/ptb-$model-quickstart-pruned"
+  src="$root/ptb-$model"
+  out="$root/ptb-$model-pruned"
   if [ -f "$out/summary.json" ]; then
+    same_preset "$out/summary.json"
     echo "== $model: pruning already finished, see $out/summary.csv"; continue
   fi
   resume=""
@@ -37,6 +75,5 @@ for model in lstm egru; do
   echo "== pruning $model to 50/75/90% (run directory $out)"
   bin/sparselm prune --ckpt "$src" --levels 0.5,0.75,0.9 --finetune-epochs 1 --out "$out" $resume
 done
-echo "== the study: perplexity against MACs per token"
-bin/sparselm report --out runs/ptb-study-quickstart --names LSTM,EGRU \
-  runs/ptb-lstm-quickstart-pruned runs/ptb-egru-quickstart-pruned
+echo "== the study: perplexity against MACs per token (in $root/study)"
+bin/sparselm report --out "$root/study" --names LSTM,EGRU "$root/ptb-lstm-pruned" "$root/ptb-egru-pruned"
