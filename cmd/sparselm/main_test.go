@@ -26,14 +26,14 @@ import (
 // so a test can run the real main, signal handling included, in a child
 // process. With SPARSELM_HOLD_AT set as well, the child holds at the first
 // line of its standard error that matches that regular expression (see
-// holdAt) until it has received SPARSELM_HOLD_SIGNALS (default 1) SIGINTs
-// or SIGTERMs.
+// holdAt) until it receives SIGINT or SIGTERM, or for good with
+// SPARSELM_HOLD_FOREVER=1 (a command that never stops by itself).
 func TestMain(m *testing.M) {
 	if os.Getenv(envChild) == "1" {
 		var stderr io.Writer = os.Stderr
 		if pat := os.Getenv(envHoldAt); pat != "" {
-			n, _ := strconv.Atoi(os.Getenv(envHoldSignals))
-			stderr = &holdAt{w: os.Stderr, re: regexp.MustCompile(pat), signals: max(1, n)}
+			forever := os.Getenv(envHoldForever) == "1"
+			stderr = &holdAt{w: os.Stderr, re: regexp.MustCompile(pat), forever: forever}
 		}
 		os.Exit(run(os.Args[1:], os.Stdout, stderr))
 	}
@@ -43,35 +43,37 @@ func TestMain(m *testing.M) {
 const (
 	envChild       = "SPARSELM_MAIN_CHILD"
 	envHoldAt      = "SPARSELM_HOLD_AT"
-	envHoldSignals = "SPARSELM_HOLD_SIGNALS"
+	envHoldForever = "SPARSELM_HOLD_FOREVER"
 	heldLine       = "sparselm-test: held"
 )
 
 // holdAt passes writes on to w; at the first one that matches re it prints
-// heldLine on standard output and blocks until the process has received
-// signals SIGINTs or SIGTERMs (or a minute has passed), then carries on.
+// heldLine on standard output and blocks until the process receives SIGINT
+// or SIGTERM (or a minute has passed), then carries on; or, if forever,
+// blocks for good.
 // The parent signals the child once it reads heldLine, so a signal arrives
 // while the child is in the middle of its work (for a progress line:
 // between two windows), never before the work started or after it ended.
 type holdAt struct {
 	w       io.Writer
 	re      *regexp.Regexp
-	signals int
+	forever bool
 	held    atomic.Bool // main's signal handler writes too, from its goroutine
 }
 
 func (h *holdAt) Write(b []byte) (int, error) {
 	n, err := h.w.Write(b)
 	if h.re.Match(b) && h.held.CompareAndSwap(false, true) {
-		sigs := make(chan os.Signal, h.signals)
+		if h.forever {
+			fmt.Fprintln(os.Stdout, heldLine)
+			select {}
+		}
+		sigs := make(chan os.Signal, 1)
 		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 		fmt.Fprintln(os.Stdout, heldLine)
-		timeout := time.After(time.Minute)
-		for range h.signals {
-			select {
-			case <-sigs:
-			case <-timeout:
-			}
+		select {
+		case <-sigs:
+		case <-time.After(time.Minute):
 		}
 		signal.Stop(sigs)
 	}
@@ -112,15 +114,19 @@ type child struct {
 }
 
 // startHeld runs sparselm with args in a child that holds at the first line
-// of its standard error matching pattern until it has received signals
-// signals; it returns once the child holds there, and fails the test if the
-// child exits first (it was never signalled, so nothing would be tested).
-// seen is closed once the child's standard error holds want ("": never).
-func startHeld(t *testing.T, pattern string, signals int, want string, args ...string) *child {
+// of its standard error matching pattern until it receives a signal (for
+// good if forever); it returns once the child holds there, and fails the
+// test if the child exits first (it was never signalled, so nothing would
+// be tested). stderr.seen is closed once the child's standard error holds
+// want ("": never).
+func startHeld(t *testing.T, pattern string, forever bool, want string, args ...string) *child {
 	t.Helper()
 	c := &child{cmd: exec.Command(os.Args[0], args...), stderr: &watchBuffer{want: want, seen: make(chan struct{})},
 		exited: make(chan error, 1)}
-	c.cmd.Env = append(os.Environ(), envChild+"=1", envHoldAt+"="+pattern, envHoldSignals+"="+strconv.Itoa(signals))
+	c.cmd.Env = append(os.Environ(), envChild+"=1", envHoldAt+"="+pattern)
+	if forever {
+		c.cmd.Env = append(c.cmd.Env, envHoldForever+"=1")
+	}
 	c.cmd.Stderr = c.stderr
 	stdout, err := c.cmd.StdoutPipe()
 	if err != nil {
@@ -224,7 +230,7 @@ func TestSignalStopsEvalAndStats(t *testing.T) {
 	for _, cmd := range []string{"eval", "stats"} {
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 			t.Run(cmd+"/"+names[sig], func(t *testing.T) {
-				c := startHeld(t, "^"+cmd+` \[`, 1, "", cmd, "--ckpt", ckpt, "--split", "train", "--threads", "1", "--bptt", "16")
+				c := startHeld(t, "^"+cmd+` \[`, false, "", cmd, "--ckpt", ckpt, "--split", "train", "--threads", "1", "--bptt", "16")
 				start := time.Now()
 				if err := c.cmd.Process.Signal(sig); err != nil {
 					t.Fatal(err)
@@ -259,12 +265,12 @@ func TestSignalStopsEvalAndStats(t *testing.T) {
 	}
 }
 
-// TestSecondSignalQuits holds `eval` at its first progress line until it
-// has received two signals, so that it cannot stop after the first, and
-// checks that the second SIGINT ends the process at once with status 130.
+// TestSecondSignalQuits holds `eval` for good at its first progress line,
+// so that it cannot stop after the first SIGINT, and checks that a second
+// SIGINT ends the process at once with status 130.
 func TestSecondSignalQuits(t *testing.T) {
 	ckpt := trainTiny(t, filepath.Join("..", "..", "testdata", "data", "tiny"))
-	c := startHeld(t, `^eval \[`, 2, "stopping", "eval", "--ckpt", ckpt, "--threads", "1")
+	c := startHeld(t, `^eval \[`, true, "stopping", "eval", "--ckpt", ckpt, "--threads", "1")
 	if err := c.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
