@@ -8,4 +8,9 @@
 // dropout masks) comes from one PCG generator seeded by Options.Seed whose
 // state is saved in every checkpoint, so a resumed run repeats the
 // uninterrupted one exactly when the thread count is the same.
+//
+// Interruption: Evaluate and Runner.Run stop within one window once their
+// context is cancelled. Run checkpoints first and returns ErrInterrupted; a
+// resumed run continues in the epoch, the validation or the final test pass
+// where it stopped, and repeats nothing before it.
 package train
