@@ -38,7 +38,7 @@ import statistics
 import sys
 import time
 
-# The small preset of internal/cli/presets.go (keep in sync, or pass --config).
+# The small preset of train/preset.go (keep in sync, or pass --config).
 SMALL = {
     "lstm": {
         "model": {"cell": "lstm", "vocab": 10000, "embed": 256, "hidden": [256, 256], "drop_word": 0.05,

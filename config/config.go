@@ -34,8 +34,8 @@ func Invalid(path string, value any, rule string) *FieldError {
 
 func (e *FieldError) Error() string {
 	v := Format(e.Value)
-	if _, ok := e.Value.(string); ok {
-		v = strconv.Quote(v)
+	if x, ok := e.Value.(string); ok {
+		v = strconv.Quote(x)
 	}
 	return e.Path + " = " + v + " " + e.Rule
 }
@@ -53,7 +53,8 @@ func Within(parent string, err error) error {
 }
 
 // Format writes v as a user would type it: numbers in their shortest form,
-// lists comma-separated (256,256), durations as 5m0s, nil as "none".
+// lists comma-separated (256,256), durations as 5m0s, the empty string as
+// "", nil as none.
 func Format(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -65,6 +66,9 @@ func Format(v any) string {
 	case time.Duration:
 		return x.String()
 	case string:
+		if x == "" {
+			return `""`
+		}
 		return x
 	case fmt.Stringer:
 		return x.String()

@@ -49,7 +49,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	const synopsis = "bench train|eval [--preset small] [--model lstm|egru] [--threads N] [--steps K] [--warmup W] [--repeats R] [flags]"
 	if len(args) == 0 || (args[0] != "train" && args[0] != "eval") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintf(env.Stderr, "Usage: sparselm %s\n\nTimes training steps (forward, backward, clipping, AdamW) or evaluation\nwindows of a preset's model on synthetic token ids. Run 'sparselm bench train --help' for the flags.\n", synopsis)
+			fmt.Fprintf(env.Stdout, "Usage: sparselm %s\n\nTimes training steps (forward, backward, clipping, AdamW) or evaluation\nwindows of a preset's model on synthetic token ids. Run 'sparselm bench train --help' for the flags.\n", synopsis)
 			return errHelp
 		}
 		return fmt.Errorf("bench: give the mode first: sparselm %s", synopsis)
@@ -80,7 +80,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
-	o, err := preset(*presetName, *cell, "ptb")
+	o, err := train.Preset(*presetName, *cell, "ptb")
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}

@@ -1,5 +1,8 @@
-// Package cli implements the sparselm command line: subcommands, flags and
-// presets. It holds no numerics; it wires package data, model and train.
+// Package cli implements the sparselm command line: subcommands and their
+// flags. It holds no numerics and no experiment settings (the presets are
+// train.Preset); it parses flags, calls the library packages and prints.
+// Library errors name configuration fields by their JSON paths
+// (config.FieldError); the tables in flags.go map them to flags.
 package cli
 
 import (
@@ -9,7 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -50,17 +53,23 @@ var errHelp = flag.ErrHelp
 // IsHelp reports whether err only means that help was printed.
 func IsHelp(err error) bool { return errors.Is(err, errHelp) }
 
-// Run executes the command line args (without the program name).
+// Run executes the command line args (without the program name). Help
+// that was asked for goes to env.Stdout (and Run returns an error for
+// which IsHelp is true); errors are returned, for main to print once.
 func Run(ctx context.Context, env *Env, args []string) error {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(env.Stderr)
-		if len(args) == 0 {
-			return errors.New("no command given")
-		}
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(env.Stdout)
 		return errHelp
+	case "-version", "--version":
+		args = []string{"version"}
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -79,15 +88,91 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'sparselm COMMAND --help' for the flags of a command.")
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(env *Env, name, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: sparselm %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-	}
+// flagSet is a command's flags. Parse prints the help to standard output
+// when --help or -h is among the arguments (wherever it stands, after
+// parsing the rest, so that train shows the defaults of the preset and
+// model given on the same line); errors are returned, not printed.
+type flagSet struct {
+	*flag.FlagSet
+	env      *Env
+	synopsis string
+	help     bool
+	// defaults, if set, returns what --help shows as the default of some
+	// flags (train: the values of the resolved preset).
+	defaults func() (map[string]string, error)
+}
+
+// newFlagSet returns the flag set of the command name; synopsis follows
+// "Usage: sparselm" in the help.
+func newFlagSet(env *Env, name, synopsis string) *flagSet {
+	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), env: env, synopsis: synopsis}
+	fs.SetOutput(io.Discard) // Parse returns the error; main prints it once
+	fs.Usage = func() {}
+	fs.BoolVar(&fs.help, "help", false, "print this help")
+	fs.BoolVar(&fs.help, "h", false, "print this help")
 	return fs
+}
+
+// Parse parses args; after --help it prints the help and returns errHelp.
+func (fs *flagSet) Parse(args []string) error {
+	if err := fs.FlagSet.Parse(args); err != nil {
+		return fmt.Errorf("%s: %w (see 'sparselm %s --help')", fs.Name(), err, fs.Name())
+	}
+	if !fs.help {
+		return nil
+	}
+	var defaults map[string]string
+	if fs.defaults != nil {
+		var err error
+		if defaults, err = fs.defaults(); err != nil {
+			return err
+		}
+	}
+	fs.printHelp(fs.env.Stdout, defaults)
+	return errHelp
+}
+
+// printHelp writes the synopsis and every flag with its default (from
+// defaults where it has one; false and empty defaults are not shown).
+func (fs *flagSet) printHelp(w io.Writer, defaults map[string]string) {
+	fmt.Fprintf(w, "Usage: sparselm %s\n\nFlags:\n", fs.synopsis)
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name == "help" || f.Name == "h" {
+			return
+		}
+		kind, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if kind != "" {
+			line += " " + kind
+		}
+		def, ok := defaults[f.Name]
+		if !ok {
+			def = f.DefValue
+		}
+		if def != "" && def != "false" {
+			usage += " (default " + def + ")"
+		}
+		fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
+	})
+}
+
+// given returns the set of the flags given on the command line.
+func (fs *flagSet) given() map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// checkThreads refuses a negative --threads and warns about more threads
+// than CPUs, which only compete for them (the results do not change).
+func checkThreads(env *Env, cmd string, n int) error {
+	if n < 0 {
+		return fmt.Errorf("%s: --threads %d must not be negative", cmd, n)
+	}
+	if cpus := runtime.NumCPU(); n > cpus {
+		fmt.Fprintf(env.Stderr, "sparselm %s: warning: --threads %d is more than the %d CPUs of this machine; the extra threads only compete for them\n", cmd, n, cpus)
+	}
+	return nil
 }
 
 // intList is a comma-separated list of positive integers, e.g. --hidden 400,400.
@@ -112,12 +197,4 @@ func (l *intList) Set(s string) error {
 	}
 	*l = out
 	return nil
-}
-
-// setFlags returns the names of the flags given on the command line.
-func setFlags(fs *flag.FlagSet) []string {
-	var names []string
-	fs.Visit(func(f *flag.Flag) { names = append(names, f.Name) })
-	sort.Strings(names)
-	return names
 }

@@ -317,13 +317,13 @@ func TestBadInput(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	for _, cmd := range []string{"train", "eval"} {
-		_, stderr, err := run(t, cmd, "--help")
-		if !IsHelp(err) || !strings.Contains(stderr, "Usage: sparselm "+cmd) {
-			t.Errorf("%s --help: %v\n%s", cmd, err, stderr)
+		stdout, _, err := run(t, cmd, "--help")
+		if !IsHelp(err) || !strings.Contains(stdout, "Usage: sparselm "+cmd) {
+			t.Errorf("%s --help: %v\n%s", cmd, err, stdout)
 		}
 	}
-	if _, stderr, err := run(t, "--help"); !IsHelp(err) || !strings.Contains(stderr, "Commands:") {
-		t.Errorf("--help: %v\n%s", err, stderr)
+	if stdout, _, err := run(t, "--help"); !IsHelp(err) || !strings.Contains(stdout, "Commands:") {
+		t.Errorf("--help: %v\n%s", err, stdout)
 	}
 }
 

@@ -17,10 +17,11 @@ const dataFlagHelp = "directory of datasets; a dataset NAME is looked up in DIR,
 func runData(ctx context.Context, env *Env, args []string) error {
 	const synopsis = "data fetch [--dest DIR] [--url BASE] ptb|wikitext-2"
 	if len(args) == 0 || args[0] != "fetch" {
-		fmt.Fprintln(env.Stderr, "Usage: sparselm "+synopsis)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintln(env.Stdout, "Usage: sparselm "+synopsis)
 			return errHelp
 		}
+		fmt.Fprintln(env.Stderr, "Usage: sparselm "+synopsis)
 		return fmt.Errorf("data: expected the subcommand fetch")
 	}
 	fs := newFlagSet(env, "data fetch", synopsis)

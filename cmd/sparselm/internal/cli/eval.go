@@ -14,7 +14,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "eval", "eval --ckpt RUN_OR_CHECKPOINT [--split test|valid|train | --file TEXT] [flags]")
 	file := fs.String("file", "", "evaluate this text file instead of a split (words outside the vocabulary are read as <unk> and counted)")
 	f := addEvalFlags(fs, "print the result as JSON")
-	dir, c, err := f.load(fs, "eval", args)
+	dir, c, err := f.load(env, fs, "eval", args)
 	if err != nil {
 		return err
 	}

@@ -8,18 +8,20 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/sparselm/sparselm/config"
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/measure"
 	"github.com/sparselm/sparselm/model"
 	"github.com/sparselm/sparselm/prune"
 	"github.com/sparselm/sparselm/report"
+	"github.com/sparselm/sparselm/tensor"
 	"github.com/sparselm/sparselm/train"
 )
 
@@ -81,140 +83,195 @@ func levelDir(out string, s float64) string {
 	return filepath.Join(out, "level-"+name)
 }
 
+// pruneFlags holds the values of prune's flags.
+type pruneFlags struct {
+	ckpt, criterion, schedule, out, dataDir string
+	levels                                  floatList
+	target, initial, startFrac, endFrac     float64
+	every                                   int64
+	embedding, resume, quiet                bool
+	epochs, epochTokens, threads            int
+	lr, constFrac                           float64
+	seed                                    uint64
+	saveEvery                               time.Duration
+	statsBatch, statsBPTT                   int
+}
+
+func definePruneFlags(fs *flagSet) *pruneFlags {
+	f := &pruneFlags{levels: floatList{0.5, 0.75, 0.9}}
+	fs.StringVar(&f.ckpt, "ckpt", "", "checkpoint to prune, or a run directory (its best checkpoint)")
+	fs.StringVar(&f.criterion, "criterion", string(prune.Magnitude), "magnitude (per matrix) | global (one threshold) | random (control)")
+	fs.StringVar(&f.schedule, "schedule", string(prune.Iterative), "oneshot (each level from the checkpoint) | iterative (levels in turn) | gradual (Zhu & Gupta)")
+	fs.Var(&f.levels, "levels", "target weight `sparsities`; iterative: increasing")
+	fs.Float64Var(&f.target, "target", 0, "gradual: final sparsity s_f (instead of --levels)")
+	fs.Float64Var(&f.initial, "initial", 0, "gradual: initial sparsity s_i")
+	fs.Int64Var(&f.every, "every", 100, "gradual: steps Δt between mask updates")
+	fs.Float64Var(&f.startFrac, "start-frac", 0, "gradual: first mask update t0 as a fraction of the fine-tuning steps")
+	fs.Float64Var(&f.endFrac, "end-frac", 0.5, "gradual: last mask update t0 + nΔt as a fraction of the fine-tuning steps")
+	fs.BoolVar(&f.embedding, "prune-embedding", false, "prune the embedding (= tied decoder) too")
+	fs.IntVar(&f.epochs, "finetune-epochs", 1, "fine-tuning epochs per level (gradual: in total)")
+	fs.StringVar(&f.out, "out", "", "output `directory` (default: next to the checkpoint, prune-CRITERION-SCHEDULE)")
+	fs.BoolVar(&f.resume, "resume", false, "continue the prune run in --out with the settings in its prune.json")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bars")
+	fs.StringVar(&f.dataDir, "data", "", dataFlagHelp)
+	fs.Float64Var(&f.lr, "lr", 0, "fine-tuning learning rate (0: a quarter of the checkpoint's)")
+	fs.Float64Var(&f.constFrac, "constant-frac", 0, "fraction of fine-tuning steps at the full learning rate before the cosine decay")
+	fs.IntVar(&f.epochTokens, "epoch-tokens", -1, "cap on fine-tuning tokens per epoch (0: whole split; -1: the checkpoint's setting)")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed of fine-tuning and of random pruning (0: the checkpoint's)")
+	fs.IntVar(&f.threads, "threads", 0, "threads (0: the checkpoint's; results do not depend on it)")
+	fs.DurationVar(&f.saveEvery, "save-every", 5*time.Minute, "interval of resumable checkpoints within an epoch")
+	fs.IntVar(&f.statsBatch, "stats-batch", 1, "streams for the test accounting of each level")
+	fs.IntVar(&f.statsBPTT, "stats-bptt", 70, "window length for the test accounting")
+	return f
+}
+
+// pruneFieldFlag ties a field of pruneSpec (by its JSON path) to the flags
+// that set it; note says how the field relates to a flag that does not set
+// it directly. Like trainFlags for train, it turns library errors into
+// flags and names the flags of a resumed run that differ from its prune.json.
+type pruneFieldFlag struct {
+	path      string
+	flags     []string
+	note      string
+	resumable bool // may differ on --resume: the numbers do not depend on it
+}
+
+var pruneFieldFlags = []pruneFieldFlag{
+	{path: "source", flags: []string{"ckpt"}},
+	{path: "criterion", flags: []string{"criterion"}},
+	{path: "schedule", flags: []string{"schedule"}},
+	{path: "levels", flags: []string{"levels", "target"}},
+	{path: "prune_embedding", flags: []string{"prune-embedding"}},
+	{path: "gradual", flags: []string{"schedule"}},
+	{path: "gradual.initial", flags: []string{"initial"}},
+	{path: "gradual.final", flags: []string{"target"}},
+	{path: "gradual.start", flags: []string{"start-frac"}, note: "gradual.start, in steps"},
+	{path: "gradual.every", flags: []string{"every"}},
+	{path: "gradual.updates", flags: []string{"end-frac", "every", "start-frac"}, note: "gradual.updates, mask updates"},
+	{path: "gradual.criterion", flags: []string{"criterion"}},
+	{path: "gradual.seed", flags: []string{"seed"}},
+	{path: "finetune.epochs", flags: []string{"finetune-epochs"}},
+	{path: "finetune.optimizer.lr", flags: []string{"lr"}},
+	{path: "finetune.constant_frac", flags: []string{"constant-frac"}},
+	{path: "finetune.epoch_tokens", flags: []string{"epoch-tokens"}},
+	{path: "finetune.seed", flags: []string{"seed"}},
+	{path: "finetune.threads", flags: []string{"threads"}, resumable: true},
+	{path: "finetune.save_every", flags: []string{"save-every"}, resumable: true},
+	{path: "stats_batch", flags: []string{"stats-batch"}},
+	{path: "stats_bptt", flags: []string{"stats-bptt"}},
+}
+
+// pruneFlagOf returns how to name the field at path for a user: its flags,
+// the ones given first, and the note of a field no flag sets directly.
+func pruneFlagOf(path string, given map[string]bool) (pruneFieldFlag, string, bool) {
+	for _, r := range pruneFieldFlags {
+		if r.path != path {
+			continue
+		}
+		var named []string
+		for _, f := range r.flags {
+			if given[f] {
+				named = append(named, "--"+f)
+			}
+		}
+		if len(named) == 0 {
+			named = []string{"--" + r.flags[0]}
+		}
+		return r, strings.Join(named, ", "), true
+	}
+	return pruneFieldFlag{}, "", false
+}
+
 func runPrune(ctx context.Context, env *Env, args []string) error {
 	const synopsis = "prune --ckpt CKPT [--criterion magnitude|global|random] [--schedule oneshot|iterative|gradual] " +
-		"[--levels 0.5,0.75,0.9 | --target 0.9] [--finetune-epochs N] [--out DIR] [--resume] [flags]"
+		"[--levels 0.5,0.75,0.9 | --target 0.9] [--finetune-epochs N] [--out DIR] [flags]\n" +
+		"       sparselm prune --out DIR --resume [--threads N] [--save-every D] [--quiet]"
 	fs := newFlagSet(env, "prune", synopsis)
-	ckpt := fs.String("ckpt", "", "checkpoint to prune, or a run directory (its best checkpoint)")
-	criterion := fs.String("criterion", "magnitude", "magnitude (per matrix) | global (one threshold) | random (control)")
-	schedule := fs.String("schedule", "iterative", "oneshot (each level from the checkpoint) | iterative (levels in turn) | gradual (Zhu & Gupta)")
-	levels := floatList{0.5, 0.75, 0.9}
-	fs.Var(&levels, "levels", "target weight sparsities; iterative: increasing")
-	target := fs.Float64("target", 0, "gradual: final sparsity s_f (instead of --levels)")
-	initial := fs.Float64("initial", 0, "gradual: initial sparsity s_i")
-	every := fs.Int64("every", 100, "gradual: steps Δt between mask updates")
-	startFrac := fs.Float64("start-frac", 0, "gradual: first mask update t0 as a fraction of the fine-tuning steps")
-	endFrac := fs.Float64("end-frac", 0.5, "gradual: last mask update t0 + nΔt as a fraction of the fine-tuning steps")
-	embedding := fs.Bool("prune-embedding", false, "prune the embedding (= tied decoder) too")
-	epochs := fs.Int("finetune-epochs", 1, "fine-tuning epochs per level (gradual: in total)")
-	out := fs.String("out", "", "output directory (default: next to the checkpoint, prune-CRITERION-SCHEDULE)")
-	resume := fs.Bool("resume", false, "continue the prune run in --out")
-	quiet := fs.Bool("quiet", false, "no progress bars")
-	dataDir := fs.String("data", "", dataFlagHelp)
-	lr := fs.Float64("lr", 0, "fine-tuning learning rate (0: a quarter of the checkpoint's)")
-	constFrac := fs.Float64("constant-frac", 0, "fraction of fine-tuning steps at the full learning rate before the cosine decay")
-	epochTokens := fs.Int("epoch-tokens", -1, "cap on fine-tuning tokens per epoch (0: whole split; -1: the checkpoint's setting)")
-	seed := fs.Uint64("seed", 0, "seed of fine-tuning and of random pruning (0: the checkpoint's)")
-	threads := fs.Int("threads", 0, "threads (0: the checkpoint's)")
-	saveEvery := fs.Duration("save-every", 5*time.Minute, "interval of resumable checkpoints within an epoch")
-	statsBatch := fs.Int("stats-batch", 1, "streams for the test accounting of each level")
-	statsBPTT := fs.Int("stats-bptt", 70, "window length for the test accounting")
+	f := definePruneFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	given := fs.given()
 	if fs.NArg() > 0 {
 		return fmt.Errorf("prune: unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
-	if *ckpt == "" {
+	if err := checkThreads(env, "prune", f.threads); err != nil {
+		return err
+	}
+	// The stored spec of a resumed run, or a new run's checkpoint.
+	var stored *pruneSpec
+	src := ""
+	if f.ckpt != "" {
+		src = checkpointDir(f.ckpt)
+	}
+	if f.resume {
+		if f.out == "" && src == "" {
+			return errors.New("prune: --resume needs --out, the directory of the run to continue")
+		}
+		if f.out == "" {
+			f.out = defaultPruneOut(src, f.criterion, f.schedule)
+		}
+		var err error
+		if stored, err = readPruneSpec(f.out); err != nil {
+			return err
+		}
+		src = stored.Source
+	} else if src == "" {
 		return errors.New("prune: --ckpt is required")
 	}
-	crit, err := prune.ParseCriterion(*criterion)
+	c, err := train.LoadCheckpoint(src)
 	if err != nil {
 		return err
 	}
-	sched, err := prune.ParseSchedule(*schedule)
-	if err != nil {
-		return err
-	}
-	given := setFlags(fs)
-	if sched == prune.Gradually {
-		switch {
-		case contains(given, "target"):
-			levels = floatList{*target}
-		case !contains(given, "levels"):
-			return errors.New("prune: the gradual schedule needs --target (the final sparsity)")
-		}
-	} else if contains(given, "target") {
-		return errors.New("prune: --target is for --schedule gradual; use --levels")
-	}
-	if err := prune.CheckLevels(levels, sched); err != nil {
-		return err
-	}
-	if *epochs < 1 {
-		return fmt.Errorf("prune: --finetune-epochs %d must be positive", *epochs)
-	}
-	src, c, err := loadCheckpointArg(*ckpt)
-	if err != nil {
-		return err
-	}
-	if c.Model.Params.Mask != nil && sched != prune.OneShot {
-		// Pruning a pruned model further is fine; say so, since levels are absolute.
-		fmt.Fprintf(env.Stderr, "sparselm prune: %s is already %.2f%% sparse; levels are absolute sparsities\n", src, 100*prune.Sparsity(&c.Model.Params))
-	}
-	setThreads(*threads, c)
-	corpus, err := loadCheckpointCorpus(env, c, *dataDir)
+	corpus, err := loadCheckpointCorpus(env, c, f.dataDir)
 	if err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}
-
-	o := c.Options
-	o.Epochs, o.Patience, o.SkipTest, o.ConstantFrac = *epochs, 0, true, *constFrac
-	o.SaveEvery = *saveEvery
-	o.Optim.LR /= 4
-	if *lr > 0 {
-		o.Optim.LR = *lr
+	spec, err := f.spec(stored, src, c, given, len(corpus.Train))
+	if err == nil {
+		err = validatePruneSpec(&spec)
 	}
-	if *epochTokens >= 0 {
-		o.EpochTokens = *epochTokens
+	if err != nil {
+		return flagged("prune", err, func(path string) (string, bool) {
+			r, name, ok := pruneFlagOf(path, given)
+			if ok && r.note != "" {
+				name = fmt.Sprintf("%s (from %s)", path, name)
+			}
+			return name, ok
+		})
 	}
-	if *seed != 0 {
-		o.Seed = *seed
+	if f.out == "" {
+		f.out = defaultPruneOut(src, string(spec.Criterion), string(spec.Schedule))
 	}
-	if *threads > 0 {
-		o.Threads = *threads
-	}
-	if err := o.Validate(); err != nil {
-		return fmt.Errorf("prune: fine-tuning options: %w", err)
-	}
-	if *out == "" {
-		*out = filepath.Join(filepath.Dir(src), fmt.Sprintf("prune-%s-%s", crit, sched))
-	}
-	spec := pruneSpec{Source: src, Criterion: crit, Schedule: sched, Levels: levels, Embedding: *embedding,
-		FineTune: o, StatsB: *statsBatch, StatsT: *statsBPTT}
-	if abs, err := filepath.Abs(src); err == nil {
-		spec.Source = abs
-	}
-	if sched == prune.Gradually {
-		total := train.StepsPerEpoch(&o, len(corpus.Train)) * int64(o.Epochs)
-		t0, end := int64(*startFrac*float64(total)), int64(*endFrac*float64(total))
-		if !(*startFrac >= 0 && *startFrac < *endFrac && *endFrac <= 1) {
-			return fmt.Errorf("prune: need 0 ≤ --start-frac < --end-frac ≤ 1 (got %v, %v)", *startFrac, *endFrac)
+	if stored != nil {
+		if conflicts := pruneConflicts(stored, &spec, given); len(conflicts) > 0 {
+			return fmt.Errorf("prune: --resume: the run in %s was started with other settings; drop these flags to continue it, "+
+				"or start a new run in another --out:\n  %s", f.out, strings.Join(conflicts, "\n  "))
 		}
-		g := &prune.Gradual{Initial: *initial, Final: levels[0], Start: t0, Every: *every,
-			Updates: (end - t0) / max(1, *every), Criterion: crit, Seed: o.Seed}
-		if err := g.Validate(); err != nil {
-			return fmt.Errorf("%w (%d fine-tuning steps in all: raise --finetune-epochs or lower --every)", err, total)
-		}
-		spec.Gradual = g
-	}
-	if err := checkPruneSpec(*out, spec, *resume); err != nil {
+	} else if err := writePruneSpec(f.out, spec); err != nil {
 		return err
 	}
+	tensor.SetThreads(spec.FineTune.Threads)
+	if c.Model.Params.Mask != nil && spec.Schedule != prune.OneShot {
+		// Pruning a pruned model further is fine; say so, since levels are absolute.
+		fmt.Fprintf(env.Stderr, "sparselm prune: %s is already %.2f%% sparse; levels are absolute sparsities\n", src, 100*prune.Sparsity(&c.Model.Params))
+	}
 	progress := env.Stderr
-	if *quiet {
+	if f.quiet {
 		progress = nil
 	}
+	out, o, sched := f.out, spec.FineTune, spec.Schedule
 	fmt.Fprintf(env.Stderr, "sparselm prune: %s, %s %s to %v, %d fine-tuning epoch(s) per level at lr %g, out %s\n",
-		src, crit, sched, []float64(levels), o.Epochs, o.Optim.LR, *out)
+		src, spec.Criterion, sched, spec.Levels, o.Epochs, o.Optim.LR, out)
 
-	startRow, err := levelStats(ctx, c, src, *out, "start", corpus, spec, progress)
+	startRow, err := levelStats(ctx, c, src, out, "start", corpus, spec, progress)
 	if err != nil {
 		return err
 	}
 	rows := []pruneRow{*startRow}
 	prevDir, prevLevel := src, 0.0
-	for _, s := range levels {
-		dir := levelDir(*out, s)
+	for _, s := range spec.Levels {
+		dir := levelDir(out, s)
 		if err := pruneLevel(ctx, env, spec, corpus, dir, prevDir, prevLevel, s, progress); err != nil {
 			return err
 		}
@@ -239,37 +296,234 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 			prevDir, prevLevel = best, s
 		}
 	}
-	if err := writeSummary(*out, rows); err != nil {
+	if err := writeSummary(out, rows); err != nil {
 		return err
 	}
 	printPruneTable(env.Stdout, rows)
 	return nil
 }
 
-// checkPruneSpec writes the spec of a new run, or checks that a resumed one matches.
-func checkPruneSpec(out string, spec pruneSpec, resume bool) error {
+// checkpointDir returns the absolute checkpoint directory that --ckpt
+// names: the directory itself, or the best checkpoint of a run directory.
+func checkpointDir(arg string) string {
+	dir := arg
+	if !ckptdir.Exists(dir) && ckptdir.Exists(filepath.Join(dir, train.DirBest)) {
+		dir = filepath.Join(dir, train.DirBest)
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return dir
+}
+
+// defaultPruneOut is the default --out: prune-CRITERION-SCHEDULE beside the checkpoint.
+func defaultPruneOut(src, criterion, schedule string) string {
+	return filepath.Join(filepath.Dir(src), fmt.Sprintf("prune-%s-%s", criterion, schedule))
+}
+
+// spec returns the spec of the command line. A new run (stored nil) starts
+// from the checkpoint c in src and every flag's value; a resumed one from
+// its stored spec and the flags in given only. The gradual schedule's
+// fractions become steps here, so a resumed run that gives the same
+// fractions again gets the same steps.
+func (f *pruneFlags) spec(stored *pruneSpec, src string, c *train.Checkpoint, given map[string]bool, trainTokens int) (pruneSpec, error) {
+	var s pruneSpec
+	set := func(name string) bool { return given[name] }
+	if stored != nil {
+		s = *stored
+		s.Levels = slices.Clone(s.Levels)
+		if s.Gradual != nil {
+			g := *s.Gradual
+			s.Gradual = &g
+		}
+	} else {
+		// Every flag counts but --target (gradual only) and --levels of the
+		// gradual schedule, which takes --target instead.
+		s = pruneSpec{Source: src, FineTune: c.Options}
+		s.FineTune.Patience, s.FineTune.SkipTest = 0, true
+		s.FineTune.Optim.LR /= 4
+		set = func(name string) bool {
+			switch name {
+			case "target":
+				return given[name]
+			case "levels":
+				return given[name] || f.schedule != string(prune.Gradually)
+			}
+			return true
+		}
+	}
+	if set("ckpt") {
+		s.Source = src
+	}
+	var err error
+	if set("criterion") {
+		if s.Criterion, err = prune.ParseCriterion(f.criterion); err != nil {
+			return s, err
+		}
+	}
+	if set("schedule") {
+		if s.Schedule, err = prune.ParseSchedule(f.schedule); err != nil {
+			return s, err
+		}
+	}
+	if set("levels") {
+		s.Levels = slices.Clone(f.levels)
+	}
+	if set("target") {
+		if s.Schedule != prune.Gradually {
+			return s, errors.New("prune: --target is for --schedule gradual; use --levels")
+		}
+		s.Levels = []float64{f.target}
+	}
+	if s.Schedule == prune.Gradually && len(s.Levels) == 0 {
+		return s, errors.New("prune: the gradual schedule needs --target (the final sparsity)")
+	}
+	if set("prune-embedding") {
+		s.Embedding = f.embedding
+	}
+	ft := &s.FineTune
+	if set("finetune-epochs") {
+		ft.Epochs = f.epochs
+	}
+	if set("lr") && f.lr != 0 {
+		ft.Optim.LR = f.lr
+	}
+	if set("constant-frac") {
+		ft.ConstantFrac = f.constFrac
+	}
+	if set("epoch-tokens") && f.epochTokens != -1 {
+		ft.EpochTokens = f.epochTokens
+	}
+	if set("seed") && f.seed != 0 {
+		ft.Seed = f.seed
+	}
+	if set("threads") && f.threads != 0 {
+		ft.Threads = f.threads
+	}
+	if set("save-every") {
+		ft.SaveEvery = f.saveEvery
+	}
+	if set("stats-batch") {
+		s.StatsB = f.statsBatch
+	}
+	if set("stats-bptt") {
+		s.StatsT = f.statsBPTT
+	}
+	if s.Schedule != prune.Gradually {
+		s.Gradual = nil
+		return s, nil
+	}
+	if ft.Batch < 1 || ft.BPTT < 1 {
+		return s, nil // validatePruneSpec says what is wrong
+	}
+	for _, fr := range []struct {
+		name string
+		v    float64
+	}{{"start-frac", f.startFrac}, {"end-frac", f.endFrac}} {
+		if set(fr.name) && !(fr.v >= 0 && fr.v <= 1) {
+			return s, fmt.Errorf("prune: --%s %v must be in [0, 1]", fr.name, fr.v)
+		}
+	}
+	total := train.StepsPerEpoch(ft, trainTokens) * int64(max(0, ft.Epochs))
+	g := prune.Gradual{Initial: f.initial, Every: f.every}
+	t0, end := int64(f.startFrac*float64(total)), int64(f.endFrac*float64(total))
+	if s.Gradual != nil {
+		g = *s.Gradual
+		t0, end = g.Start, g.End()
+	}
+	if set("initial") {
+		g.Initial = f.initial
+	}
+	if set("every") {
+		g.Every = f.every
+	}
+	if set("start-frac") {
+		t0 = int64(f.startFrac * float64(total))
+	}
+	if set("end-frac") {
+		end = int64(f.endFrac * float64(total))
+	}
+	if !(t0 < end) {
+		return s, fmt.Errorf("prune: --start-frac must be below --end-frac: the mask updates would start at step %d and end at step %d of %d", t0, end, total)
+	}
+	g.Start, g.Updates = t0, (end-t0)/max(1, g.Every)
+	g.Final, g.Criterion, g.Seed = s.Levels[0], s.Criterion, ft.Seed
+	s.Gradual = &g
+	if err := g.Validate(); err != nil {
+		return s, fmt.Errorf("%w (%d fine-tuning steps in all: raise --finetune-epochs or lower --every)", config.Within("gradual", err), total)
+	}
+	return s, nil
+}
+
+// validatePruneSpec reports the first bad setting of s as a
+// *config.FieldError with its path in pruneSpec.
+func validatePruneSpec(s *pruneSpec) error {
+	if err := prune.CheckLevels(s.Levels, s.Schedule); err != nil {
+		return err
+	}
+	if err := s.FineTune.Validate(); err != nil {
+		return fmt.Errorf("prune: fine-tuning: %w", config.Within("finetune", err))
+	}
+	if s.StatsB < 1 {
+		return fmt.Errorf("prune: %w", config.Invalid("stats_batch", s.StatsB, "must be positive"))
+	}
+	if s.StatsT < 1 {
+		return fmt.Errorf("prune: %w", config.Invalid("stats_bptt", s.StatsT, "must be positive"))
+	}
+	return nil
+}
+
+// pruneConflicts returns a line per field that differs between the stored
+// spec of a run and the one resolved from the command line of its resume,
+// leaving out the resumable ones; fields set by the same flag are named once.
+func pruneConflicts(stored, resolved *pruneSpec, given map[string]bool) []string {
+	var lines []string
+	seen := map[string]bool{}
+	for _, d := range config.Diff(*stored, *resolved) {
+		r, name, ok := pruneFlagOf(d.Path, given)
+		switch {
+		case !ok:
+			name = d.Path
+		case r.resumable || seen[name]:
+			continue
+		}
+		seen[name] = true
+		line := fmt.Sprintf("%s: stored %s, given %s", name, config.Format(d.A), config.Format(d.B))
+		if r.note != "" {
+			line += " (" + r.note + ")"
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// readPruneSpec reads the spec of the run in out for --resume.
+func readPruneSpec(out string) (*pruneSpec, error) {
 	path := filepath.Join(out, filePruneSpec)
 	b, err := os.ReadFile(path)
-	switch {
-	case err == nil && !resume:
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("prune: --resume: nothing to resume in %s (it has no %s); start the run without --resume", out, filePruneSpec)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	var s pruneSpec
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("prune: %s: %w", path, err)
+	}
+	return &s, nil
+}
+
+// writePruneSpec writes the spec of a new run, which must not exist yet.
+func writePruneSpec(out string, spec pruneSpec) error {
+	path := filepath.Join(out, filePruneSpec)
+	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("prune: %s already holds a prune run; pass --resume to continue it or choose another --out", out)
-	case err == nil:
-		var old pruneSpec
-		if err := json.Unmarshal(b, &old); err != nil {
-			return fmt.Errorf("prune: %s: %w", path, err)
-		}
-		if !reflect.DeepEqual(old, spec) {
-			want, _ := json.Marshal(spec)
-			return fmt.Errorf("prune: resume: the settings differ from those of the run in %s\n  run:   %s\n  given: %s", out, b, want)
-		}
-		return nil
-	case !errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("prune: %w", err)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}
-	b, _ = json.MarshalIndent(spec, "", "  ")
+	b, _ := json.MarshalIndent(spec, "", "  ")
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 

@@ -83,7 +83,7 @@ func TestPruneIterativeThenStats(t *testing.T) {
 		t.Errorf("resume of a finished run: %v\n%s", err, stderr)
 	}
 	// A resumed run must keep its settings.
-	if _, _, err := run(t, append(args[:len(args):len(args)], "--resume", "--lr", "0.5")...); err == nil || !strings.Contains(err.Error(), "settings differ") {
+	if _, _, err := run(t, append(args[:len(args):len(args)], "--resume", "--lr", "0.5")...); err == nil || !strings.Contains(err.Error(), "--lr: stored") {
 		t.Errorf("resume with another --lr: %v", err)
 	}
 	stdout, stderr, err = run(t, "stats", "--ckpt", levelDir(out, 0.8), "--bptt", "16", "--json")
@@ -198,9 +198,9 @@ func TestPruneAndStatsBadInput(t *testing.T) {
 		}
 	}
 	for _, cmd := range []string{"prune", "stats"} {
-		_, stderr, err := run(t, cmd, "--help")
-		if !IsHelp(err) || !strings.Contains(stderr, "Usage: sparselm "+cmd) {
-			t.Errorf("%s --help: %v\n%s", cmd, err, stderr)
+		stdout, _, err := run(t, cmd, "--help")
+		if !IsHelp(err) || !strings.Contains(stdout, "Usage: sparselm "+cmd) {
+			t.Errorf("%s --help: %v\n%s", cmd, err, stdout)
 		}
 	}
 }

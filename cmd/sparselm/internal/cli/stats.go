@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -22,7 +21,7 @@ import (
 func runStats(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "stats", "stats --ckpt RUN_OR_CHECKPOINT [--split test|valid|train] [--json] [flags]")
 	f := addEvalFlags(fs, "print the accounting as JSON")
-	dir, c, err := f.load(fs, "stats", args)
+	dir, c, err := f.load(env, fs, "stats", args)
 	if err != nil {
 		return err
 	}
@@ -57,7 +56,7 @@ type evalFlags struct {
 	asJSON, quiet        *bool
 }
 
-func addEvalFlags(fs *flag.FlagSet, jsonHelp string) *evalFlags {
+func addEvalFlags(fs *flagSet, jsonHelp string) *evalFlags {
 	return &evalFlags{
 		ckpt:    fs.String("ckpt", "", "checkpoint directory, or a run directory (its best checkpoint is used)"),
 		split:   fs.String("split", "test", "split of the checkpoint's dataset: train | valid | test"),
@@ -70,17 +69,25 @@ func addEvalFlags(fs *flag.FlagSet, jsonHelp string) *evalFlags {
 	}
 }
 
-// load parses args (refusing stray arguments), loads the checkpoint named
-// by --ckpt and sets the thread count.
-func (f *evalFlags) load(fs *flag.FlagSet, cmd string, args []string) (string, *train.Checkpoint, error) {
+// load parses args (refusing stray arguments and bad values before
+// anything is read), loads the checkpoint named by --ckpt and sets the
+// thread count.
+func (f *evalFlags) load(env *Env, fs *flagSet, cmd string, args []string) (string, *train.Checkpoint, error) {
 	if err := fs.Parse(args); err != nil {
 		return "", nil, err
 	}
-	if fs.NArg() > 0 {
+	switch {
+	case fs.NArg() > 0:
 		return "", nil, fmt.Errorf("%s: unexpected argument %q (flags start with --)", cmd, fs.Arg(0))
-	}
-	if *f.ckpt == "" {
+	case *f.ckpt == "":
 		return "", nil, fmt.Errorf("%s: --ckpt is required", cmd)
+	case *f.batch < 1:
+		return "", nil, fmt.Errorf("%s: --batch %d must be positive", cmd, *f.batch)
+	case *f.bptt < 1:
+		return "", nil, fmt.Errorf("%s: --bptt %d must be positive", cmd, *f.bptt)
+	}
+	if err := checkThreads(env, cmd, *f.threads); err != nil {
+		return "", nil, err
 	}
 	dir, c, err := loadCheckpointArg(*f.ckpt)
 	if err != nil {
