@@ -200,10 +200,10 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 	}
 	// The stored spec of a resumed run, or a new run's checkpoint.
 	var stored *pruneSpec
-	src := ""
 	if f.ckpt != "" {
-		src = checkpointDir(f.ckpt)
+		f.ckpt = checkpointDir(f.ckpt)
 	}
+	src := f.ckpt
 	if f.resume {
 		if f.out == "" && src == "" {
 			return errors.New("prune: --resume needs --out, the directory of the run to continue")
@@ -353,7 +353,7 @@ func (f *pruneFlags) spec(stored *pruneSpec, src string, c *train.Checkpoint, gi
 		}
 	}
 	if set("ckpt") {
-		s.Source = src
+		s.Source = f.ckpt
 	}
 	var err error
 	if set("criterion") {

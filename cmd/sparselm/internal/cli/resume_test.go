@@ -172,6 +172,15 @@ func TestPruneResume(t *testing.T) {
 	if after := snapshot(t, out); !sameSnapshot(before, after) {
 		t.Errorf("the refused resume changed %s", out)
 	}
+	// The checkpoint pruned is compared by its directory, however it is named.
+	if _, stderr, err := run(t, "prune", "--ckpt", filepath.Join(src, train.DirBest), "--out", out, "--resume", "--quiet"); err != nil {
+		t.Errorf("resume naming the run's checkpoint directory: %v\n%s", err, stderr)
+	}
+	other := levelDir(out, 0.5)
+	if _, _, err := run(t, "prune", "--ckpt", other, "--out", out, "--resume"); err == nil || !strings.Contains(err.Error(), "--ckpt: stored ") ||
+		!strings.Contains(err.Error(), ", given "+filepath.Join(other, train.DirBest)) {
+		t.Errorf("resume with another --ckpt: %v", err)
+	}
 	if _, _, err := run(t, "prune", "--out", filepath.Join(t.TempDir(), "none"), "--resume"); err == nil || !strings.Contains(err.Error(), "nothing to resume") {
 		t.Errorf("--resume of an empty directory: %v", err)
 	}
