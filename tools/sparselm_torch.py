@@ -14,6 +14,7 @@ safetensors.torch.load_file plus a few lines of PyTorch rebuild the model:
     t = load_file(path)
     with safe_open(path, "pt") as f:
         cfg = json.loads(f.metadata()["config"])
+    # without the safetensors package: t, meta, _ = read_weights(path); cfg = json.loads(meta["config"])
     emb = nn.Embedding.from_pretrained(t["embedding"])          # [V×E]; decoder tied to it
     lstms = []
     for l, H in enumerate(cfg["hidden"]):
@@ -31,9 +32,9 @@ safetensors.torch.load_file plus a few lines of PyTorch rebuild the model:
         return x @ t["embedding"].T + t["decoder.bias"], new    # logits [T×B×V]
 
 The EGRU has no PyTorch counterpart: [EGRULayer] below implements the
-equations of METHOD.md (forward only). [load_checkpoint] builds either cell
-as an nn.Module, and [evaluate] computes perplexity and activity sparsity the
-way sparselm's Go evaluator does. As a command:
+equations of docs/method.md ("The EGRU layer"; forward only). [load_checkpoint]
+builds either cell as an nn.Module, and [evaluate] computes perplexity and
+activity sparsity the way sparselm's Go evaluator does. As a command:
 
     python3 tools/sparselm_torch.py CHECKPOINT_DIR TEXT_FILE [--batch 1] [--bptt 70] [--threads N] [--json] [--windows]
         [--reader auto|safetensors|builtin]
@@ -278,7 +279,7 @@ def read_weights(path: str, reader: str = "auto") -> tuple[dict[str, torch.Tenso
 
 
 class EGRULayer(nn.Module):
-    """One event-based GRU layer (METHOD.md), forward only, float32.
+    """One event-based GRU layer (docs/method.md), forward only, float32.
 
         u  = σ(W_u x_t + R_u y_{t−1} + b_u)
         r  = σ(W_r x_t + R_r y_{t−1} + b_r)
