@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/sparselm/sparselm/data"
 )
@@ -35,6 +36,9 @@ func runData(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("data fetch: name one dataset (%v)", data.KnownNames())
 	}
 	name := fs.Arg(0)
+	if _, ok := data.Known(name); !ok {
+		return fmt.Errorf("data fetch: unknown dataset %q (known: %s)", name, strings.Join(data.KnownNames(), ", "))
+	}
 	root := *dest
 	if root == "" {
 		var err error

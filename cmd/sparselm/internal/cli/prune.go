@@ -19,6 +19,7 @@ import (
 	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/measure"
 	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/provenance"
 	"github.com/sparselm/sparselm/prune"
 	"github.com/sparselm/sparselm/report"
 	"github.com/sparselm/sparselm/tensor"
@@ -27,10 +28,10 @@ import (
 
 // Files of a prune run directory besides the level runs.
 const (
-	filePruneSpec    = "prune.json"       // the settings; a resumed run must have the same
-	filePruneSummary = report.SummaryFile // one row per level
-	filePruneCSV     = "summary.csv"
-	fileLevelStats   = "stats.json" // in each level directory: the accounting of its best checkpoint
+	filePruneSpec    = "prune.json"          // the settings; a resumed run must have the same
+	filePruneSummary = report.SummaryFile    // the sweep's setup, provenance and one row per level
+	filePruneCSV     = report.SummaryCSVFile // the rows in the columns of report.csv
+	fileLevelStats   = "stats.json"          // in each level directory: the accounting of its best checkpoint
 )
 
 // pruneSpec is what defines a prune run.
@@ -227,6 +228,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}
+	prov := checkpointProvenance(env, "prune", args, c, f.dataDir)
 	spec, err := f.spec(stored, src, c, given, len(corpus.Train))
 	if err == nil {
 		err = validatePruneSpec(&spec)
@@ -248,7 +250,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("prune: --resume: the run in %s was started with other settings; drop these flags to continue it, "+
 				"or start a new run in another --out:\n  %s", f.out, strings.Join(conflicts, "\n  "))
 		}
-	} else if err := writePruneSpec(f.out, spec); err != nil {
+	} else if err := writePruneSpec(f.out, spec, prov); err != nil {
 		return err
 	}
 	tensor.SetThreads(spec.FineTune.Threads)
@@ -264,7 +266,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "sparselm prune: %s, %s %s to %v, %d fine-tuning epoch(s) per level at lr %g, out %s\n",
 		src, spec.Criterion, sched, spec.Levels, o.Epochs, o.Optim.LR, out)
 
-	startRow, err := levelStats(ctx, c, src, out, "start", corpus, spec, progress)
+	startRow, err := levelStats(ctx, c, src, out, "start", corpus, spec, progress, prov)
 	if err != nil {
 		return err
 	}
@@ -272,7 +274,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 	prevDir, prevLevel := src, 0.0
 	for _, s := range spec.Levels {
 		dir := levelDir(out, s)
-		if err := pruneLevel(ctx, env, spec, corpus, dir, prevDir, prevLevel, s, progress); err != nil {
+		if err := pruneLevel(ctx, env, spec, corpus, dir, prevDir, prevLevel, s, progress, prov); err != nil {
 			return err
 		}
 		best := filepath.Join(dir, train.DirBest)
@@ -283,7 +285,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 		if err := prune.RequireMasks(&bc.Model.Params, s, best); err != nil {
 			return err
 		}
-		row, err := levelStats(ctx, bc, best, dir, "", corpus, spec, progress)
+		row, err := levelStats(ctx, bc, best, dir, "", corpus, spec, progress, prov)
 		if err != nil {
 			return err
 		}
@@ -296,7 +298,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 			prevDir, prevLevel = best, s
 		}
 	}
-	if err := writeSummary(out, rows); err != nil {
+	if err := writeSummary(out, spec, rows, prov); err != nil {
 		return err
 	}
 	printPruneTable(env.Stdout, rows)
@@ -514,8 +516,9 @@ func readPruneSpec(out string) (*pruneSpec, error) {
 	return &s, nil
 }
 
-// writePruneSpec writes the spec of a new run, which must not exist yet.
-func writePruneSpec(out string, spec pruneSpec) error {
+// writePruneSpec writes the spec of a new run, which must not exist yet,
+// with the provenance of the session that starts it.
+func writePruneSpec(out string, spec pruneSpec, prov *provenance.Provenance) error {
 	path := filepath.Join(out, filePruneSpec)
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("prune: %s already holds a prune run; pass --resume to continue it or choose another --out", out)
@@ -523,20 +526,24 @@ func writePruneSpec(out string, spec pruneSpec) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}
-	b, _ := json.MarshalIndent(spec, "", "  ")
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	b, _ := json.MarshalIndent(struct {
+		pruneSpec
+		Provenance *provenance.Provenance `json:"provenance"` // not part of the spec: readPruneSpec skips it
+	}{spec, prov}, "", "  ")
+	return ckptdir.WriteFile(path, append(b, '\n'))
 }
 
 // pruneLevel brings the level run in dir to its end: nothing when it has
 // finished, a resumed run when it has a resumable checkpoint, otherwise a
 // fresh fine-tuning run from the checkpoint in from, pruned to s (gradual:
 // pruned during training).
-func pruneLevel(ctx context.Context, env *Env, spec pruneSpec, corpus *data.Corpus, dir, from string, fromLevel, s float64, progress io.Writer) error {
+func pruneLevel(ctx context.Context, env *Env, spec pruneSpec, corpus *data.Corpus, dir, from string, fromLevel, s float64, progress io.Writer,
+	prov *provenance.Provenance) error {
 	if _, err := readResult(dir); err == nil {
 		fmt.Fprintf(env.Stderr, "level %v: done (%s)\n", s, dir)
 		return nil
 	}
-	r := &train.Runner{Options: spec.FineTune, Corpus: corpus, Out: dir, Progress: progress}
+	r := &train.Runner{Options: spec.FineTune, Corpus: corpus, Out: dir, Progress: progress, Provenance: prov}
 	if g := spec.Gradual; g != nil {
 		r.BestAfterStep = g.End()
 		r.OnStep = func(step int64, p *model.Params[float32]) {
@@ -593,8 +600,10 @@ func readResult(dir string) (*train.Result, error) {
 }
 
 // levelStats measures checkpoint c (in ckpt) on the test split, or reads the
-// measurement cached in dir (under the name prefix + stats.json).
-func levelStats(ctx context.Context, c *train.Checkpoint, ckpt, dir, prefix string, corpus *data.Corpus, spec pruneSpec, progress io.Writer) (*pruneRow, error) {
+// measurement cached in dir (under the name prefix + stats.json, written
+// with the provenance of the session that measured it).
+func levelStats(ctx context.Context, c *train.Checkpoint, ckpt, dir, prefix string, corpus *data.Corpus, spec pruneSpec, progress io.Writer,
+	prov *provenance.Provenance) (*pruneRow, error) {
 	name := fileLevelStats
 	if prefix != "" {
 		name = prefix + "-" + fileLevelStats
@@ -611,8 +620,12 @@ func levelStats(ctx context.Context, c *train.Checkpoint, ckpt, dir, prefix stri
 		if r, err = measureIDs(ctx, c, corpus.Test, spec.StatsB, spec.StatsT, progress); err != nil {
 			return nil, err
 		}
-		b, _ := json.MarshalIndent(r, "", "  ")
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		b, _ := json.MarshalIndent(struct {
+			*measure.Report
+			Checkpoint string                 `json:"checkpoint"`
+			Provenance *provenance.Provenance `json:"provenance"`
+		}{r, ckpt, prov}, "", "  ")
+		if err := ckptdir.WriteFile(path, append(b, '\n')); err != nil {
 			return nil, fmt.Errorf("prune: %w", err)
 		}
 	}
@@ -626,23 +639,16 @@ func levelStats(ctx context.Context, c *train.Checkpoint, ckpt, dir, prefix stri
 		ActivitySparsity: r.ActivitySparsity, Stats: r}, nil
 }
 
-// writeSummary writes the summary as JSON (report.Read reads it back) and
-// as CSV, in the columns of the study's report (report.CSVHeader).
-func writeSummary(out string, rows []pruneRow) error {
-	b, _ := json.MarshalIndent(rows, "", "  ")
-	if err := os.WriteFile(filepath.Join(out, filePruneSummary), append(b, '\n'), 0o644); err != nil {
+// writeSummary writes the summary of the sweep (report.WriteSummary:
+// summary.json, which report.Read reads back, and summary.csv, in the
+// columns of the study's report).
+func writeSummary(out string, spec pruneSpec, rows []pruneRow, prov *provenance.Provenance) error {
+	setup := report.Setup{Dataset: spec.FineTune.Dataset, Preset: spec.FineTune.Preset, Criterion: string(spec.Criterion),
+		Schedule: string(spec.Schedule), Source: spec.Source}
+	if err := report.WriteSummary(out, report.Summary{Setup: setup, Provenance: prov, Points: rows}); err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}
-	f, err := os.Create(filepath.Join(out, filePruneCSV))
-	if err != nil {
-		return fmt.Errorf("prune: %w", err)
-	}
-	sweep := report.Sweep{Name: filepath.Base(filepath.Clean(out)), Dir: out, Cell: rows[0].Stats.Cell, Points: rows}
-	if err := report.WriteCSV(f, report.Rows([]report.Sweep{sweep})); err != nil {
-		f.Close()
-		return fmt.Errorf("prune: %w", err)
-	}
-	return f.Close()
+	return nil
 }
 
 // printPruneTable writes the summary as an aligned table.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sparselm/sparselm/measure"
 	"github.com/sparselm/sparselm/prune"
+	"github.com/sparselm/sparselm/report"
 	"github.com/sparselm/sparselm/train"
 )
 
@@ -31,11 +32,11 @@ func readRows(t *testing.T, out string) []pruneRow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []pruneRow
-	if err := json.Unmarshal(b, &rows); err != nil {
+	var s report.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
 	}
-	return rows
+	return s.Points
 }
 
 // TestPruneIterativeThenStats prunes a tiny EGRU iteratively, checks every

@@ -81,7 +81,7 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stderr, "sparselm train: %s on %s (%d train tokens, vocabulary %d), preset %s, %d threads, out %s\n",
 		o.Model.Cell, dir, len(corpus.Train), corpus.Vocab.Len(), o.Preset, o.Threads, *out)
-	r := &train.Runner{Options: o, Corpus: corpus, Out: *out, Progress: progress}
+	r := &train.Runner{Options: o, Corpus: corpus, Out: *out, Progress: progress, Provenance: sessionProvenance(env, "train", args, dir)}
 	res, err := r.Run(ctx, *resume)
 	if err != nil {
 		return err
