@@ -175,11 +175,20 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 		if err := json.Unmarshal(b, c.State); err != nil {
 			return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, fileState, err)
 		}
+		if err := c.State.check(&c.Options); err != nil {
+			return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, fileState, err)
+		}
 	}
 	if b, ok := files[fileCarry]; ok {
 		f, err := safetensors.Decode(b)
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, fileCarry, err)
+		}
+		// Check the batch of options.json against the file before allocating
+		// a state of that size: a bad one is an error, not a panic or a
+		// terabyte allocation.
+		if t, ok := f.Get("s.0"); !ok || len(t.Shape) != 2 || t.Shape[0] != c.Options.Batch || c.Options.Batch < 1 {
+			return nil, fmt.Errorf("checkpoint %s: %s does not hold a state for the batch of %d streams in %s", dir, fileCarry, c.Options.Batch, fileOptions)
 		}
 		st := c.Model.NewState(c.Options.Batch)
 		for l := range st.S {
@@ -198,4 +207,27 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 		c.Carry = st
 	}
 	return c, nil
+}
+
+// check reports, as an error, a state that a resumed run could not follow:
+// a count below zero, a window (within an epoch) or best epoch that indexes
+// past its list, or a window that is empty, starts before the stream or is
+// longer than the run's buffers (o.BPTT + data.VariableBPTTCap steps).
+func (s *RunState) check(o *Options) error {
+	switch {
+	case s.Epoch < 0 || s.LossCount < 0 || s.BadEpochs < 0:
+		return fmt.Errorf("negative count (epoch %d, loss_count %d, bad_epochs %d)", s.Epoch, s.LossCount, s.BadEpochs)
+	case s.Windows != nil && (s.Window < 0 || s.Window > len(s.Windows)):
+		// Between epochs Windows is nil and Window is left as it was: the
+		// next epoch starts both afresh.
+		return fmt.Errorf("window %d is outside the %d windows of the epoch", s.Window, len(s.Windows))
+	case s.BestEpoch < 0 || s.BestEpoch > len(s.History):
+		return fmt.Errorf("best_epoch %d is outside the history of %d epochs", s.BestEpoch, len(s.History))
+	}
+	for i, w := range s.Windows {
+		if w.Start < 0 || w.Len < 1 || w.Len > o.BPTT+data.VariableBPTTCap {
+			return fmt.Errorf("window %d (start %d, length %d) is empty, starts before the stream or is longer than bptt %d + %d", i, w.Start, w.Len, o.BPTT, data.VariableBPTTCap)
+		}
+	}
+	return nil
 }

@@ -83,8 +83,13 @@ func (s *RunState) UnmarshalJSON(b []byte) error {
 // field names the value in the error for one that a Duration cannot hold.
 func fromSeconds(s float64, field string) (time.Duration, error) {
 	ns := math.Round(s * 1e9)
-	if !(ns >= math.MinInt64 && ns < math.MaxInt64) {
+	if !(ns >= math.MinInt64 && ns <= math.MaxInt64) {
 		return 0, fmt.Errorf("%s %g is out of range (at most %g seconds)", field, s, float64(math.MaxInt64)/1e9)
+	}
+	if ns == math.MaxInt64 {
+		// float64(MaxInt64) is 2^63, one past the largest Duration, and it
+		// is what the largest Durations write: read it as the largest.
+		return math.MaxInt64, nil
 	}
 	return time.Duration(ns), nil
 }
