@@ -56,6 +56,10 @@
 // # Finding and fetching datasets
 //
 // [Resolve] finds a dataset directory from a command-line flag, the
-// SPARSELM_DATA environment variable or ./data. [Fetch] downloads the known
-// datasets ([Known]) and verifies their sizes and MD5 sums.
+// SPARSELM_DATA environment variable or the user data directory
+// ([UserDir]: $XDG_DATA_HOME/sparselm, else ~/.local/share/sparselm), never
+// from ./data (in a checkout, this package's directory). [Fetch] downloads
+// the known datasets ([Known]) into [DefaultDir] or a given directory,
+// verifies their sizes and MD5 sums, and removes the directories it
+// created when it fails ([DownloadError]).
 package data
