@@ -103,7 +103,8 @@ type legendEntry struct {
 // points, a line with points per sweep in its file order, the points
 // labelled with their pruning levels where a label fits (see levelLabels),
 // and a legend below. It returns an error when a point has no positive MAC
-// count or perplexity for the log axes.
+// count or perplexity for the log axes, or when the points span more than
+// the axes (with their margins) can hold in float64.
 func NewFigure(spec PlotSpec, sweeps []Sweep) (*Figure, error) {
 	lines, err := plotLines(spec, sweeps)
 	if err != nil {
@@ -153,6 +154,10 @@ func NewFigure(spec PlotSpec, sweeps []Sweep) (*Figure, error) {
 	}
 	p.X.Min, p.X.Max = logRange(minX, maxX)
 	p.Y.Min, p.Y.Max = logRange(minY, maxY)
+	if !(p.X.Min > 0 && p.Y.Min > 0 && p.X.Max < math.Inf(1) && p.Y.Max < math.Inf(1)) {
+		// gonum/plot panics on a log axis that reaches 0 or +Inf.
+		return nil, fmt.Errorf("%s: the points span x %g to %g and perplexity %g to %g, more than a log axis of float64 can hold", spec.File, minX, maxX, minY, maxY)
+	}
 	return f, nil
 }
 
