@@ -23,6 +23,7 @@ import json
 import sys
 import traceback
 
+sys.dont_write_bytecode = True  # no __pycache__ in tools/
 sys.path.insert(0, sys.argv[1])
 
 import numpy  # noqa: E402
