@@ -140,6 +140,22 @@ func TestTrainDryRun(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("--dry-run created %s (%v)", out, err)
 	}
+	// --embed alone sets the last layer too (the decoder is tied to the embedding).
+	stdout, stderr, err = run(t, "train", "--preset", "tiny", "--dataset", tinyData, "--embed", "24", "--dry-run")
+	if err != nil {
+		t.Fatalf("--embed 24: %v\n%s", err, stderr)
+	}
+	var tied struct {
+		Options struct {
+			Model struct {
+				Embed  int   `json:"embed"`
+				Hidden []int `json:"hidden"`
+			} `json:"model"`
+		} `json:"options"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &tied); err != nil || tied.Options.Model.Embed != 24 || fmt.Sprint(tied.Options.Model.Hidden) != "[32 24]" {
+		t.Errorf("--embed 24 with the tiny preset: %v %+v", err, tied.Options.Model)
+	}
 }
 
 // TestFlagValidation covers the invocations that must be refused like

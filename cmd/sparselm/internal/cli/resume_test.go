@@ -192,14 +192,18 @@ func TestPruneResumeGradual(t *testing.T) {
 	src := tinyRun(t, "lstm")
 	out := filepath.Join(t.TempDir(), "g")
 	base := []string{"prune", "--ckpt", src, "--schedule", "gradual", "--target", "0.6", "--every", "2", "--start-frac", "0.1",
-		"--end-frac", "0.6", "--finetune-epochs", "2", "--epoch-tokens", "300", "--quiet", "--stats-bptt", "16", "--threads", "1", "--out", out}
+		"--end-frac", "0.9", "--finetune-epochs", "2", "--epoch-tokens", "300", "--quiet", "--stats-bptt", "16", "--threads", "1", "--out", out}
 	if _, stderr, err := run(t, base...); err != nil {
 		t.Fatalf("prune: %v\n%s", err, stderr)
 	}
 	if _, stderr, err := run(t, append(base, "--resume")...); err != nil {
 		t.Errorf("resume with the run's own flags: %v\n%s", err, stderr)
 	}
-	_, _, err := run(t, "prune", "--out", out, "--resume", "--end-frac", "0.9", "--target", "0.7")
+	// Without them the stored steps are kept, not recomputed from the flags' defaults.
+	if _, stderr, err := run(t, "prune", "--out", out, "--resume", "--quiet"); err != nil {
+		t.Errorf("prune --out DIR --resume: %v\n%s", err, stderr)
+	}
+	_, _, err := run(t, "prune", "--out", out, "--resume", "--end-frac", "0.5", "--target", "0.7")
 	if err == nil || !strings.Contains(err.Error(), "--end-frac") || !strings.Contains(err.Error(), "--target: stored 0.6, given 0.7") {
 		t.Errorf("resume with another --end-frac and --target: %v", err)
 	}
