@@ -96,7 +96,7 @@ func Read(dir string) (Sweep, error) {
 	path := filepath.Join(dir, SummaryFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return Sweep{}, fmt.Errorf("%s: no %s (is this the --out directory of `sparselm prune`?)", dir, SummaryFile)
+		return Sweep{}, fmt.Errorf("%s: no %s (is this the output directory of a pruning sweep, `sparselm prune`?)", dir, SummaryFile)
 	}
 	if err != nil {
 		return Sweep{}, err

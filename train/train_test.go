@@ -377,8 +377,8 @@ func TestRefusesExistingRunWithoutResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := (&Runner{Options: o, Corpus: corpus, Out: out}).Run(context.Background(), false)
-	if err == nil || !strings.Contains(err.Error(), "--resume") {
-		t.Errorf("second run into the same directory: %v, want a hint to --resume", err)
+	if !errors.Is(err, ErrRunExists) || !strings.Contains(err.Error(), out) {
+		t.Errorf("second run into the same directory: %v, want ErrRunExists naming the directory", err)
 	}
 	o.Optim.LR *= 2
 	_, err = (&Runner{Options: o, Corpus: corpus, Out: out}).Run(context.Background(), true)

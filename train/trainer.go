@@ -30,7 +30,15 @@ const (
 
 // ErrInterrupted is returned when the context is cancelled; the run was
 // checkpointed and continues with Resume.
-var ErrInterrupted = errors.New("train: interrupted; the run was checkpointed, continue it with --resume")
+var ErrInterrupted = errors.New("train: interrupted; the run was checkpointed and can be resumed")
+
+// ErrRunExists is returned when a fresh run is asked for in a directory that
+// already holds one.
+var ErrRunExists = errors.New("train: the output directory already holds a run")
+
+// ErrDiverged is returned when the training loss or the validation
+// perplexity is no longer finite.
+var ErrDiverged = errors.New("train: the run diverged")
 
 // Result summarises a finished run.
 type Result struct {
@@ -122,7 +130,7 @@ func (r *Runner) Run(ctx context.Context, resume bool) (*Result, error) {
 		}
 	} else {
 		if !resume && ckptdir.Exists(last) {
-			return nil, fmt.Errorf("train: %s already holds a run; pass --resume to continue it or choose another --out", r.Out)
+			return nil, fmt.Errorf("%w: %s", ErrRunExists, r.Out)
 		}
 		ru.pcg = rand.NewPCG(o.Seed, 0x5eed)
 		ru.rng = rand.New(ru.pcg)
@@ -285,7 +293,7 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			}
 			loss := s.NLL / float64(s.Tokens)
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return nil, fmt.Errorf("train: loss became %v at epoch %d window %d; lower --lr or raise --clip", loss, ru.st.Epoch+1, ru.st.Window)
+				return nil, fmt.Errorf("%w: loss became %v at epoch %d window %d; lower optimizer.lr or raise clip", ErrDiverged, loss, ru.st.Epoch+1, ru.st.Window)
 			}
 			if ru.onWindow != nil {
 				ru.onWindow(T, loss)
@@ -338,7 +346,7 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 		if math.IsNaN(valid.NLL) || math.IsInf(valid.PPL, 0) {
 			// The training loss stays finite (a stable log-softmax) long after
 			// the model has diverged; its perplexity overflows here first.
-			return nil, fmt.Errorf("train: validation perplexity became %v (mean loss %.4g nats) at epoch %d; lower --lr or raise --clip",
+			return nil, fmt.Errorf("%w: validation perplexity became %v (mean loss %.4g nats) at epoch %d; lower optimizer.lr or raise clip", ErrDiverged,
 				valid.PPL, valid.NLL, ru.st.Epoch+1)
 		}
 		ru.st.Epoch++

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sparselm/sparselm/train"
 )
 
 // TestCancelledContextStopsPasses runs eval, stats and prune with a context
@@ -41,4 +43,27 @@ func TestCancelledContextStopsPasses(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestRunHints checks that the library's run errors reach the user with the
+// command to type next: the library names no flags, the CLI adds them.
+func TestRunHints(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	if _, stderr, err := run(t, tinyTrain("lstm", out, "--skip-test", "--epochs", "1")...); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
+	}
+	_, _, err := run(t, tinyTrain("lstm", out, "--skip-test", "--epochs", "1")...)
+	if !errors.Is(err, train.ErrRunExists) || !strings.Contains(err.Error(), "pass --resume") {
+		t.Errorf("a second train into %s: %v, want ErrRunExists with a hint to --resume", out, err)
+	}
+
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	err = Run(ctx, &Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}, tinyTrain("lstm", fresh))
+	want := "continue it with `sparselm train --out " + fresh + " --resume`"
+	if !errors.Is(err, train.ErrInterrupted) || !strings.Contains(err.Error(), want) {
+		t.Errorf("an interrupted train: %v, want ErrInterrupted and %q", err, want)
+	}
 }

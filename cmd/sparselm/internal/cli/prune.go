@@ -270,6 +270,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	startRow.Kind = report.KindStart
 	rows := []pruneRow{*startRow}
 	prevDir, prevLevel := src, 0.0
 	for _, s := range spec.Levels {
@@ -289,7 +290,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		row.Level = s
+		row.Kind, row.Level = report.KindLevel, s
 		if res, err := readResult(dir); err == nil {
 			row.ValidPPL = res.BestValid.PPL
 		}
@@ -582,7 +583,7 @@ func pruneLevel(ctx context.Context, env *Env, spec pruneSpec, corpus *data.Corp
 		fmt.Fprintf(env.Stderr, "level %v: resuming %s\n", s, dir)
 	}
 	if _, err := r.Run(ctx, resume); err != nil {
-		return fmt.Errorf("prune: level %v: %w", s, err)
+		return withRunHint(fmt.Errorf("prune: level %v: %w", s, err), "sparselm prune --out "+filepath.Dir(dir)+" --resume")
 	}
 	return nil
 }
@@ -659,7 +660,7 @@ func printPruneTable(w io.Writer, rows []pruneRow) {
 	for _, r := range rows {
 		s := r.Stats
 		level, valid := "start", "-"
-		if r.Level > 0 {
+		if r.Kind != report.KindStart {
 			level = fmt.Sprintf("%.2f", r.Level)
 		}
 		if r.ValidPPL > 0 {

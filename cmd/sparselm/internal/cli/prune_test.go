@@ -251,3 +251,31 @@ func TestPruneKillAndResume(t *testing.T) {
 		compareTrainRuns(t, fmt.Sprintf("level %v", level), levelDir(ref, level), levelDir(killed, level))
 	}
 }
+
+// TestPruneLevelZeroIsNotTheStart checks that a fine-tuned level 0 and the
+// start it came from are told apart in summary.json, summary.csv and the
+// printed table (they once both read "level 0" / "start").
+func TestPruneLevelZeroIsNotTheStart(t *testing.T) {
+	src := tinyRun(t, "lstm")
+	out := filepath.Join(t.TempDir(), "zero")
+	stdout, stderr, err := run(t, "prune", "--ckpt", src, "--schedule", "oneshot", "--levels", "0", "--finetune-epochs", "1",
+		"--epoch-tokens", "300", "--quiet", "--stats-bptt", "16", "--threads", "1", "--out", out)
+	if err != nil {
+		t.Fatalf("prune: %v\n%s", err, stderr)
+	}
+	rows := readRows(t, out)
+	if len(rows) != 2 || rows[0].Kind != report.KindStart || rows[1].Kind != report.KindLevel {
+		t.Fatalf("summary.json kinds: %+v, want start then level", rows)
+	}
+	csvText, err := os.ReadFile(filepath.Join(out, filePruneCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(csvText)), "\n"); len(lines) != 3 || lines[1] == lines[2] ||
+		!strings.Contains(lines[1], ",start,") || !strings.Contains(lines[2], ",level,") {
+		t.Errorf("summary.csv does not tell the start from level 0:\n%s", csvText)
+	}
+	if n := strings.Count(stdout, "start"); n != 1 || !strings.Contains(stdout, "0.00") {
+		t.Errorf("the printed table has %d start rows, want 1 and a 0.00 row:\n%s", n, stdout)
+	}
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -84,7 +85,7 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 	r := &train.Runner{Options: o, Corpus: corpus, Out: *out, Progress: progress, Provenance: sessionProvenance(env, "train", args, dir)}
 	res, err := r.Run(ctx, *resume)
 	if err != nil {
-		return err
+		return withRunHint(err, "sparselm train --out "+*out+" --resume")
 	}
 	printResult(env, res)
 	return nil
@@ -157,4 +158,18 @@ func percents(xs []float64) string {
 		parts[i] = fmt.Sprintf("%.2f%%", 100*x)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// withRunHint adds to a library error of a run what the user can type next:
+// the library names no flags, the CLI does.
+func withRunHint(err error, resumeCmd string) error {
+	switch {
+	case errors.Is(err, train.ErrInterrupted):
+		return fmt.Errorf("%w; continue it with `%s`", err, resumeCmd)
+	case errors.Is(err, train.ErrRunExists):
+		return fmt.Errorf("%w; pass --resume to continue it or choose another --out", err)
+	case errors.Is(err, train.ErrDiverged):
+		return fmt.Errorf("%w (flags --lr and --clip)", err)
+	}
+	return err
 }
