@@ -9,11 +9,13 @@ import (
 	"testing"
 )
 
-// fakeGo stands in for `go build -o bin/sparselm ./cmd/sparselm`: it
-// installs fakeSparselm as the binary.
+// fakeGo stands in for `go build [flags] -o bin/sparselm ./cmd/sparselm`:
+// it installs fakeSparselm as the binary named after -o.
 const fakeGo = `#!/usr/bin/env bash
-[ "$1" = build ] && [ "$2" = -o ] || exit 2
-mkdir -p "$(dirname "$3")" && cp "$FAKE_SPARSELM" "$3" && chmod +x "$3"
+[ "$1" = build ] || exit 2
+while [ $# -gt 0 ] && [ "$1" != -o ]; do shift; done
+[ "$1" = -o ] || exit 2
+mkdir -p "$(dirname "$2")" && cp "$FAKE_SPARSELM" "$2" && chmod +x "$2"
 `
 
 // fakeSparselm logs each command line and leaves what the real command

@@ -15,6 +15,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/sparselm/sparselm/provenance"
 )
 
 // Version is the sparselm version printed by `sparselm version`.
@@ -40,8 +43,13 @@ func commands() []command {
 		{"report", "tables and plots of perplexity against MACs per token from pruning sweeps", runReport},
 		{"data", "download and verify datasets (data fetch ptb|wikitext-2)", runData},
 		{"bench", "time training steps or evaluation windows on synthetic ids (bench train|eval)", runBench},
-		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
-			fmt.Fprintln(env.Stdout, "sparselm", Version)
+		{"version", "print the version and the build it comes from", func(_ context.Context, env *Env, _ []string) error {
+			p := provenance.New(Version, nil, time.Time{})
+			modified := ""
+			if p.Modified == "true" {
+				modified = ", modified"
+			}
+			fmt.Fprintf(env.Stdout, "sparselm %s (revision %s%s, %s, %s)\n", Version, p.Revision, modified, p.GoVersion, p.Platform)
 			return nil
 		}},
 	}
