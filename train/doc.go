@@ -7,7 +7,9 @@
 // Determinism: every random draw of a run (initialisation, BPTT lengths,
 // dropout masks) comes from one PCG generator seeded by Options.Seed whose
 // state is saved in every checkpoint, so a resumed run repeats the
-// uninterrupted one exactly when the thread count is the same.
+// uninterrupted one bit for bit, with any thread count (the kernels compute
+// each output element in the same order whatever the split; the resume
+// tests resume with another count).
 //
 // Interruption: Evaluate and Runner.Run stop within one window once their
 // context is cancelled. Run checkpoints first and returns ErrInterrupted; a
