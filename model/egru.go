@@ -55,6 +55,29 @@ func newEGRU[F Float](p *Params[F], name string, in, hidden int) *egru[F] {
 func (l *egru[F]) width() int                      { return l.H }
 func (l *egru[F]) recurrent() *recurrentWeights[F] { return &l.recurrent_ }
 func (l *egru[F]) rIndex() int                     { return l.r }
+func (l *egru[F]) outputs() []F                    { return l.y }
+
+func (l *egru[F]) describe() LayerDesc {
+	return LayerDesc{Cell: CellEGRU, I: l.I, H: l.H, G: 3 * l.H, W: l.w, R: l.r, Bias: l.b, Threshold: l.theta,
+		Views: []int{l.w, l.r, l.b, l.brz, l.theta}, Events: true}
+}
+
+func (l *egru[F]) startWindow(cfg *Config, c []F) {
+	if cfg.ZeroStateWindow {
+		clear(c)
+	}
+}
+
+// regulariseActivity sets the regulariser's ∂/∂o for backward and returns
+// Σ o over the window [T×B×H] of the last forward pass.
+func (l *egru[F]) regulariseActivity(grad F) float64 {
+	l.activityGrad = grad
+	var sum float64
+	for _, o := range l.o[:l.T*l.B*l.H] {
+		sum += float64(o)
+	}
+	return sum
+}
 
 // step is the Heaviside step H(s), or in gradient checks the smooth step
 // whose derivative is exactly ψ.

@@ -19,6 +19,19 @@ type layer[F Float] interface {
 	final(s, c []F)
 	recurrent() *recurrentWeights[F]
 	rIndex() int
+	// describe returns the layer's entry of the model description.
+	describe() LayerDesc
+	// outputs returns the output buffer of the last forward pass,
+	// [(T+1)×B×H] with the entering state as row block 0 (see LM.LayerIO).
+	outputs() []F
+	// startWindow prepares the cell state c [B×H] entering a window: the
+	// EGRU zeroes it when cfg.ZeroStateWindow is set (read per window, as the
+	// config may change between windows), otherwise it is kept.
+	startWindow(cfg *Config, c []F)
+	// regulariseActivity sets grad = ∂(regulariser)/∂o for every output of
+	// the current window and returns Σ o, the window's event count (0 for a
+	// layer without events, which ignores grad).
+	regulariseActivity(grad F) float64
 }
 
 // LM is a word-level language model: embedding → stacked LSTM or EGRU layers → decoder tied to the embedding.
@@ -28,6 +41,7 @@ type LM[F Float] struct {
 
 	emb, decBias int // view indices: Emb [V×E], decoder bias [V]
 	layers       []layer[F]
+	events       bool // some layer outputs events (the activity regulariser applies)
 	dec          decoder[F]
 
 	// Regularisation state of the current training window.
@@ -95,6 +109,9 @@ func newUninitialised[F Float](c Config) (*LM[F], error) {
 	}
 	m.decBias = p.add("decoder.bias", GroupBias, false, c.Vocab)
 	p.alloc()
+	for _, l := range m.layers {
+		m.events = m.events || l.describe().Events
+	}
 	m.dec = decoder[F]{V: c.Vocab, E: c.Embed}
 	m.dropOut = make([]lockedDropout[F], len(c.Hidden))
 	m.inputs = make([][]F, len(c.Hidden))
@@ -113,17 +130,13 @@ func (m *LM[F]) initialise(rng *rand.Rand) {
 	}
 	p := &m.Params
 	uniform(p.Value(m.emb), 0.1)
-	for li, l := range m.layers {
+	for _, l := range m.layers {
 		s := 1 / math.Sqrt(float64(l.width()))
 		if m.Config.InitScale > 0 {
 			s = m.Config.InitScale
 		}
-		prefix := fmt.Sprintf("layers.%d.", li)
-		for i, v := range p.Views {
-			if len(v.Name) <= len(prefix) || v.Name[:len(prefix)] != prefix {
-				continue
-			}
-			if v.Group == GroupThreshold {
+		for _, i := range l.describe().Views {
+			if p.Views[i].Group == GroupThreshold {
 				mu := m.Config.ThresholdMean
 				beta := distuv.Beta{Alpha: 3 * mu / (1 - mu), Beta: 3, Src: rng}
 				for j := range p.Value(i) {
@@ -197,9 +210,7 @@ func (m *LM[F]) forward(x []int32, T, B int, st *State[F], rng *rand.Rand) {
 		} else {
 			rw.disable()
 		}
-		if _, ok := l.(*egru[F]); ok && c.ZeroStateWindow {
-			clear(st.C[i])
-		}
+		l.startWindow(c, st.C[i])
 		out := l.forward(p, m.inputs[i], T, B, st.S[i], st.C[i])
 		l.final(st.S[i], st.C[i])
 		pDrop, next := c.DropHidden, &m.top
@@ -233,21 +244,14 @@ func (m *LM[F]) TrainStep(x, y []int32, T, B int, st *State[F], rng *rand.Rand) 
 	c := &m.Config
 	m.forward(x, T, B, st, rng)
 	stats := m.countEvents()
-	if c.Cell == CellEGRU {
+	if m.events {
 		total := 0
 		for _, n := range stats.Outputs {
 			total += n
 		}
 		grad := F(c.ActivityReg / float64(total))
 		for _, l := range m.layers {
-			l.(*egru[F]).activityGrad = grad
-		}
-		for _, l := range m.layers {
-			e := l.(*egru[F])
-			var sum float64
-			for _, o := range e.o[:T*B*e.H] {
-				sum += float64(o)
-			}
+			sum := l.regulariseActivity(grad)
 			stats.ActivityLoss += c.ActivityReg * sum / float64(total)
 		}
 	}
@@ -332,11 +336,5 @@ func countNonZero[F Float](x []F) int {
 // It panics if l is out of range.
 func (m *LM[F]) LayerIO(l int) (in, out []F) {
 	n := (m.T + 1) * m.B * m.layers[l].width()
-	switch c := m.layers[l].(type) {
-	case *lstm[F]:
-		out = c.h[:n]
-	case *egru[F]:
-		out = c.y[:n]
-	}
-	return m.inputs[l], out
+	return m.inputs[l], m.layers[l].outputs()[:n]
 }

@@ -37,9 +37,17 @@ func newLSTM[F Float](p *Params[F], name string, in, hidden int) *lstm[F] {
 	return l
 }
 
-func (l *lstm[F]) width() int                      { return l.H }
-func (l *lstm[F]) recurrent() *recurrentWeights[F] { return &l.recurrent_ }
-func (l *lstm[F]) rIndex() int                     { return l.r }
+func (l *lstm[F]) width() int                        { return l.H }
+func (l *lstm[F]) recurrent() *recurrentWeights[F]   { return &l.recurrent_ }
+func (l *lstm[F]) rIndex() int                       { return l.r }
+func (l *lstm[F]) outputs() []F                      { return l.h }
+func (l *lstm[F]) startWindow(*Config, []F)          {}
+func (l *lstm[F]) regulariseActivity(grad F) float64 { return 0 }
+
+func (l *lstm[F]) describe() LayerDesc {
+	return LayerDesc{Cell: CellLSTM, I: l.I, H: l.H, G: 4 * l.H, W: l.w, R: l.r, Bias: l.b, Threshold: -1,
+		Views: []int{l.w, l.r, l.b}}
+}
 
 // forward runs T steps over x [T×B×I] from state (h0, c0), each [B×H], and
 // returns the outputs [T×B×H] (aliasing the cache).
