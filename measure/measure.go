@@ -95,55 +95,50 @@ func (a *totals) add(b totals) {
 // Counter accumulates the accounting of the windows a model evaluates.
 type Counter struct {
 	m      *model.LM[float32]
-	widths [][2]int // per layer I, H
-	gates  int      // G/H: 4 for the LSTM, 3 for the EGRU
-	rowsW  [][]int  // per layer nnz of each row of W [I]
-	rowsR  [][]int  // per layer nnz of each row of R [H]
-	colsE  []int    // nnz of each column of Emb [E]
-	nnz    []int    // per layer nnz(W)+nnz(R)
+	layers []model.LayerDesc // the model's description: I, H, G and the views of W and R
+	dec    model.DecoderDesc
+	rowsW  [][]int // per layer nnz of each row of W [I]
+	rowsR  [][]int // per layer nnz of each row of R [H]
+	colsE  []int   // nnz of each column of Emb [E]
+	nnz    []int   // per layer nnz(W)+nnz(R)
 	nnzE   int
 
 	tokens  int64
 	nll     float64
-	layers  []totals
+	totals  []totals // per layer
 	decoder totals
 }
 
 // NewCounter returns a counter for m; it reads m's weights now, so m must
-// not change while the counter is in use. It panics if m lacks a layer matrix.
+// not change while the counter is in use. It panics if a view of the
+// model's description does not have the shape the description gives it.
 func NewCounter(m *model.LM[float32]) *Counter {
-	c := &Counter{m: m, gates: 3}
-	if m.Config.Cell == model.CellLSTM {
-		c.gates = 4
-	}
+	d := m.Describe()
+	c := &Counter{m: m, layers: d.Layers, dec: d.Decoder}
 	p := &m.Params
-	in := m.Config.Embed
-	for l, h := range m.Config.Hidden {
-		G := c.gates * h
-		rw := rowNonZero(p, fmt.Sprintf("layers.%d.W", l), in, G)
-		rr := rowNonZero(p, fmt.Sprintf("layers.%d.R", l), h, G)
+	for _, l := range d.Layers {
+		rw := rowNonZero(p, l.W, l.I, l.G)
+		rr := rowNonZero(p, l.R, l.H, l.G)
 		c.rowsW = append(c.rowsW, rw)
 		c.rowsR = append(c.rowsR, rr)
 		c.nnz = append(c.nnz, sum(rw)+sum(rr))
-		c.widths = append(c.widths, [2]int{in, h})
-		in = h
 	}
-	E := m.Config.Embed
+	E := d.Decoder.E
 	c.colsE = make([]int, E)
-	for i, w := range m.Embedding() {
+	for i, w := range p.Value(d.Decoder.Emb) {
 		if w != 0 {
 			c.colsE[i%E]++
 		}
 	}
 	c.nnzE = sum(c.colsE)
-	c.layers = make([]totals, len(m.Config.Hidden))
+	c.totals = make([]totals, len(d.Layers))
 	return c
 }
 
-func rowNonZero(p *model.Params[float32], name string, rows, cols int) []int {
-	i, ok := p.Lookup(name)
-	if !ok || p.Views[i].Len() != rows*cols {
-		panic("measure: the model has no matrix " + name + " of the expected shape")
+// rowNonZero returns the non-zero count of each row of view i [rows×cols].
+func rowNonZero(p *model.Params[float32], i, rows, cols int) []int {
+	if p.Views[i].Len() != rows*cols {
+		panic(fmt.Sprintf("measure: the model's matrix %s %v is not the described [%d×%d]", p.Views[i].Name, p.Views[i].Shape, rows, cols))
 	}
 	w := p.Value(i)
 	counts := make([]int, rows)
@@ -174,11 +169,10 @@ func (c *Counter) Add(s model.StepStats) {
 	c.tokens += n
 	c.nll += s.NLL
 	var top []float32
-	for l := range c.layers {
-		I, H := c.widths[l][0], c.widths[l][1]
-		G := c.gates * H
+	for l, desc := range c.layers {
+		I, H, G := desc.I, desc.H, desc.G
 		in, out := m.LayerIO(l)
-		t := &c.layers[l]
+		t := &c.totals[l]
 		t.dense += n * int64(I*G+H*G)
 		t.weightSparse += n * int64(c.nnz[l])
 		t.activityOnly += int64(G) * (int64(countNonZero(in)) + int64(countNonZero(out[:T*B*H])))
@@ -187,7 +181,7 @@ func (c *Counter) Add(s model.StepStats) {
 		t.nonZero += int64(countNonZero(out[B*H:]))
 		top = out[B*H:]
 	}
-	V, E := m.Config.Vocab, m.Config.Embed
+	V, E := c.dec.V, c.dec.E
 	d := &c.decoder
 	d.dense += n * int64(V*E)
 	d.weightSparse += n * int64(c.nnzE)
@@ -247,7 +241,7 @@ func (c *Counter) Report() *Report {
 	r.PPL = math.Exp(r.NLL)
 	r.Matrices, r.RecurrentWeightSparsity, r.WeightSparsity = Weights(m)
 	var rec totals
-	for l, t := range c.layers {
+	for l, t := range c.totals {
 		r.Layers = append(r.Layers, c.component(fmt.Sprintf("layer %d", l), t))
 		rec.add(t)
 	}
@@ -279,25 +273,22 @@ func DenseLSTM(c model.Config) (recurrent, whole float64) {
 // embedding, the sparsity over the layer matrices and over all of them.
 func Weights(m *model.LM[float32]) (ms []Matrix, recurrent, all float64) {
 	p := &m.Params
-	var names []string
-	for l := range m.Config.Hidden {
-		names = append(names, fmt.Sprintf("layers.%d.W", l), fmt.Sprintf("layers.%d.R", l))
-	}
-	names = append(names, "embedding")
+	d := m.Describe()
 	var n, nz, nRec, nzRec int
-	for _, name := range names {
-		i, ok := p.Lookup(name)
-		if !ok {
-			panic("measure: the model has no matrix " + name)
-		}
+	count := func(i int) int {
 		v := p.Views[i]
 		k := countNonZero(p.Value(i))
-		ms = append(ms, Matrix{Name: name, Shape: v.Shape, Weights: v.Len(), NonZero: k, Sparsity: 1 - float64(k)/float64(v.Len())})
+		ms = append(ms, Matrix{Name: v.Name, Shape: v.Shape, Weights: v.Len(), NonZero: k, Sparsity: 1 - float64(k)/float64(v.Len())})
 		n, nz = n+v.Len(), nz+k
-		if name != "embedding" {
-			nRec, nzRec = nRec+v.Len(), nzRec+k
+		return k
+	}
+	for _, l := range d.Layers {
+		for _, i := range []int{l.W, l.R} {
+			k := count(i)
+			nRec, nzRec = nRec+p.Views[i].Len(), nzRec+k
 		}
 	}
+	count(d.Decoder.Emb)
 	return ms, 1 - float64(nzRec)/float64(nRec), 1 - float64(nz)/float64(n)
 }
 
