@@ -2,7 +2,11 @@
 // train recurrent language models on the CPU: a blocked, SIMD-accelerated
 // general matrix multiply (Gemm), its naive reference (GemmNaive), a float64
 // variant for gradient checks (Gemm64), and a few BLAS-1 style vector kernels
-// (Dot, Axpy, Scale).
+// (Dot, Axpy, Scale). For streaming inference it adds dense products of a
+// batch of 1..8 vectors with one matrix (VecMat, MatVec, gemv.go) and a
+// sparse row format whose kernel reads only the surviving weights of the
+// rows selected by the non-zero inputs (BlockRows, sparse.go, with its own
+// notes on format, counting and rounding).
 //
 // # Conventions
 //
