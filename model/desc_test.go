@@ -93,3 +93,37 @@ func TestDescribe(t *testing.T) {
 		})
 	}
 }
+
+// TestLayerIO checks what LayerIO hands out after Evaluate, for both cells:
+// out's row block 0 is the state entering the window, the rest are the
+// outputs, which are the next layer's input (no dropout in Evaluate) and,
+// for the last layer, the decoder input; the last block is the carried state.
+func TestLayerIO(t *testing.T) {
+	for _, cell := range cells() {
+		t.Run(cell, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			m, err := New[float64](tinyConfig(cell), rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const T, B = 3, 2
+			x, y := tinyWindow(rng, m.Config.Vocab, T*B)
+			st := randomState(m, B, rng)
+			entering := cloneState(st)
+			m.Evaluate(x, y, T, B, st)
+			for l, H := range m.Config.Hidden {
+				_, out := m.LayerIO(l)
+				if len(out) != (T+1)*B*H {
+					t.Fatalf("layer %d: out has %d elements, want (T+1)·B·H = %d", l, len(out), (T+1)*B*H)
+				}
+				next := m.top
+				if l+1 < len(m.Config.Hidden) {
+					next, _ = m.LayerIO(l + 1)
+				}
+				if !slices.Equal(out[:B*H], entering.S[l]) || !slices.Equal(out[B*H:], next) || !slices.Equal(out[T*B*H:], st.S[l]) {
+					t.Errorf("layer %d: out is not [entering state, outputs] with the outputs feeding the next layer and carried", l)
+				}
+			}
+		})
+	}
+}
