@@ -250,6 +250,8 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 	segmentStart := ru.Now()
 	elapsedBase := ru.st.Elapsed
 	elapsed := func() time.Duration { return elapsedBase + ru.Now().Sub(segmentStart) }
+	// Activity sparsity is reported only for a model whose outputs are events.
+	events := ru.m.Describe().Events()
 
 	for !ru.st.Done && ru.st.Epoch < o.Epochs {
 		if ru.st.Windows == nil {
@@ -304,7 +306,7 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			epochTokens += int64(n)
 			// Most important first: a narrow terminal drops the last ones.
 			status := []string{fmt.Sprintf("ppl %.1f", math.Exp(ru.st.LossSum/float64(ru.st.LossCount)))}
-			if o.Model.Cell == model.CellEGRU {
+			if events {
 				nz, all := 0, 0
 				for l := range s.NonZero {
 					nz, all = nz+s.NonZero[l], all+s.Outputs[l]
@@ -357,7 +359,7 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			"valid_ppl": valid.PPL, "valid_sparsity": valid.Sparsity, "lr": lr, "tokens_per_s": rate, "wall_s": rec.WallSeconds})
 		if ru.Progress != nil {
 			fmt.Fprintf(ru.Progress, "epoch %d: train ppl %.2f, valid ppl %.2f", rec.Epoch, math.Exp(rec.TrainLoss), valid.PPL)
-			if o.Model.Cell == model.CellEGRU {
+			if events {
 				fmt.Fprintf(ru.Progress, ", activity sparsity %.1f%%", 100*valid.Activity)
 			}
 			fmt.Fprintf(ru.Progress, ", %s tok/s\n", fmtRate(rate))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/sparselm/sparselm/data"
-	"github.com/sparselm/sparselm/model"
 	"github.com/sparselm/sparselm/train"
 )
 
@@ -57,7 +56,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	if text != nil {
 		fmt.Fprintf(env.Stdout, "%d of %d words (%.2f%%) are not in the vocabulary and were read as %s\n", text.Unknown, text.Words, 100*text.UnknownRate(), data.UNK)
 	}
-	if c.Model.Config.Cell == model.CellEGRU {
+	if c.Model.Describe().Events() {
 		fmt.Fprintf(env.Stdout, "activity sparsity %.2f%% (per layer: %s)\n", 100*res.Activity, percents(res.Sparsity))
 	}
 	return nil
