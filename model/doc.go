@@ -24,5 +24,8 @@
 //
 // Parameters live in one slab (Params.Data) with named views, and gradients
 // in a parallel slab (Params.Grad), so that optimisers, pruning and sparsity
-// counts are single loops over the slab.
+// counts are single loops over the slab. View names are the checkpoint's
+// tensor names; code outside the layers finds a layer's matrices through
+// LM.Describe (view indices, I, H, G, whether the outputs are events), never
+// by cell name or by formatting a tensor name.
 package model
