@@ -53,6 +53,9 @@ type Result struct {
 	History     []EpochRecord `json:"history"`
 	Parameters  int           `json:"parameters"`
 	Kernel      string        `json:"kernel"`
+	// Events says whether the model's layers emit events (EGRU), so that
+	// their activity sparsity is worth reporting (Describe().Events()).
+	Events bool `json:"events"`
 	// Provenance is the session that started the run (program version and
 	// revision, command line, start time, data files); Resumed each session
 	// that continued it, the one that wrote the result last.
@@ -400,7 +403,7 @@ func (ru *run) finish(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("train: loading the best checkpoint: %w", err)
 	}
 	res := &Result{Options: *o, Epochs: ru.st.Epoch, BestEpoch: ru.st.BestEpoch, History: ru.st.History,
-		Parameters: len(best.Model.Params.Data), Kernel: tensor.Features(), Provenance: ru.st.Provenance, Resumed: ru.st.Resumed}
+		Parameters: len(best.Model.Params.Data), Kernel: tensor.Features(), Events: best.Model.Describe().Events(), Provenance: ru.st.Provenance, Resumed: ru.st.Resumed}
 	if ru.st.BestEpoch > 0 {
 		res.BestValid = ru.st.History[ru.st.BestEpoch-1].Valid
 	}

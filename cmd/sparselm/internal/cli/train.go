@@ -142,7 +142,7 @@ func printResult(env *Env, res *train.Result) {
 	fmt.Fprintf(w, "valid ppl %.2f\n", res.BestValid.PPL)
 	if res.Test != nil {
 		fmt.Fprintf(w, "test ppl %.2f (batch 1, %d tokens)\n", res.Test.PPL, res.Test.Tokens)
-		if res.Options.Model.Cell == model.CellEGRU {
+		if res.Events {
 			fmt.Fprintf(w, "test activity sparsity %.2f%% (per layer: %s)\n", 100*res.Test.Activity, percents(res.Test.Sparsity))
 		}
 	}
