@@ -1,0 +1,50 @@
+// Package infer runs a trained language model forward one token at a time,
+// for streaming inference (batch 1) and scoring (up to MaxBatch streams):
+// two engines behind one interface, Engine, built from a *model.LM[float32]
+// through its description (model.LM.Describe).
+//
+// What each engine computes and reads, per token and stream (letters as in
+// package model: E embedding, H hidden, G gate width, V vocabulary; layer l
+// has input x_t [I] and recurrent input s_{t−1} [H], the LSTM's h or the
+// EGRU's events y):
+//
+//	engine  layer l gates                                   decoder logits [V]                 MACs it executes
+//	Dense   x_t·W + b, then + s_{t−1}·R (tensor.VecMat,     bias + Emb·h_t (tensor.MatVec),    I·G + H·G per layer, V·E decoder
+//	        every weight of W [I×G], R [H×G])               every weight of Emb [V×E]          (not counted: the dense count)
+//	Event   the same sums over i with x_t,i ≠ 0 and j with  bias + Σ_{j: h_t,j ≠ 0} h_t,j·Embᵀ  Σ_{x_t,i≠0} nnz(W row i) + Σ_{s_{t−1},j≠0}
+//	        s_{t−1},j ≠ 0, reading only their surviving     row j (BlockRows of Embᵀ [E×V])    nnz(R row j) per layer; Σ_{h_t,j≠0}
+//	        weights (tensor.BlockRows of W and R)                                              nnz(Emb column j) decoder
+//
+// The Event engine's counts (Event.MACs, when counting is on) are measure's
+// effective count, executed rather than predicted: the tests check that they
+// are equal to the integer over a whole split, per layer and for the decoder.
+// The non-zero counts per row are BlockRows' own (built with the storage);
+// measure builds its tables separately from the slab (measure.NewCounter).
+// Sharing one table would need an exported per-row count in measure or
+// tensor, which this package does not change; the test ties the two.
+// As in measure, the embedding lookup (a copy), the biases and the
+// point-wise cell arithmetic are not MACs.
+//
+// The point-wise step after the products is model's, operation for
+// operation: tensor.EGRUCellForward for the EGRU, and model/lstm.go's loop
+// with tensor.Sigmoid and tensor.Tanh for the LSTM. The EGRU's recurrent
+// product R·y is kept apart from the input gates (b_rz multiplies into z
+// through r), the LSTM's is added onto x·W + b, as in the model.
+//
+// Exactness: the Event engine's layer outputs are bit-identical to the Dense
+// engine's when tensor's Axpy and BlockRows kernels have the same vector
+// width (AVX2, generic; see tensor's sparse format notes), because each gate
+// receives the same products in the same order and a skipped input or
+// pruned weight only adds an exact zero. The decoders sum in different
+// orders (MatVec's Dot against BlockRows' running sum), so their logits
+// differ by at most 2·γ_{E+1}·(|bias_v| + Σ_j |h_j·Emb_vj|), γ_n = n·u/(1−n·u),
+// u = 2⁻²⁴ (each order is within γ_{E+1}·Σ|terms| of the exact sum). Score
+// of either engine equals train.Evaluate's perplexity to float32 rounding
+// (Evaluate's input products run as one GEMM per window, in another order).
+//
+// The engines carry the state across every step of a stream; they have no
+// BPTT windows, so a model trained with model.Config.ZeroStateWindow (c
+// zeroed at every window of evaluation) is not reproduced by them.
+//
+// Once built and stepped once, neither engine allocates per token.
+package infer

@@ -1,0 +1,110 @@
+package infer
+
+import (
+	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/tensor"
+)
+
+// Event is the event-driven engine: W and R of every layer and the
+// decoder's Embᵀ [E×V] are tensor.BlockRows, which hold only the 8-column
+// blocks with a surviving weight, and each product walks only the non-zero
+// entries of its input (the events of the layer below and of the layer's
+// own previous step for the EGRU; every input of the LSTM, whose h is
+// practically never zero) and accumulates their rows. The decoder reads the
+// rows of Embᵀ of the non-zero outputs of the last layer. The embedding
+// lookup still reads a dense copy of Emb [V×E] (a copy, no MACs; a
+// row-sparse table is left for a later version).
+//
+// With counting on (SetCounting) it adds, per layer and for the decoder, the
+// multiply-accumulates of non-zero weights it executes (BlockRows.MACs of
+// each input) to the counts MACs returns.
+type Event struct {
+	*stack
+	w, r []*tensor.BlockRows // per layer W [I×G], R [H×G]
+	embT *tensor.BlockRows   // Embᵀ [E×V]: row j holds the weights output h_j drives
+
+	counting bool
+	macs     MACs
+}
+
+// MACs are executed multiply-accumulates summed over every step and stream
+// since the last ResetMACs: per layer (W and R together) and for the decoder.
+type MACs struct {
+	Layers  []int64
+	Decoder int64
+}
+
+// NewEvent returns an event engine for B streams of m, built from the
+// non-zero weights of m now (m may change afterwards). It panics if B is not
+// in [1, MaxBatch]; it returns an error if a layer of m has no point-wise
+// step in this package.
+func NewEvent(m *model.LM[float32], B int) (*Event, error) {
+	st, d, err := newStack(m, B)
+	if err != nil {
+		return nil, err
+	}
+	p := &m.Params
+	e := &Event{stack: st, macs: MACs{Layers: make([]int64, len(d.Layers))}}
+	for _, l := range d.Layers {
+		e.w = append(e.w, tensor.NewBlockRows(false, l.I, l.G, p.Value(l.W)))
+		e.r = append(e.r, tensor.NewBlockRows(false, l.H, l.G, p.Value(l.R)))
+	}
+	e.embT = tensor.NewBlockRows(true, d.Decoder.E, d.Decoder.V, p.Value(d.Decoder.Emb))
+	return e, nil
+}
+
+// SetCounting turns the MAC counts on or off (off by default: counting
+// walks each input a second time).
+func (e *Event) SetCounting(on bool) { e.counting = on }
+
+// MACs returns a copy of the counts.
+func (e *Event) MACs() MACs {
+	return MACs{Layers: append([]int64(nil), e.macs.Layers...), Decoder: e.macs.Decoder}
+}
+
+// ResetMACs sets the counts to zero.
+func (e *Event) ResetMACs() {
+	clear(e.macs.Layers)
+	e.macs.Decoder = 0
+}
+
+// Step implements Engine with the sums of Dense.Step restricted to the
+// non-zero inputs and surviving weights, stream by stream.
+func (e *Event) Step(ids []int32, logits []float32) {
+	e.embed(ids, logits)
+	B := e.B
+	in, I := e.x0, e.E // [B×I]
+	for i := range e.layers {
+		l := &e.layers[i]
+		H, G := l.H, l.G
+		l.prepare()
+		for b := 0; b < B; b++ {
+			e.w[i].MulAdd(in[b*I:(b+1)*I], l.gates[b*G:(b+1)*G])
+		}
+		l.addBias()
+		rec := l.gates
+		if l.kind == egruCell {
+			rec = l.rec
+		}
+		for b := 0; b < B; b++ {
+			x, s := in[b*I:(b+1)*I], l.s[b*H:(b+1)*H]
+			if e.counting {
+				e.macs.Layers[i] += int64(e.w[i].MACs(x) + e.r[i].MACs(s))
+			}
+			e.r[i].MulAdd(s, rec[b*G:(b+1)*G])
+			l.cell(b)
+		}
+		l.finish()
+		in, I = l.s, H
+	}
+	clear(logits)
+	V := e.V
+	for b := 0; b < B; b++ {
+		h := in[b*I : (b+1)*I]
+		if e.counting {
+			e.macs.Decoder += int64(e.embT.MACs(h))
+		}
+		e.embT.MulAdd(h, logits[b*V:(b+1)*V])
+	}
+	tensor.AddRows(logits, e.decBias)
+}
