@@ -86,17 +86,12 @@ func newStack(m *model.LM[float32], B int) (*stack, model.Desc, error) {
 	for i, ld := range d.Layers {
 		l := layerRun{I: ld.I, H: ld.H, G: ld.G, bias: clone(p, ld.Bias, ld.G)}
 		switch {
-		case ld.Threshold >= 0 && ld.G == 3*ld.H:
-			// Desc has no field for b_rz: it is the view between Bias and
-			// Threshold in the layer's slab order (W, R, b, b_rz, ϑ).
-			if len(ld.Views) != 5 || ld.Views[4] != ld.Threshold {
-				return nil, d, fmt.Errorf("infer: layer %d: event layer with views %v, want W, R, b, b_rz, ϑ", i, ld.Views)
-			}
+		case ld.Cell == model.CellEGRU:
 			l.kind = egruCell
-			l.brz, l.theta = clone(p, ld.Views[3], ld.H), clone(p, ld.Threshold, ld.H)
+			l.brz, l.theta = clone(p, ld.BiasRZ, ld.H), clone(p, ld.Threshold, ld.H)
 			l.rec = make([]float32, B*ld.G)
 			l.zr, l.chat, l.o = make([]float32, ld.H), make([]float32, ld.H), make([]float32, ld.H)
-		case ld.Threshold < 0 && ld.G == 4*ld.H:
+		case ld.Cell == model.CellLSTM:
 			l.kind = lstmCell
 			l.tc = make([]float32, ld.H)
 		default:

@@ -14,7 +14,10 @@ type Desc struct {
 // matrices are row-major and input-major, so row i of W holds the G weights
 // that input i drives.
 type LayerDesc struct {
-	Cell string // CellLSTM or CellEGRU, for labels; readers use the fields below
+	// Cell is CellLSTM or CellEGRU: the cell type. Only code that carries
+	// out a cell's own step (an inference engine) dispatches on it; readers
+	// of sizes, weights and activity use the fields below.
+	Cell string
 
 	I int // input width: E for layer 0, else the H of the layer below
 	H int // hidden width: the layer's outputs per stream and step
@@ -25,6 +28,9 @@ type LayerDesc struct {
 	Bias int // gate bias [G]
 	// Threshold is the view of the thresholds ϑ [H] of an event layer, −1 for a dense one.
 	Threshold int
+	// BiasRZ is the view of the EGRU's b_rz [H] (inside the reset product
+	// r ⊙ (R_z y + b_rz)), −1 for a layer without one.
+	BiasRZ int
 	// Views lists every view of the layer in slab order (W, R, Bias, then
 	// the EGRU's b_rz [H] and ϑ [H]).
 	Views []int

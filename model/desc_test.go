@@ -51,13 +51,13 @@ func TestDescribe(t *testing.T) {
 				wantViews := []int{l.W, l.R, l.Bias}
 				switch ly := m.layers[li].(type) {
 				case *lstm[float64]:
-					if ly.w != l.W || ly.r != l.R || ly.b != l.Bias || l.Threshold != -1 {
+					if ly.w != l.W || ly.r != l.R || ly.b != l.Bias || l.Threshold != -1 || l.BiasRZ != -1 {
 						t.Errorf("layer %d: the LSTM reads views W %d R %d b %d, described %+v", li, ly.w, ly.r, ly.b, l)
 					}
 				case *egru[float64]:
 					check("theta", l.Threshold, H)
-					check("b_rz", ly.brz, H)
-					if ly.w != l.W || ly.r != l.R || ly.b != l.Bias || ly.theta != l.Threshold {
+					check("b_rz", l.BiasRZ, H)
+					if ly.w != l.W || ly.r != l.R || ly.b != l.Bias || ly.theta != l.Threshold || ly.brz != l.BiasRZ {
 						t.Errorf("layer %d: the EGRU reads views W %d R %d b %d ϑ %d, described %+v", li, ly.w, ly.r, ly.b, ly.theta, l)
 					}
 					wantViews = append(wantViews, ly.brz, ly.theta)

@@ -58,7 +58,7 @@ func (l *egru[F]) rIndex() int                     { return l.r }
 func (l *egru[F]) outputs() []F                    { return l.y }
 
 func (l *egru[F]) describe() LayerDesc {
-	return LayerDesc{Cell: CellEGRU, I: l.I, H: l.H, G: 3 * l.H, W: l.w, R: l.r, Bias: l.b, Threshold: l.theta,
+	return LayerDesc{Cell: CellEGRU, I: l.I, H: l.H, G: 3 * l.H, W: l.w, R: l.r, Bias: l.b, Threshold: l.theta, BiasRZ: l.brz,
 		Views: []int{l.w, l.r, l.b, l.brz, l.theta}, Events: true}
 }
 

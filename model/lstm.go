@@ -45,7 +45,7 @@ func (l *lstm[F]) startWindow(*Config, []F)          {}
 func (l *lstm[F]) regulariseActivity(grad F) float64 { return 0 }
 
 func (l *lstm[F]) describe() LayerDesc {
-	return LayerDesc{Cell: CellLSTM, I: l.I, H: l.H, G: 4 * l.H, W: l.w, R: l.r, Bias: l.b, Threshold: -1,
+	return LayerDesc{Cell: CellLSTM, I: l.I, H: l.H, G: 4 * l.H, W: l.w, R: l.r, Bias: l.b, Threshold: -1, BiasRZ: -1,
 		Views: []int{l.w, l.r, l.b}}
 }
 
