@@ -2,6 +2,7 @@ package infer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -331,5 +332,54 @@ func BenchmarkStep(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestResetAndScoreRepeat checks that Reset returns every stream to the
+// state a sequence starts from (outputs and cell state alike: the next
+// logits equal a fresh engine's bit for bit), and that Score, which resets
+// first, gives the same result twice in a row.
+func TestResetAndScoreRepeat(t *testing.T) {
+	for _, c := range tinyCases(t) {
+		for _, eng := range engines {
+			e, _ := eng.make(c.m, 2)
+			fresh, _ := eng.make(c.m, 2)
+			V := e.Vocab()
+			a, b := make([]float32, 2*V), make([]float32, 2*V)
+			ids := c.corpus.Test[:2]
+			for range 5 {
+				e.Step(ids, a)
+			}
+			e.Reset()
+			e.Step(ids, a)
+			fresh.Step(ids, b)
+			for v := range a {
+				if a[v] != b[v] {
+					t.Fatalf("%s %s: after Reset logit %d = %v, a fresh engine's %v", c.name, eng.name, v, a[v], b[v])
+				}
+			}
+			ids = c.corpus.Test[:400]
+			first, err := Score(context.Background(), e, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			second, err := Score(context.Background(), e, ids)
+			if err != nil || second != first {
+				t.Errorf("%s %s: Score twice: %+v then %+v (%v)", c.name, eng.name, first, second, err)
+			}
+		}
+	}
+}
+
+// TestScoreStopsWhenCancelled checks that Score with a cancelled context
+// stops before its first step and says why.
+func TestScoreStopsWhenCancelled(t *testing.T) {
+	c := tinyCases(t)[0]
+	e, _ := NewEvent(c.m, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := Score(ctx, e, c.corpus.Test)
+	if !errors.Is(err, context.Canceled) || res.Tokens != 0 {
+		t.Errorf("Score with a cancelled context: %+v, %v; want no tokens and context.Canceled", res, err)
 	}
 }
