@@ -6,6 +6,7 @@
 //
 //	go run ./scripts/mutants                      # every scripts/mutants/*.mut
 //	go run ./scripts/mutants -run 'prune/' scripts/mutants/prune.mut
+//	go run ./scripts/mutants -stale               # after a refactor: which entries no longer match
 //
 // A mutant file lists mutants in this form (text between old/new/end is
 // taken verbatim, whole lines; old must occur exactly once in the file):
@@ -66,6 +67,7 @@ func main() {
 	runPattern := flag.String("run", "", "only mutants whose id matches this regular expression")
 	timeout := flag.Duration("timeout", 5*time.Minute, "go test timeout per mutant")
 	list := flag.Bool("list", false, "list the mutants and exit")
+	staleOnly := flag.Bool("stale", false, "only check that every old text is found exactly once (no tests run)")
 	flag.Parse()
 	files := flag.Args()
 	if len(files) == 0 {
@@ -107,6 +109,24 @@ func main() {
 	}
 	if len(mutants) == 0 {
 		fatal(fmt.Errorf("no mutants selected"))
+	}
+	if *staleOnly {
+		n := 0
+		for _, m := range mutants {
+			b, err := os.ReadFile(m.file)
+			if err != nil {
+				fatal(fmt.Errorf("%s: %v", m.source, err))
+			}
+			if c := bytes.Count(b, []byte(m.old)); c != 1 {
+				fmt.Printf("%s %s (%s): old text found %d times in %s\n", stale, m.id, m.source, c, m.file)
+				n++
+			}
+		}
+		fmt.Printf("%d of %d mutants stale\n", n, len(mutants))
+		if n > 0 {
+			os.Exit(1)
+		}
+		return
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
