@@ -47,4 +47,13 @@
 // zeroed at every window of evaluation) is not reproduced by them.
 //
 // Once built and stepped once, neither engine allocates per token.
+//
+// Generation and per-token scores (sample.go): Sampler draws a token from a
+// row of logits (temperature, then top-k, then top-p; temperature 0 is
+// argmax) with a seeded math/rand/v2 generator, so a seed fixes the text;
+// Generate feeds a prompt (ReadPrompt) and then its own draws through an
+// engine of batch 1; ScoreTokens is Score at batch 1 with the log-probability
+// of every token. The two engines generate the same text for a seed unless a
+// draw lands within the decoders' rounding difference (above) of a boundary
+// between tokens' cumulative probabilities, or greedy meets a near tie.
 package infer
