@@ -38,6 +38,8 @@ func commands() []command {
 	return []command{
 		{"train", "train an LSTM or EGRU language model", runTrain},
 		{"eval", "perplexity and activity sparsity of a checkpoint on a split or a text file", runEval},
+		{"score", "per-token log-probabilities and perplexity of a text file under a checkpoint (streaming engine)", runScore},
+		{"generate", "sample text from a checkpoint, streamed word by word", runGenerate},
 		{"prune", "prune a checkpoint's weights (one-shot, iterative, gradual) and fine-tune", runPrune},
 		{"stats", "weight and activity sparsity and MACs per token of a checkpoint", runStats},
 		{"report", "tables and plots of perplexity against MACs per token from pruning sweeps", runReport},
