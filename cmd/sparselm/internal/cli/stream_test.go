@@ -6,10 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sparselm/sparselm/data"
+	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/train"
 )
 
 // TestScoreMatchesEval: score's perplexity over a file equals eval --file
@@ -161,6 +166,34 @@ func TestStreamCancelled(t *testing.T) {
 		}
 		if stdout.Len() > 100 {
 			t.Errorf("%s with a cancelled context printed %d bytes", args[0], stdout.Len())
+		}
+	}
+}
+
+// TestScoreZeroStateWindowWarns: the streaming engines cannot reproduce a
+// model trained with zero_state_window (infer/doc.go); score says so.
+func TestScoreZeroStateWindowWarns(t *testing.T) {
+	corpus, err := data.LoadDir(tinyData, data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, zero := range []bool{false, true} {
+		cfg := model.Config{Cell: model.CellEGRU, Vocab: corpus.Vocab.Len(), Embed: 8, Hidden: []int{8}, ThresholdMean: 0.1, PseudoHeight: 0.3, PseudoWidth: 1, ZeroStateWindow: zero}
+		m, err := model.New[float32](cfg, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "ckpt")
+		c := &train.Checkpoint{Options: train.Options{Dataset: "tiny", Model: cfg, Batch: 1, BPTT: 8, Threads: 1}, Model: m, Vocab: corpus.Vocab}
+		if err := c.Save(dir); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, err := run(t, "score", "--ckpt", dir, filepath.Join(tinyData, "valid.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if warned := strings.Contains(stderr, "zero_state_window"); warned != zero {
+			t.Errorf("zero_state_window %v: stderr %q", zero, stderr)
 		}
 	}
 }
