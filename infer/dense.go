@@ -36,6 +36,15 @@ func NewDense(m *model.LM[float32], B int) (*Dense, error) {
 // then logits [B×V] = h·Embᵀ + bias.
 func (e *Dense) Step(ids []int32, logits []float32) {
 	e.embed(ids, logits)
+	in := e.stepLayers()
+	clear(logits) // bias added after the products, as in the model's decoder
+	tensor.MatVec(e.B, e.E, e.V, in, e.emb, logits)
+	tensor.AddRows(logits, e.decBias)
+}
+
+// stepLayers runs every layer on x0 [B×E] and returns the last layer's
+// output [B×E].
+func (e *Dense) stepLayers() []float32 {
 	B := e.B
 	in := e.x0 // [B×I]
 	for i := range e.layers {
@@ -54,7 +63,5 @@ func (e *Dense) Step(ids []int32, logits []float32) {
 		l.finish()
 		in = l.s
 	}
-	clear(logits) // bias added after the products, as in the model's decoder
-	tensor.MatVec(B, e.E, e.V, in, e.emb, logits)
-	tensor.AddRows(logits, e.decBias)
+	return in
 }

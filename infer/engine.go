@@ -140,6 +140,12 @@ func (st *stack) embed(ids []int32, logits []float32) {
 	if len(ids) != st.B || len(logits) != st.B*st.V {
 		panic(fmt.Sprintf("infer: Step: %d ids and %d logits, want %d and %d×%d", len(ids), len(logits), st.B, st.B, st.V))
 	}
+	st.embedIDs(ids)
+}
+
+// embedIDs writes x0 [B×E], the embedding rows of ids [B]. It panics if an
+// id is outside the vocabulary.
+func (st *stack) embedIDs(ids []int32) {
 	E := st.E
 	for b, id := range ids {
 		if id < 0 || int(id) >= st.V {

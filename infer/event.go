@@ -72,6 +72,23 @@ func (e *Event) ResetMACs() {
 // non-zero inputs and surviving weights, stream by stream.
 func (e *Event) Step(ids []int32, logits []float32) {
 	e.embed(ids, logits)
+	in := e.stepLayers()
+	I := len(in) / e.B
+	clear(logits)
+	V := e.V
+	for b := 0; b < e.B; b++ {
+		h := in[b*I : (b+1)*I]
+		if e.counting {
+			e.macs.Decoder += int64(e.embT.MACs(h))
+		}
+		e.embT.MulAdd(h, logits[b*V:(b+1)*V])
+	}
+	tensor.AddRows(logits, e.decBias)
+}
+
+// stepLayers runs every layer on x0 [B×E] and returns the last layer's
+// output [B×E].
+func (e *Event) stepLayers() []float32 {
 	B := e.B
 	in, I := e.x0, e.E // [B×I]
 	for i := range e.layers {
@@ -97,14 +114,5 @@ func (e *Event) Step(ids []int32, logits []float32) {
 		l.finish()
 		in, I = l.s, H
 	}
-	clear(logits)
-	V := e.V
-	for b := 0; b < B; b++ {
-		h := in[b*I : (b+1)*I]
-		if e.counting {
-			e.macs.Decoder += int64(e.embT.MACs(h))
-		}
-		e.embT.MulAdd(h, logits[b*V:(b+1)*V])
-	}
-	tensor.AddRows(logits, e.decBias)
+	return in
 }

@@ -1,0 +1,122 @@
+package infer
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/sparselm/sparselm/model"
+)
+
+// TestCompareCounts checks Compare's figures on every tiny case: positive
+// times, and the counted reduction equal to the dense count computed here
+// from the description over the MACs the event engine executes (counted a
+// second time here, independently of Count).
+func TestCompareCounts(t *testing.T) {
+	for _, tc := range tinyCases(t) {
+		ids := tc.corpus.Test
+		o := BenchOptions{Steps: 20, Warmup: 2, Repeats: 3}
+		c, err := Compare(context.Background(), tc.m, ids, o)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for _, r := range []BenchResult{c.Dense, c.Event, c.DenseLayers, c.EventLayers} {
+			if !(r.NsPerToken > 0 && r.TokensPerS > 0) || len(r.NsPerTokenAll) != 3 {
+				t.Errorf("%s: bench result %+v", tc.name, r)
+			}
+		}
+		var dense int64
+		d := tc.m.Describe()
+		for _, l := range d.Layers {
+			dense += int64((l.I + l.H) * l.G)
+		}
+		e, err := NewEvent(tc.m, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.SetCounting(true)
+		logits := make([]float32, e.Vocab())
+		for i := range o.Steps {
+			e.Step(ids[i:i+1], logits)
+		}
+		m := e.MACs()
+		var layers int64
+		for _, n := range m.Layers {
+			layers += n
+		}
+		whole := float64(dense+int64(d.Decoder.E*d.Decoder.V)) / (float64(layers+m.Decoder) / float64(o.Steps))
+		if got, want := c.LayerReduction(), float64(dense)/(float64(layers)/float64(o.Steps)); math.Abs(got-want) > 1e-9*want {
+			t.Errorf("%s: layer reduction %v, want %v", tc.name, got, want)
+		}
+		if got := c.Reduction(); math.Abs(got-whole) > 1e-9*whole {
+			t.Errorf("%s: reduction %v, want %v", tc.name, got, whole)
+		}
+		for i, a := range c.Counts.Active {
+			if !(a >= 0 && a <= 1) || (d.Layers[i].Cell == model.CellLSTM && a < 0.9) {
+				t.Errorf("%s: layer %d active fraction %v", tc.name, i, a)
+			}
+		}
+	}
+}
+
+// TestSetActivity sets the thresholds of a random EGRU for 20% activity and
+// checks that the measured fraction of events is near it (within 0.1: one ϑ
+// per layer, calibrated on the same tokens).
+func TestSetActivity(t *testing.T) {
+	cfg := model.Config{Cell: model.CellEGRU, Vocab: 50, Embed: 16, Hidden: []int{32, 16},
+		ThresholdMean: 0.1, PseudoHeight: 3.6, PseudoWidth: 3.6}
+	m, err := model.New[float32](cfg, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int32, 200)
+	for i := range ids {
+		ids[i] = int32(i * 7 % 50)
+	}
+	if err := SetActivity(m, ids, 0.2, 3); err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEvent(m, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range Count(e, ids, len(ids)).Active {
+		if math.Abs(a-0.2) > 0.1 {
+			t.Errorf("layer %d: %.3f of the units fire, want about 0.2", i, a)
+		}
+	}
+	if err := SetActivity(m, ids, 1, 1); err == nil {
+		t.Error("activity 1 accepted")
+	}
+}
+
+// TestGridAndBadOptions runs a 2×2 grid on a random EGRU and checks bad options are refused.
+func TestGridAndBadOptions(t *testing.T) {
+	cfg := model.Config{Cell: model.CellEGRU, Vocab: 50, Embed: 16, Hidden: []int{32, 16},
+		ThresholdMean: 0.1, PseudoHeight: 3.6, PseudoWidth: 3.6}
+	m, err := model.New[float32](cfg, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []int32{1, 5, 9, 3, 7, 2, 8, 4}
+	var pts []GridPoint
+	o := BenchOptions{Steps: 4, Warmup: 1, Repeats: 1}
+	err = Grid(context.Background(), m, ids, ids, []float64{0, 0.9}, []float64{0.1, 0.4}, o, func(p GridPoint) error {
+		pts = append(pts, p)
+		return nil
+	})
+	if err != nil || len(pts) != 4 {
+		t.Fatalf("grid: %v, %d points", err, len(pts))
+	}
+	if math.Abs(pts[3].WeightSparsity-0.9) > 0.01 || !(pts[3].LayerReduction() > pts[0].LayerReduction()) {
+		t.Errorf("grid points %+v", pts)
+	}
+	if err := Grid(context.Background(), m, ids, ids, []float64{0.9, 0.5}, []float64{0.1}, o, nil); err == nil {
+		t.Error("descending sparsities accepted")
+	}
+	e, _ := NewDense(m, 1)
+	if _, err := Bench(context.Background(), e, ids, BenchOptions{Steps: 0, Repeats: 1}); err == nil {
+		t.Error("Steps 0 accepted")
+	}
+}
