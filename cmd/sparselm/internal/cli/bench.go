@@ -46,10 +46,13 @@ type benchResult struct {
 }
 
 func runBench(ctx context.Context, env *Env, args []string) error {
-	const synopsis = "bench train|eval [--preset small] [--model lstm|egru] [--threads N] [--steps K] [--warmup W] [--repeats R] [flags]"
+	if len(args) > 0 && args[0] == "infer" {
+		return runBenchInfer(ctx, env, args[1:])
+	}
+	const synopsis = "bench train|eval|infer [--preset small] [--model lstm|egru] [--threads N] [--steps K] [--warmup W] [--repeats R] [flags]"
 	if len(args) == 0 || (args[0] != "train" && args[0] != "eval") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintf(env.Stdout, "Usage: sparselm %s\n\nTimes training steps (forward, backward, clipping, AdamW) or evaluation\nwindows of a preset's model on synthetic token ids. Run 'sparselm bench train --help' for the flags.\n", synopsis)
+			fmt.Fprintf(env.Stdout, "Usage: sparselm %s\n\nTimes training steps (forward, backward, clipping, AdamW) or evaluation\nwindows of a preset's model on synthetic token ids, or (infer) the dense and event\ninference engines at batch 1. Run 'sparselm bench train --help' or 'sparselm bench infer --help' for the flags.\n", synopsis)
 			return errHelp
 		}
 		return fmt.Errorf("bench: give the mode first: sparselm %s", synopsis)

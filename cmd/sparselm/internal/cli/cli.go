@@ -44,7 +44,7 @@ func commands() []command {
 		{"stats", "weight and activity sparsity and MACs per token of a checkpoint", runStats},
 		{"report", "tables and plots of perplexity against MACs per token from pruning sweeps", runReport},
 		{"data", "download and verify datasets (data fetch ptb|wikitext-2)", runData},
-		{"bench", "time training steps or evaluation windows on synthetic ids (bench train|eval)", runBench},
+		{"bench", "time training steps or evaluation windows on synthetic ids (bench train|eval), or the inference engines (bench infer)", runBench},
 		{"version", "print the version and the build it comes from", func(_ context.Context, env *Env, _ []string) error {
 			p := provenance.New(Version, nil, time.Time{})
 			modified := ""

@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/sparselm/sparselm/infer"
+	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/prune"
+	"github.com/sparselm/sparselm/report"
+	"github.com/sparselm/sparselm/tensor"
+	"github.com/sparselm/sparselm/train"
+)
+
+// benchInferRow is one checkpoint of `bench infer --ckpt|--sweep`.
+type benchInferRow struct {
+	Checkpoint     string  `json:"checkpoint"`
+	Cell           string  `json:"cell"`
+	WeightSparsity float64 `json:"weight_sparsity"`
+	Tokens         string  `json:"tokens"` // "test" (the dataset's test split) or "random"
+	infer.Comparison
+	Speedup        float64 `json:"speedup"`         // event over dense tokens/s, whole model
+	Reduction      float64 `json:"reduction"`       // counted: dense MACs / executed MACs, whole model
+	LayerSpeedup   float64 `json:"layer_speedup"`   // recurrent layers alone
+	LayerReduction float64 `json:"layer_reduction"` // recurrent layers alone
+}
+
+// benchInferPoint is one setting of `bench infer --paper`.
+type benchInferPoint struct {
+	infer.GridPoint
+	Speedup        float64 `json:"speedup"`
+	Reduction      float64 `json:"reduction"`
+	LayerSpeedup   float64 `json:"layer_speedup"`
+	LayerReduction float64 `json:"layer_reduction"`
+}
+
+func runBenchInfer(ctx context.Context, env *Env, args []string) error {
+	const synopsis = "bench infer --ckpt DIR | --sweep DIR | --paper [--sparsities S,...] [--active A,...] [--steps K] [--warmup W] [--repeats R] [--json]"
+	fs := newFlagSet(env, "bench infer", synopsis)
+	ckpt := fs.String("ckpt", "", "checkpoint directory, or a run directory (its best checkpoint)")
+	sweep := fs.String("sweep", "", "output directory of `sparselm prune`: its start and every level's best checkpoint")
+	paper := fs.Bool("paper", false, "paper-shape EGRU (layers 1350, 1350, 750; E 750) with random weights, pruned and thresholded in memory")
+	shape := fs.String("shape", "", "model shape built in memory: paper (the same as --paper)")
+	var sparsities, active floatList = floatList{0, 0.5, 0.75, 0.9, 0.95, 0.98}, floatList{0.05, 0.1, 0.2, 0.4}
+	fs.Var(&sparsities, "sparsities", "--paper: weight sparsities of every layer matrix (magnitude, per matrix), ascending")
+	fs.Var(&active, "active", "--paper: target fractions of units firing per step (ϑ set to the ĉ quantile)")
+	vocab := fs.Int("vocab", 10000, "--paper: vocabulary size V")
+	steps := fs.Int("steps", 200, "timed tokens per repeat")
+	warmup := fs.Int("warmup", 20, "untimed tokens before timing")
+	repeats := fs.Int("repeats", 5, "timed repeats; ns/token is their median")
+	threads := fs.Int("threads", 1, "threads: the engines are single-threaded, so only 1 is accepted")
+	dataDir := fs.String("data", "", dataFlagHelp)
+	seed := fs.Uint64("seed", 1, "seed of the random weights and token ids")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench infer: unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	if *shape != "" && *shape != "paper" {
+		return fmt.Errorf("bench infer: --shape %q: the only shape is paper", *shape)
+	}
+	*paper = *paper || *shape == "paper"
+	given := 0
+	for _, on := range []bool{*ckpt != "", *sweep != "", *paper} {
+		if on {
+			given++
+		}
+	}
+	if given != 1 {
+		return fmt.Errorf("bench infer: give exactly one of --ckpt, --sweep and --paper: sparselm %s", synopsis)
+	}
+	if *threads != 1 {
+		return fmt.Errorf("bench infer: --threads %d: the inference engines are single-threaded (batch 1, one goroutine); give --threads 1", *threads)
+	}
+	o := infer.BenchOptions{Steps: *steps, Warmup: *warmup, Repeats: *repeats}
+	if err := o.Validate(); err != nil {
+		return fmt.Errorf("bench infer: --steps and --repeats must be positive and --warmup not negative (%w)", err)
+	}
+	tensor.SetThreads(1)
+	rng := rand.New(rand.NewPCG(*seed, 0x1f3e))
+	if *paper {
+		return benchInferPaper(ctx, env, sparsities, active, *vocab, o, rng, *asJSON)
+	}
+
+	dirs := []string{*ckpt}
+	if *sweep != "" {
+		s, err := report.Read(*sweep)
+		if err != nil {
+			return fmt.Errorf("bench infer: %w", err)
+		}
+		dirs = dirs[:0]
+		for _, p := range s.Points {
+			d := p.Checkpoint
+			if _, err := os.Stat(d); err != nil && !filepath.IsAbs(d) {
+				d = filepath.Join(*sweep, d) // a path relative to the sweep
+			}
+			dirs = append(dirs, d)
+		}
+	}
+	var rows []benchInferRow
+	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	if !*asJSON {
+		fmt.Fprintf(env.Stdout, "sparselm bench infer: batch 1, one thread, median of %d × %d tokens after %d warmup; kernel %s\n", *repeats, *steps, *warmup, tensor.Features())
+		fmt.Fprintln(w, "checkpoint\tcell\tweight sp.\ttokens\tdense ns/tok\tdense tok/s\tevent ns/tok\tevent tok/s\texec MACs/tok\tdense MACs/tok\tspeedup\tcounted red.\tlayers speedup\tlayers red.\tactive\t")
+	}
+	for _, arg := range dirs {
+		dir, c, err := loadCheckpointArg(arg)
+		if err != nil {
+			return fmt.Errorf("bench infer: %w (--ckpt takes a checkpoint or run directory written by sparselm train or prune)", err)
+		}
+		ids, source := randomIDs(rng, c.Model.Config.Vocab, *steps+*warmup), "random"
+		if corpus, err := loadCheckpointCorpus(env, c, *dataDir); err == nil && len(corpus.Test) > 0 {
+			ids, source = corpus.Test, "test"
+		} else if !*asJSON {
+			fmt.Fprintf(env.Stderr, "sparselm bench infer: %s: timing random token ids (the dataset does not resolve: %v)\n", dir, err)
+		}
+		cmp, err := infer.Compare(ctx, c.Model, ids, o)
+		if err != nil {
+			return fmt.Errorf("bench infer: %s: %w", dir, err)
+		}
+		r := benchInferRow{Checkpoint: dir, Cell: c.Model.Config.Cell, WeightSparsity: prune.Sparsity(&c.Model.Params), Tokens: source,
+			Comparison: cmp, Speedup: cmp.Speedup(), Reduction: cmp.Reduction(), LayerSpeedup: cmp.LayerSpeedup(), LayerReduction: cmp.LayerReduction()}
+		rows = append(rows, r)
+		if !*asJSON {
+			fmt.Fprintf(w, "%s\t%s\t%.3f\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t%.2f×\t%.2f×\t%.2f×\t%.2f×\t%s\t\n", dir, r.Cell, r.WeightSparsity, source,
+				cmp.Dense.NsPerToken, cmp.Dense.TokensPerS, cmp.Event.NsPerToken, cmp.Event.TokensPerS,
+				cmp.Counts.LayerMACs+cmp.Counts.DecoderMACs, cmp.DenseLayerMACs+cmp.DenseDecoderMACs,
+				r.Speedup, r.Reduction, r.LayerSpeedup, r.LayerReduction, fractions(cmp.Counts.Active))
+			w.Flush()
+		}
+	}
+	if *asJSON {
+		return printJSON(env.Stdout, map[string]any{"steps": *steps, "warmup": *warmup, "repeats": *repeats, "threads": 1,
+			"batch": 1, "kernel": tensor.Features(), "checkpoints": rows})
+	}
+	return nil
+}
+
+// benchInferPaper builds the paper-shape EGRU and prints the grid of
+// infer.Grid, a row per setting as it is measured.
+func benchInferPaper(ctx context.Context, env *Env, sparsities, active []float64, vocab int, o infer.BenchOptions, rng *rand.Rand, asJSON bool) error {
+	opt, err := train.Preset("paper", model.CellEGRU, "ptb")
+	if err != nil {
+		return fmt.Errorf("bench infer: %w", err)
+	}
+	cfg := opt.Model
+	cfg.Vocab = vocab
+	m, err := model.New[float32](cfg, rng)
+	if err != nil {
+		return fmt.Errorf("bench infer: %w", err)
+	}
+	// Random ids: the grid's weights are random, so no text is more typical.
+	ids, calib := randomIDs(rng, vocab, o.Steps+o.Warmup), randomIDs(rng, vocab, 64)
+	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	if !asJSON {
+		fmt.Fprintf(env.Stdout, "sparselm bench infer --paper: EGRU %v E=%d V=%d, random weights and ids, batch 1, one thread, median of %d × %d tokens after %d warmup; kernel %s\n",
+			cfg.Hidden, cfg.Embed, cfg.Vocab, o.Repeats, o.Steps, o.Warmup, tensor.Features())
+		fmt.Fprintln(env.Stdout, "ϑ of each layer = the (1−active)-quantile of its ĉ on 64 calibration tokens (3 rounds); measured = fraction of non-zero layer outputs on the timed tokens (per layer)")
+		fmt.Fprintln(w, "weight sp.\tactive target\tmeasured\tlayers dense ns/tok\tlayers event ns/tok\tlayers speedup\tlayers counted red.\twhole dense ns/tok\twhole event ns/tok\twhole speedup\twhole counted red.\t")
+	}
+	var pts []benchInferPoint
+	err = infer.Grid(ctx, m, ids, calib, sparsities, active, o, func(p infer.GridPoint) error {
+		pt := benchInferPoint{GridPoint: p, Speedup: p.Speedup(), Reduction: p.Reduction(), LayerSpeedup: p.LayerSpeedup(), LayerReduction: p.LayerReduction()}
+		pts = append(pts, pt)
+		if asJSON {
+			return nil
+		}
+		fmt.Fprintf(w, "%.3f\t%.2f\t%s\t%.0f\t%.0f\t%.2f×\t%.2f×\t%.0f\t%.0f\t%.2f×\t%.2f×\t\n", p.WeightSparsity, p.Active, fractions(p.Counts.Active),
+			p.DenseLayers.NsPerToken, p.EventLayers.NsPerToken, pt.LayerSpeedup, pt.LayerReduction,
+			p.Dense.NsPerToken, p.Event.NsPerToken, pt.Speedup, pt.Reduction)
+		return w.Flush()
+	})
+	if err != nil {
+		return fmt.Errorf("bench infer: %w (--sparsities must be ascending, in [0, 1); --active in (0, 1))", err)
+	}
+	if asJSON {
+		return printJSON(env.Stdout, map[string]any{"steps": o.Steps, "warmup": o.Warmup, "repeats": o.Repeats, "threads": 1,
+			"batch": 1, "kernel": tensor.Features(), "model": cfg, "points": pts})
+	}
+	return nil
+}
+
+func randomIDs(rng *rand.Rand, vocab, n int) []int32 {
+	ids := make([]int32, max(n, 1))
+	for i := range ids {
+		ids[i] = int32(rng.IntN(vocab))
+	}
+	return ids
+}
+
+// fractions formats per-layer fractions: 0.21/0.19/0.20.
+func fractions(xs []float64) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(s, "/")
+}
+
+func printJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(b))
+	return err
+}
