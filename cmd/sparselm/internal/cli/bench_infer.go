@@ -135,9 +135,9 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 				cmp.Dense.NsPerToken, cmp.Dense.TokensPerS, cmp.Event.NsPerToken, cmp.Event.TokensPerS,
 				cmp.Counts.LayerMACs+cmp.Counts.DecoderMACs, cmp.DenseLayerMACs+cmp.DenseDecoderMACs,
 				r.Speedup, r.Reduction, r.LayerSpeedup, r.LayerReduction, fractions(cmp.Counts.Active))
-			w.Flush()
 		}
 	}
+	w.Flush() // tabwriter aligns the rows written before a flush
 	if *asJSON {
 		return printJSON(env.Stdout, map[string]any{"steps": *steps, "warmup": *warmup, "repeats": *repeats, "threads": 1,
 			"batch": 1, "kernel": tensor.Features(), "checkpoints": rows})
@@ -177,8 +177,9 @@ func benchInferPaper(ctx context.Context, env *Env, sparsities, active []float64
 		fmt.Fprintf(w, "%.3f\t%.2f\t%s\t%.0f\t%.0f\t%.2f×\t%.2f×\t%.0f\t%.0f\t%.2f×\t%.2f×\t\n", p.WeightSparsity, p.Active, fractions(p.Counts.Active),
 			p.DenseLayers.NsPerToken, p.EventLayers.NsPerToken, pt.LayerSpeedup, pt.LayerReduction,
 			p.Dense.NsPerToken, p.Event.NsPerToken, pt.Speedup, pt.Reduction)
-		return w.Flush()
+		return nil
 	})
+	w.Flush() // tabwriter aligns the rows written before a flush
 	if err != nil {
 		return fmt.Errorf("bench infer: %w (--sparsities must be ascending, in [0, 1); --active in (0, 1))", err)
 	}
