@@ -11,8 +11,7 @@ import (
 // dense count of package measure: Σ_l (I_l + H_l)·G_l + V·E MACs per token.
 type Dense struct {
 	*stack
-	w, r [][]float32 // per layer W [I×G], R [H×G], row-major
-	emb  []float32   // [V×E] the decoder's weight (the lookup's table too)
+	w, r [][]float32 // per layer W [I×G], R [H×G], row-major; the decoder reads stack.emb [V×E]
 }
 
 // NewDense returns a dense engine for B streams of m, holding copies of its
@@ -23,7 +22,7 @@ func NewDense(m *model.LM[float32], B int) (*Dense, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Dense{stack: st, emb: st.emb}
+	e := &Dense{stack: st}
 	for _, l := range d.Layers {
 		e.w = append(e.w, clone(&m.Params, l.W, l.I*l.G))
 		e.r = append(e.r, clone(&m.Params, l.R, l.H*l.G))

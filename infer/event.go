@@ -73,7 +73,7 @@ func (e *Event) ResetMACs() {
 func (e *Event) Step(ids []int32, logits []float32) {
 	e.embed(ids, logits)
 	in := e.stepLayers()
-	I := len(in) / e.B
+	I := e.E // the last layer is E wide (tied decoder)
 	clear(logits)
 	V := e.V
 	for b := 0; b < e.B; b++ {

@@ -451,9 +451,14 @@ func Write(dir string, sweeps []Sweep, prov *provenance.Provenance) ([]string, e
 		return written, err
 	}
 	for _, pl := range Plots {
+		// One figure (lines, ranges, label placement) drawn in both formats.
+		f, err := NewFigure(pl, sweeps)
+		if err != nil {
+			return written, err
+		}
 		for _, ext := range []string{".png", ".svg"} {
 			path := filepath.Join(dir, pl.File+ext)
-			if err := SavePlot(path, pl, sweeps); err != nil {
+			if err := f.Save(path); err != nil {
 				return written, err
 			}
 			written = append(written, path)

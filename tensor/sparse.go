@@ -134,9 +134,6 @@ func NewBlockRows(trans bool, k, n int, w []float32) *BlockRows {
 	return s
 }
 
-// Dims returns K and N.
-func (s *BlockRows) Dims() (k, n int) { return s.k, s.n }
-
 // NNZ returns the number of non-zero weights.
 func (s *BlockRows) NNZ() int {
 	t := 0

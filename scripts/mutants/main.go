@@ -117,8 +117,8 @@ func main() {
 			if err != nil {
 				fatal(fmt.Errorf("%s: %v", m.source, err))
 			}
-			if c := bytes.Count(b, []byte(m.old)); c != 1 {
-				fmt.Printf("%s %s (%s): old text found %d times in %s\n", stale, m.id, m.source, c, m.file)
+			if why, ok := staleReason(b, m); ok {
+				fmt.Printf("%s %s (%s): %s\n", stale, m.id, m.source, why)
 				n++
 			}
 		}
@@ -341,6 +341,15 @@ func rate(k, n int) float64 {
 	return 100 * float64(k) / float64(n)
 }
 
+// staleReason says why m no longer applies to src, the contents of its
+// file: its old text must occur exactly once.
+func staleReason(src []byte, m mutant) (string, bool) {
+	if n := bytes.Count(src, []byte(m.old)); n != 1 {
+		return fmt.Sprintf("old text found %d times in %s", n, m.file), true
+	}
+	return "", false
+}
+
 // runOne applies m in tree, runs its tests and restores the file.
 func runOne(ctx context.Context, tree string, m mutant, timeout time.Duration) (outcome, string, error) {
 	path := filepath.Join(tree, m.file)
@@ -348,8 +357,8 @@ func runOne(ctx context.Context, tree string, m mutant, timeout time.Duration) (
 	if err != nil {
 		return "", "", fmt.Errorf("%s: %v", m.source, err)
 	}
-	if n := bytes.Count(orig, []byte(m.old)); n != 1 {
-		return stale, fmt.Sprintf("old text found %d times in %s", n, m.file), nil
+	if why, ok := staleReason(orig, m); ok {
+		return stale, why, nil
 	}
 	mutated := bytes.Replace(orig, []byte(m.old), []byte(m.new), 1)
 	if err := os.WriteFile(path, mutated, 0o644); err != nil {

@@ -2,15 +2,15 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/infer"
 	"github.com/sparselm/sparselm/model"
 	"github.com/sparselm/sparselm/prune"
@@ -112,16 +112,30 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "sparselm bench infer: batch 1, one thread, median of %d × %d tokens after %d warmup; kernel %s\n", *repeats, *steps, *warmup, tensor.Features())
 		fmt.Fprintln(w, "checkpoint\tcell\tweight sp.\ttokens\tdense ns/tok\tdense tok/s\tevent ns/tok\tevent tok/s\texec MACs/tok\tdense MACs/tok\tspeedup\tcounted red.\tlayers speedup\tlayers red.\tactive\t")
 	}
+	// The checkpoints of a sweep share one dataset: load it once.
+	var corpus *data.Corpus
+	var corpusKey string
 	for _, arg := range dirs {
 		dir, c, err := loadCheckpointArg(arg)
 		if err != nil {
 			return fmt.Errorf("bench infer: %w (--ckpt takes a checkpoint or run directory written by sparselm train or prune)", err)
 		}
-		ids, source := randomIDs(rng, c.Model.Config.Vocab, *steps+*warmup), "random"
-		if corpus, err := loadCheckpointCorpus(env, c, *dataDir); err == nil && len(corpus.Test) > 0 {
-			ids, source = corpus.Test, "test"
-		} else if !*asJSON {
-			fmt.Fprintf(env.Stderr, "sparselm bench infer: %s: timing random token ids (the dataset does not resolve: %v)\n", dir, err)
+		key := fmt.Sprint(c.Options.Dataset, c.Options.MaxVocab, c.Options.MinCount)
+		if corpus == nil || key != corpusKey || !slices.Equal(corpus.Vocab.Words(), c.Vocab.Words()) {
+			corpus, corpusKey = nil, key
+			if corpus, err = loadCheckpointCorpus(env, c, *dataDir); err != nil {
+				corpus = nil
+			}
+		}
+		var ids []int32
+		source := "test"
+		if corpus != nil && len(corpus.Test) > 0 {
+			ids = corpus.Test
+		} else {
+			ids, source = randomIDs(rng, c.Model.Config.Vocab, *steps+*warmup), "random"
+			if !*asJSON {
+				fmt.Fprintf(env.Stderr, "sparselm bench infer: %s: timing random token ids (the dataset does not resolve: %v)\n", dir, err)
+			}
 		}
 		cmp, err := infer.Compare(ctx, c.Model, ids, o)
 		if err != nil {
@@ -205,13 +219,4 @@ func fractions(xs []float64) string {
 		s[i] = fmt.Sprintf("%.2f", x)
 	}
 	return strings.Join(s, "/")
-}
-
-func printJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(w, string(b))
-	return err
 }

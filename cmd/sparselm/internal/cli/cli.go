@@ -7,6 +7,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -207,4 +208,14 @@ func (l *intList) Set(s string) error {
 	}
 	*l = out
 	return nil
+}
+
+// printJSON writes v to w as indented JSON and a newline: every --json output.
+func printJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(b))
+	return err
 }

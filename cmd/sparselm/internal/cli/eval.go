@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/sparselm/sparselm/data"
@@ -48,9 +47,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		if text != nil {
 			out["out_of_vocabulary"] = map[string]any{"words": text.Words, "unknown": text.Unknown, "rate": text.UnknownRate()}
 		}
-		b, _ := json.MarshalIndent(out, "", "  ")
-		fmt.Fprintln(env.Stdout, string(b))
-		return nil
+		return printJSON(env.Stdout, out)
 	}
 	fmt.Fprintf(env.Stdout, "%s on %s: perplexity %.2f over %d tokens\n", dir, label, res.PPL, res.Tokens)
 	if text != nil {

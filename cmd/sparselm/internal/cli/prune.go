@@ -275,7 +275,8 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 	prevDir, prevLevel := src, 0.0
 	for _, s := range spec.Levels {
 		dir := levelDir(out, s)
-		if err := pruneLevel(ctx, env, spec, corpus, dir, prevDir, prevLevel, s, progress, prov); err != nil {
+		res, err := pruneLevel(ctx, env, spec, corpus, dir, prevDir, prevLevel, s, progress, prov)
+		if err != nil {
 			return err
 		}
 		best := filepath.Join(dir, train.DirBest)
@@ -290,10 +291,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		row.Kind, row.Level = report.KindLevel, s
-		if res, err := readResult(dir); err == nil {
-			row.ValidPPL = res.BestValid.PPL
-		}
+		row.Kind, row.Level, row.ValidPPL = report.KindLevel, s, res.BestValid.PPL
 		rows = append(rows, *row)
 		if sched == prune.Iterative {
 			prevDir, prevLevel = best, s
@@ -309,10 +307,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 // checkpointDir returns the absolute checkpoint directory that --ckpt
 // names: the directory itself, or the best checkpoint of a run directory.
 func checkpointDir(arg string) string {
-	dir := arg
-	if !ckptdir.Exists(dir) && ckptdir.Exists(filepath.Join(dir, train.DirBest)) {
-		dir = filepath.Join(dir, train.DirBest)
-	}
+	dir := checkpointArgDir(arg)
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
@@ -537,12 +532,12 @@ func writePruneSpec(out string, spec pruneSpec, prov *provenance.Provenance) err
 // pruneLevel brings the level run in dir to its end: nothing when it has
 // finished, a resumed run when it has a resumable checkpoint, otherwise a
 // fresh fine-tuning run from the checkpoint in from, pruned to s (gradual:
-// pruned during training).
+// pruned during training); it returns the run's result.
 func pruneLevel(ctx context.Context, env *Env, spec pruneSpec, corpus *data.Corpus, dir, from string, fromLevel, s float64, progress io.Writer,
-	prov *provenance.Provenance) error {
-	if _, err := readResult(dir); err == nil {
+	prov *provenance.Provenance) (*train.Result, error) {
+	if res, err := readResult(dir); err == nil {
 		fmt.Fprintf(env.Stderr, "level %v: done (%s)\n", s, dir)
-		return nil
+		return res, nil
 	}
 	r := &train.Runner{Options: spec.FineTune, Corpus: corpus, Out: dir, Progress: progress, Provenance: prov}
 	if g := spec.Gradual; g != nil {
@@ -557,17 +552,17 @@ func pruneLevel(ctx context.Context, env *Env, spec pruneSpec, corpus *data.Corp
 	if !resume {
 		c, err := train.LoadCheckpoint(from)
 		if err != nil {
-			return fmt.Errorf("prune: level %v: %w", s, err)
+			return nil, fmt.Errorf("prune: level %v: %w", s, err)
 		}
 		if fromLevel > 0 {
 			if err := prune.RequireMasks(&c.Model.Params, fromLevel, from); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		p := &c.Model.Params
 		if spec.Embedding {
 			if err := prune.MarkEmbedding(p); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		first := s
@@ -575,17 +570,18 @@ func pruneLevel(ctx context.Context, env *Env, spec pruneSpec, corpus *data.Corp
 			first = spec.Gradual.Sparsity(0)
 		}
 		if err := prune.Prune(p, spec.Criterion, first, spec.FineTune.Seed); err != nil {
-			return fmt.Errorf("level %v: %w", s, err)
+			return nil, fmt.Errorf("level %v: %w", s, err)
 		}
 		r.Init = c.Model
 		fmt.Fprintf(env.Stderr, "level %v: pruned %s to %.2f%%, fine-tuning into %s\n", s, from, 100*prune.Sparsity(p), dir)
 	} else {
 		fmt.Fprintf(env.Stderr, "level %v: resuming %s\n", s, dir)
 	}
-	if _, err := r.Run(ctx, resume); err != nil {
-		return withRunHint(fmt.Errorf("prune: level %v: %w", s, err), "sparselm prune --out "+filepath.Dir(dir)+" --resume")
+	res, err := r.Run(ctx, resume)
+	if err != nil {
+		return nil, withRunHint(fmt.Errorf("prune: level %v: %w", s, err), "sparselm prune --out "+filepath.Dir(dir)+" --resume")
 	}
-	return nil
+	return res, nil
 }
 
 func readResult(dir string) (*train.Result, error) {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -96,11 +95,9 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 	if *asJSON {
 		out := map[string]any{"checkpoint": dir, "file": file, "engine": *engine, "tokens": tokens,
 			"scored": res.Tokens, "nll": res.NLL, "bits_per_token": res.NLL / math.Ln2, "perplexity": res.PPL, "out_of_vocabulary": oov}
-		b, err := json.MarshalIndent(out, "", "  ")
-		if err != nil {
+		if err := printJSON(env.Stdout, out); err != nil {
 			return fmt.Errorf("score: %w", err)
 		}
-		fmt.Fprintln(env.Stdout, string(b))
 		return nil
 	}
 	fmt.Fprintf(env.Stdout, "%s on %s (%s engine): perplexity %.4f over %d tokens (%.4f bits per token)\n", dir, file, *engine, res.PPL, res.Tokens, res.NLL/math.Ln2)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -39,9 +38,7 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *f.asJSON {
-		b, _ := json.MarshalIndent(map[string]any{"checkpoint": dir, "data": label, "batch": *f.batch, "bptt": *f.bptt, "stats": r}, "", "  ")
-		fmt.Fprintln(env.Stdout, string(b))
-		return nil
+		return printJSON(env.Stdout, map[string]any{"checkpoint": dir, "data": label, "batch": *f.batch, "bptt": *f.bptt, "stats": r})
 	}
 	fmt.Fprintf(env.Stdout, "%s on %s (batch %d, bptt %d)\n", dir, label, *f.batch, *f.bptt)
 	printStats(env.Stdout, r)
@@ -105,12 +102,18 @@ func (f *evalFlags) progress(env *Env) io.Writer {
 	return env.Stderr
 }
 
+// checkpointArgDir is the checkpoint that --ckpt names: the directory
+// itself, or the best checkpoint of a run directory.
+func checkpointArgDir(arg string) string {
+	if !ckptdir.Exists(arg) && ckptdir.Exists(filepath.Join(arg, train.DirBest)) {
+		return filepath.Join(arg, train.DirBest)
+	}
+	return arg
+}
+
 // loadCheckpointArg loads a checkpoint given as its directory or as a run directory (its best/).
 func loadCheckpointArg(arg string) (string, *train.Checkpoint, error) {
-	dir := arg
-	if !ckptdir.Exists(dir) && ckptdir.Exists(filepath.Join(dir, train.DirBest)) {
-		dir = filepath.Join(dir, train.DirBest)
-	}
+	dir := checkpointArgDir(arg)
 	c, err := train.LoadCheckpoint(dir)
 	return dir, c, err
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -69,12 +68,7 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *dryRun {
-		b, err := json.MarshalIndent(map[string]any{"out": *out, "resume": *resume, "data": dir, "options": o}, "", "  ")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(env.Stdout, string(b))
-		return nil
+		return printJSON(env.Stdout, map[string]any{"out": *out, "resume": *resume, "data": dir, "options": o})
 	}
 	progress := env.Stderr
 	if *quiet {
