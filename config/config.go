@@ -32,12 +32,16 @@ func Invalid(path string, value any, rule string) *FieldError {
 	return &FieldError{Path: path, Value: value, Rule: rule}
 }
 
-func (e *FieldError) Error() string {
+func (e *FieldError) Error() string { return e.Named(e.Path) }
+
+// Named is the error's text with name (a flag, say) in place of the path:
+// "name = value rule", strings quoted.
+func (e *FieldError) Named(name string) string {
 	v := Format(e.Value)
 	if x, ok := e.Value.(string); ok {
 		v = strconv.Quote(x)
 	}
-	return e.Path + " = " + v + " " + e.Rule
+	return name + " = " + v + " " + e.Rule
 }
 
 // Within returns err with the path of the *FieldError in it put under parent

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -197,12 +196,8 @@ func flagged(cmd string, err error, flagOf func(path string) (string, bool)) err
 	if !ok {
 		return err
 	}
-	v := config.Format(fe.Value)
-	if x, isString := fe.Value.(string); isString {
-		v = strconv.Quote(x)
-	}
 	_, hint, _ := strings.Cut(err.Error(), fe.Error())
-	return fmt.Errorf("%s: %s = %s %s%s", cmd, name, v, fe.Rule, hint)
+	return fmt.Errorf("%s: %s%s", cmd, fe.Named(name), hint)
 }
 
 // trainFlagOf is the flagOf of flagged for train.Options.
