@@ -89,27 +89,41 @@ func (s *Sampler) Sample(logits []float32) int32 {
 // top-p keep, in their first n places, and returns n.
 func (s *Sampler) keep(logits []float32) int {
 	V := len(logits)
-	if len(s.order) != V {
+	if len(s.prob) != V {
 		s.order, s.prob = make([]int32, V), make([]float64, V)
 	}
-	for v := range s.order {
-		s.order[v] = int32(v)
-	}
+	s.order = s.order[:V] // topK leaves it k long
 	k, p := s.opts.TopK, s.opts.TopP
 	if k == 0 || k > V {
 		k = V
 	}
-	sorted := k < V || p < 1
-	if sorted {
-		slices.SortFunc(s.order, func(a, b int32) int {
-			if c := cmp.Compare(logits[b], logits[a]); c != 0 {
-				return c
-			}
-			return cmp.Compare(a, b)
-		})
+	// before orders tokens by logit, the lower id first on a tie.
+	before := func(a, b int32) int {
+		if c := cmp.Compare(logits[b], logits[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	}
+	var maxv float64
+	switch {
+	case k < V:
+		// Only the k best are needed: select them (O(V log k)), then
+		// sort those k; the same first k, in the same order, as a full sort.
+		s.order = topK(s.order[:0], logits, k, before)
+		maxv = float64(logits[s.order[0]])
+	case p < 1:
+		for v := range s.order {
+			s.order[v] = int32(v)
+		}
+		slices.SortFunc(s.order, before)
+		maxv = float64(logits[s.order[0]])
+	default:
+		for v := range s.order {
+			s.order[v] = int32(v)
+		}
+		maxv = float64(logits[argmax(logits)])
 	}
 	n := k
-	maxv := float64(logits[argmax(logits)])
 	var total float64
 	for i, v := range s.order[:n] {
 		s.prob[i] = math.Exp((float64(logits[v]) - maxv) / s.opts.Temperature)
@@ -126,6 +140,50 @@ func (s *Sampler) keep(logits []float32) int {
 		}
 	}
 	return n
+}
+
+// topK writes into dst (reusing its capacity) the k tokens of logits that
+// come first under before, in that order. It keeps a heap of the k best
+// seen, the worst at its root.
+func topK(dst []int32, logits []float32, k int, before func(a, b int32) int) []int32 {
+	h := dst[:0]
+	down := func(i int) {
+		for {
+			l, worst := 2*i+1, i
+			if l < len(h) && before(h[l], h[worst]) > 0 {
+				worst = l
+			}
+			if r := l + 1; r < len(h) && before(h[r], h[worst]) > 0 {
+				worst = r
+			}
+			if worst == i {
+				return
+			}
+			h[i], h[worst] = h[worst], h[i]
+			i = worst
+		}
+	}
+	for v := range logits {
+		id := int32(v)
+		if len(h) < k {
+			h = append(h, id)
+			for i := len(h) - 1; i > 0; {
+				parent := (i - 1) / 2
+				if before(h[i], h[parent]) <= 0 {
+					break
+				}
+				h[i], h[parent] = h[parent], h[i]
+				i = parent
+			}
+			continue
+		}
+		if before(id, h[0]) < 0 {
+			h[0] = id
+			down(0)
+		}
+	}
+	slices.SortFunc(h, before)
+	return h
 }
 
 // argmax returns the id of the largest logit, the lowest id on a tie.

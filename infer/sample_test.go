@@ -1,9 +1,11 @@
 package infer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -247,6 +249,52 @@ func TestReadPrompt(t *testing.T) {
 	for _, text := range []string{"", "  \n", "zzqx qqzx"} {
 		if _, err := ReadPrompt(text, v); err == nil {
 			t.Errorf("ReadPrompt(%q) accepted", text)
+		}
+	}
+}
+
+// TestTopKMatchesSort checks that the heap selection of the k best tokens
+// gives exactly the first k of a full sort (logit descending, the lower id
+// first on a tie), for logits with many ties and every k from 1 to V.
+func TestTopKMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	logits := make([]float32, 97)
+	for v := range logits {
+		logits[v] = float32(rng.IntN(12)) // ties everywhere
+	}
+	before := func(a, b int32) int {
+		if c := cmp.Compare(logits[b], logits[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	}
+	all := make([]int32, len(logits))
+	for v := range all {
+		all[v] = int32(v)
+	}
+	slices.SortFunc(all, before)
+	for k := 1; k <= len(logits); k++ {
+		if got := topK(nil, logits, k, before); !slices.Equal(got, all[:k]) {
+			t.Fatalf("k %d: %v, want %v", k, got, all[:k])
+		}
+	}
+}
+
+// TestSampleAllocatesNothing checks that a warm Sampler draws without
+// allocating, with top-k, top-p and both.
+func TestSampleAllocatesNothing(t *testing.T) {
+	logits := make([]float32, 1000)
+	for v := range logits {
+		logits[v] = float32(v%37) / 10
+	}
+	for _, o := range []SampleOptions{{Temperature: 1, TopK: 40, TopP: 1}, {Temperature: 0.8, TopP: 0.9}, {Temperature: 1, TopK: 50, TopP: 0.5}} {
+		s, err := NewSampler(o, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Sample(logits)
+		if a := testing.AllocsPerRun(20, func() { s.Sample(logits) }); a != 0 {
+			t.Errorf("%+v: %v allocations per sample", o, a)
 		}
 	}
 }
