@@ -250,18 +250,22 @@ func SetActivity(m *model.LM[float32], ids []int32, active float64, rounds int) 
 			return fmt.Errorf("infer: set activity: layer %d (%s) has no thresholds", i, l.Cell)
 		}
 	}
+	// One engine for every round: only ϑ changes between rounds, and the
+	// engine's copy of it is refreshed in place (not all the weights).
+	e, err := NewDense(m, 1)
+	if err != nil {
+		return err
+	}
 	chat := make([][]float32, len(d.Layers))
+	logits := make([]float32, e.V)
+	id := make([]int32, 1)
 	for range rounds {
-		e, err := NewDense(m, 1)
-		if err != nil {
-			return err
-		}
+		e.Reset()
 		for i := range chat {
 			chat[i] = chat[i][:0]
 		}
-		logits := make([]float32, e.V)
-		for _, id := range ids {
-			e.Step([]int32{id}, logits)
+		for _, id[0] = range ids {
+			e.Step(id, logits)
 			for i := range e.layers {
 				chat[i] = append(chat[i], e.layers[i].chat...)
 			}
@@ -273,6 +277,7 @@ func SetActivity(m *model.LM[float32], ids []int32, active float64, rounds int) 
 			for j := range theta {
 				theta[j] = chat[i][k]
 			}
+			copy(e.layers[i].theta, theta)
 		}
 	}
 	return nil
