@@ -31,6 +31,12 @@ type Engine interface {
 	// nothing. It panics if len(ids) != B, len(logits) != B·V or an id is
 	// outside the vocabulary.
 	Step(ids []int32, logits []float32)
+	// Layers returns the number of recurrent layers.
+	Layers() int
+	// Output returns layer l's output [B×H] of the last Step (the LSTM's
+	// h, the EGRU's events y): the engine's own slice, valid until the
+	// next Step or Reset. It panics if l is not in [0, Layers()).
+	Output(l int) []float32
 }
 
 // cellKind is the point-wise step a layer runs after its products.
@@ -112,6 +118,15 @@ func clone(p *model.Params[float32], i, n int) []float32 {
 	}
 	return append([]float32(nil), v...)
 }
+
+// Layers returns the number of recurrent layers.
+func (st *stack) Layers() int { return len(st.layers) }
+
+// Output returns layer l's output of the last Step, [B×H] row-major: the
+// LSTM's h or the EGRU's events y (zero where a unit did not fire). The
+// slice is the engine's own, valid until the next Step or Reset. It panics
+// if l is not in [0, Layers()).
+func (st *stack) Output(l int) []float32 { return st.layers[l].s }
 
 func (st *stack) Batch() int { return st.B }
 func (st *stack) Vocab() int { return st.V }

@@ -20,8 +20,8 @@ import (
 // each input) to the counts MACs returns.
 type Event struct {
 	*stack
-	w, r []*tensor.BlockRows // per layer W [I×G], R [H×G]
-	embT *tensor.BlockRows   // Embᵀ [E×V]: row j holds the weights output h_j drives
+	w, r []*tensor.SparseRows // per layer W [I×G], R [H×G]
+	embT *tensor.SparseRows   // Embᵀ [E×V]: row j holds the weights output h_j drives
 
 	counting bool
 	macs     MACs
@@ -46,10 +46,10 @@ func NewEvent(m *model.LM[float32], B int) (*Event, error) {
 	p := &m.Params
 	e := &Event{stack: st, macs: MACs{Layers: make([]int64, len(d.Layers))}}
 	for _, l := range d.Layers {
-		e.w = append(e.w, tensor.NewBlockRows(false, l.I, l.G, p.Value(l.W)))
-		e.r = append(e.r, tensor.NewBlockRows(false, l.H, l.G, p.Value(l.R)))
+		e.w = append(e.w, tensor.NewSparseRows(false, l.I, l.G, p.Value(l.W), tensor.FormatAuto))
+		e.r = append(e.r, tensor.NewSparseRows(false, l.H, l.G, p.Value(l.R), tensor.FormatAuto))
 	}
-	e.embT = tensor.NewBlockRows(true, d.Decoder.E, d.Decoder.V, p.Value(d.Decoder.Emb))
+	e.embT = tensor.NewSparseRows(true, d.Decoder.E, d.Decoder.V, p.Value(d.Decoder.Emb), tensor.FormatAuto)
 	return e, nil
 }
 

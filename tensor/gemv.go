@@ -32,25 +32,41 @@ import "fmt"
 // It panics if a dimension is negative or a slice too short.
 func VecMat(m, k, n int, x, w, y []float32) {
 	checkBatch("VecMat", m, k, n, len(x), len(w), len(y))
-	axpy := sgemm.vec.axpy
+	vk := sgemm.vec
 	// The column chunk keeps the m accumulator rows in L1 (m·chunk·4 bytes
-	// ≤ 16 KiB) while the k rows of W stream through once. Chunks are
-	// multiples of 16, so a split never moves a column between a vector
-	// kernel's body and its scalar tail: the chunk does not change the bits.
-	chunk := gemvChunk
-	if m > 4 {
-		chunk = gemvChunk / 2
-	}
+	// ≤ 16 KiB) while the k rows of W stream through once; at m = 1 the
+	// chunk is a whole row of every layer up to G = 4096, so W is read in
+	// storage order. Chunks are multiples of 16, so a split never moves a
+	// column between a vector kernel's body and its scalar tail: the chunk
+	// does not change the bits, nor does taking the rows four at a time
+	// (axpy4 has the bits of four axpy calls).
+	chunk := max(16, (vecMatL1/max(m, 1))&^15)
+	var a [4]float32
 	for j0 := 0; j0 < n; j0 += chunk {
 		nc := min(chunk, n-j0)
-		for p := 0; p < k; p++ {
+		p := 0
+		for ; p+4 <= k; p += 4 {
+			r0 := w[p*n+j0 : p*n+j0+nc]
+			r1 := w[(p+1)*n+j0 : (p+1)*n+j0+nc]
+			r2 := w[(p+2)*n+j0 : (p+2)*n+j0+nc]
+			r3 := w[(p+3)*n+j0 : (p+3)*n+j0+nc]
+			for b := 0; b < m; b++ {
+				copy(a[:], x[b*k+p:b*k+p+4])
+				vk.axpy4(a, r0, r1, r2, r3, y[b*n+j0:b*n+j0+nc])
+			}
+		}
+		for ; p < k; p++ {
 			row := w[p*n+j0 : p*n+j0+nc]
 			for b := 0; b < m; b++ {
-				axpy(x[b*k+p], row, y[b*n+j0:b*n+j0+nc])
+				vk.axpy(x[b*k+p], row, y[b*n+j0:b*n+j0+nc])
 			}
 		}
 	}
 }
+
+// vecMatL1 is the number of accumulator floats VecMat keeps per column
+// chunk (16 KiB, half of the smallest L1 data cache it runs on).
+const vecMatL1 = 4096
 
 // MatVec computes y[b,v] += Σ_j h[b,j]·W[v,j] for b < m, v < n, with h
 // [m×k], W [n×k] and y [m×n] row-major and contiguous: logits = Emb·h for

@@ -73,6 +73,23 @@ func axpyGeneric(alpha float32, x, y []float32) {
 	}
 }
 
+// axpy4Generic is axpyGeneric of w0, w1, w2 and w3 in turn, with y read
+// and written once per element: each y[j] receives the four products in
+// the same order and with the same expressions (hence the same rounding).
+func axpy4Generic(a [4]float32, w0, w1, w2, w3, y []float32) {
+	n := len(y)
+	w0, w1, w2, w3 = w0[:n], w1[:n], w2[:n], w3[:n]
+	a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+	for j := range y {
+		s := y[j]
+		s += a0 * w0[j]
+		s += a1 * w1[j]
+		s += a2 * w2[j]
+		s += a3 * w3[j]
+		y[j] = s
+	}
+}
+
 func scaleGeneric(alpha float32, x []float32) {
 	for i := range x {
 		x[i] *= alpha

@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"fmt"
-	"unsafe"
 )
 
 // Sparse storage for event-driven inference: a matrix W [K×N] whose rows are
@@ -12,79 +11,117 @@ import (
 //
 // reading only the surviving (unpruned) weights of the active rows. For a
 // layer W is its W [I×G] or R [H×G]; for the decoder it is Embᵀ [E×V] (see
-// NewBlockRows with trans), so that each active h_j reads one contiguous row.
+// NewSparseRows with trans), so that each active h_j reads one contiguous
+// row.
 //
-// # Format
+// # Formats
 //
-// BlockRows cuts every row into blocks of 8 consecutive columns (block c
-// holds columns 8c..8c+7) and keeps only the blocks with at least one
-// non-zero weight: a uint16 block index and the 8 values, zeros inside the
-// block included. A block is then one 8-wide vector FMA onto y (AVX2 has a
-// gather but no scatter, so a per-weight list of column indices, CSR, costs
-// a scalar load-multiply-add-store per weight). The last N mod 8 columns,
-// if any, are kept densely per row and added by Go code.
+// A SparseRows holds its rows in one of three formats, chosen per matrix
+// (FormatAuto) from its density:
 //
-// Measured (TestEventTune, AVX2 EPYC Zen 3, one thread, paired medians of 9;
-// speedup over VecMat on the same shape, "of" = speedup / counted reduction):
-// on the L2-resident small shapes blocks beat CSR everywhere (256×768, 20%
-// active: 90% sparse 5.1× (0.10) vs CSR 2.8×; 98% 15.6× vs 10.1×), and the
-// block cap is (1-s)/(1-s⁸) of the counted reduction, since both it and the
-// dense Axpy issue one 8-wide store per 8 lanes. On the paper shape
-// 1350×4050 (13-22 MB, streamed from memory) CSR's 6 bytes per weight win
-// from 90% on (20% active: 90% CSR 14.5× (0.29), blocks 9.9×; 98% 52× vs
-// 26×). A format chosen per matrix by size and density is left to do.
+//   - FormatCSR: per row the uint16 column indices and float32 values of
+//     its non-zero weights only (6 bytes a weight), added one by one by a
+//     scalar load-FMA-store (AVX2 has a gather but no scatter). Fastest
+//     when few weights survive.
+//   - FormatBlocks: every row cut into blocks of 8 consecutive columns
+//     (block c holds columns 8c..8c+7), only the blocks with a non-zero
+//     weight kept: a uint16 block index and the 8 values, zeros inside the
+//     block included; a block is one 8-wide vector FMA onto y. It issues
+//     8·blocks lanes where CSR issues nnz, so it wins only where most
+//     blocks are full.
+//   - FormatDense: the rows whole, the active ones added four at a time by
+//     the fused Axpy of the vector kernels (y loaded and stored once per
+//     four rows, no indices): for matrices with few zeros, such as an
+//     unpruned decoder.
+//
+// For CSR and Blocks the last N mod 8 columns, if any, are kept densely per
+// row and added by Go code. The measurements behind the choice are with
+// chooseFormat.
 //
 // Counting: MACs returns the multiply-accumulates of non-zero weights with
 // active inputs, Σ_{x_i≠0} nnz(row i), the effective count of package
-// measure; Lanes returns what the kernel issues, zeros inside blocks
-// included.
+// measure; Lanes returns what the kernel issues (zeros inside blocks and
+// dense rows included).
 //
 // # Rounding
 //
 // Each y[j] receives its products in increasing i, one at a time. The AVX2
-// kernel fuses each multiply-add (the generic kernel does not, nor do the
+// kernels fuse each multiply-add (the generic kernels do not, nor do the
 // last N mod 8 columns), exactly like the Axpy kernel of the same
-// instruction set, so with y zeroed MulAdd is bit-identical to VecMat (and to
-// Gemm at batch 1) of the same matrix when the instruction sets have the
-// same vector width (AVX2, generic): a pruned weight adds x_i·0 = 0, an
-// inactive row 0·W[i,j] = 0, neither changes y (up to the sign of a zero, or
-// an Inf/NaN weight in an inactive row). With the AVX-512 Gemm the columns
-// between N rounded down to 16 and N rounded down to 8 are fused here and
-// not there, and differ in the last bit.
+// instruction set, so with y zeroed MulAdd is bit-identical in every format
+// to VecMat (and to Gemm at batch 1) of the same matrix when the
+// instruction sets have the same vector width (AVX2, generic): a pruned
+// weight adds x_i·0 = 0, an inactive row 0·W[i,j] = 0, neither changes y (up
+// to the sign of a zero, or an Inf/NaN weight in an inactive row). With the
+// AVX-512 vector kernels the columns between N rounded down to 16 and N
+// rounded down to 8 are fused by CSR and Blocks and not by VecMat, and
+// differ in the last bit.
 
-// blockWidth is the number of consecutive columns of a BlockRows block: one
-// YMM vector. It is fixed (not per CPU) so that a layout is the same on every
-// machine.
+// blockWidth is the number of consecutive columns of a block and the width
+// of the column tail: one YMM vector. It is fixed (not per CPU) so that a
+// layout is the same on every machine.
 const blockWidth = 8
 
-// maxBlockCols is the widest matrix a BlockRows holds: uint16 block indices.
-const maxBlockCols = 65536 * blockWidth
+// maxSparseCols is the widest matrix a SparseRows holds: uint16 block
+// indices (8 columns each) and uint16 column indices below N rounded down
+// to 8 (CSR).
+const maxSparseCols = 65536 + blockWidth - 1
 
-// BlockRows is a sparse K×N float32 matrix stored by rows as blocks of 8
-// columns, for MulAdd (see the format above). The zero value is an empty
-// 0×0 matrix; build one with NewBlockRows.
-type BlockRows struct {
-	k, n     int
-	rowStart []int32   // [K+1] row i's blocks are blocks[rowStart[i]:rowStart[i+1]]
-	blocks   []uint16  // [nblocks] block index c: columns 8c..8c+7, increasing within a row
-	vals     []float32 // [nblocks×8] the blocks' values, zeros included
-	tail     []float32 // [K×(N mod 8)] the last N mod 8 columns, dense per row
-	rowNNZ   []int32   // [K] non-zero weights per row (blocks and tail)
+// Format is a SparseRows storage format (see the package's sparse format
+// notes).
+type Format uint8
+
+const (
+	FormatAuto   Format = iota // chosen per matrix by chooseFormat
+	FormatCSR                  // column indices and values of the non-zero weights
+	FormatBlocks               // 8-column blocks with a non-zero weight
+	FormatDense                // whole rows
+)
+
+func (f Format) String() string {
+	switch f {
+	case FormatAuto:
+		return "auto"
+	case FormatCSR:
+		return "csr"
+	case FormatBlocks:
+		return "blocks"
+	case FormatDense:
+		return "dense"
+	}
+	return fmt.Sprintf("Format(%d)", uint8(f))
 }
 
-// NewBlockRows returns W as a BlockRows. w holds W [k×n] row-major, or, if
-// trans, Wᵀ [n×k] row-major (the decoder's Emb [V×E] gives W = Embᵀ
-// [E×V]). Zero weights are dropped; a weight that is −0 counts as zero.
-// It panics if a dimension is negative, n > 524288, or w is too short.
-func NewBlockRows(trans bool, k, n int, w []float32) *BlockRows {
+// SparseRows is a sparse K×N float32 matrix stored by rows, for MulAdd (see
+// the format notes). The zero value is an empty 0×0 matrix; build one with
+// NewSparseRows.
+type SparseRows struct {
+	k, n     int
+	format   Format
+	rowStart []int32   // [K+1] CSR, Blocks: row i's entries are idx[rowStart[i]:rowStart[i+1]]
+	idx      []uint16  // CSR: column indices; Blocks: block indices (columns 8c..8c+7); increasing within a row
+	vals     []float32 // CSR: one value per index; Blocks: 8 per block, zeros included; Dense: W [K×N]
+	tail     []float32 // CSR, Blocks: [K×(N mod 8)] the last N mod 8 columns, dense per row
+	rowNNZ   []int32   // [K] non-zero weights per row
+}
+
+// NewSparseRows returns W in format f (FormatAuto: the one chooseFormat
+// picks). w holds W [k×n] row-major, or, if trans, Wᵀ [n×k] row-major (the
+// decoder's Emb [V×E] gives W = Embᵀ [E×V]). Zero weights are dropped (in
+// CSR and Blocks); a weight that is −0 counts as zero. It panics if a
+// dimension is negative, n > 65543, w is too short, or f is unknown.
+func NewSparseRows(trans bool, k, n int, w []float32, f Format) *SparseRows {
 	if k < 0 || n < 0 {
-		panic(fmt.Sprintf("tensor: NewBlockRows: negative dimension k=%d n=%d", k, n))
+		panic(fmt.Sprintf("tensor: NewSparseRows: negative dimension k=%d n=%d", k, n))
 	}
-	if n > maxBlockCols {
-		panic(fmt.Sprintf("tensor: NewBlockRows: n=%d > %d columns (uint16 block indices)", n, maxBlockCols))
+	if n > maxSparseCols {
+		panic(fmt.Sprintf("tensor: NewSparseRows: n=%d > %d columns (uint16 indices)", n, maxSparseCols))
 	}
 	if len(w) < k*n {
-		panic(fmt.Sprintf("tensor: NewBlockRows: len(w)=%d < %d×%d", len(w), k, n))
+		panic(fmt.Sprintf("tensor: NewSparseRows: len(w)=%d < %d×%d", len(w), k, n))
+	}
+	if f > FormatDense {
+		panic(fmt.Sprintf("tensor: NewSparseRows: unknown format %v", f))
 	}
 	at := func(i, j int) float32 {
 		if trans {
@@ -92,50 +129,109 @@ func NewBlockRows(trans bool, k, n int, w []float32) *BlockRows {
 		}
 		return w[i*n+j]
 	}
+	s := &SparseRows{k: k, n: n, rowNNZ: make([]int32, k)}
 	full, rem := n/blockWidth, n%blockWidth
-	s := &BlockRows{k: k, n: n, rowStart: make([]int32, k+1), tail: make([]float32, k*rem), rowNNZ: make([]int32, k)}
-	for pass := 0; pass < 2; pass++ { // count, then fill
-		nb := 0
-		for i := 0; i < k; i++ {
-			s.rowStart[i] = int32(nb)
-			nnz := 0
-			for c := 0; c < full; c++ {
-				present := false
-				for t := 0; t < blockWidth; t++ {
-					if v := at(i, c*blockWidth+t); v != 0 {
-						present = true
-						nnz++
-						if pass == 1 {
-							s.vals[nb*blockWidth+t] = v
-						}
-					}
-				}
-				if present {
-					if pass == 1 {
-						s.blocks[nb] = uint16(c)
-					}
-					nb++
+	nnz, blocks := 0, 0
+	for i := 0; i < k; i++ {
+		for c := 0; c < full; c++ {
+			present := false
+			for t := 0; t < blockWidth; t++ {
+				if at(i, c*blockWidth+t) != 0 {
+					present = true
+					s.rowNNZ[i]++
 				}
 			}
-			for t := 0; t < rem; t++ {
-				if v := at(i, full*blockWidth+t); v != 0 {
-					nnz++
-					s.tail[i*rem+t] = v
-				}
+			if present {
+				blocks++
 			}
-			s.rowNNZ[i] = int32(nnz)
 		}
-		s.rowStart[k] = int32(nb)
-		if pass == 0 {
-			s.blocks = make([]uint16, nb)
-			s.vals = make([]float32, nb*blockWidth)
+		body := int(s.rowNNZ[i])
+		nnz += body
+		for t := 0; t < rem; t++ {
+			if at(i, full*blockWidth+t) != 0 {
+				s.rowNNZ[i]++
+			}
 		}
 	}
+	if f == FormatAuto {
+		f = chooseFormat(k, full*blockWidth, nnz, blocks)
+	}
+	s.format = f
+	if f == FormatDense {
+		s.vals = make([]float32, k*n)
+		for i := 0; i < k; i++ {
+			for j := 0; j < n; j++ {
+				s.vals[i*n+j] = at(i, j)
+			}
+		}
+		return s
+	}
+	s.rowStart = make([]int32, k+1)
+	s.tail = make([]float32, k*rem)
+	if f == FormatCSR {
+		s.idx, s.vals = make([]uint16, 0, nnz), make([]float32, 0, nnz)
+	} else {
+		s.idx, s.vals = make([]uint16, 0, blocks), make([]float32, 0, blocks*blockWidth)
+	}
+	for i := 0; i < k; i++ {
+		s.rowStart[i] = int32(len(s.idx))
+		for c := 0; c < full; c++ {
+			var b [blockWidth]float32
+			present := false
+			for t := range b {
+				b[t] = at(i, c*blockWidth+t)
+				if b[t] != 0 {
+					present = true
+					if f == FormatCSR {
+						s.idx = append(s.idx, uint16(c*blockWidth+t))
+						s.vals = append(s.vals, b[t])
+					}
+				}
+			}
+			if present && f == FormatBlocks {
+				s.idx = append(s.idx, uint16(c))
+				s.vals = append(s.vals, b[:]...)
+			}
+		}
+		for t := 0; t < rem; t++ {
+			if v := at(i, full*blockWidth+t); v != 0 {
+				s.tail[i*rem+t] = v
+			}
+		}
+	}
+	s.rowStart[k] = int32(len(s.idx))
 	return s
 }
 
+// chooseFormat returns the format with the least modelled time per active
+// row for a K×N matrix (N here the columns below N mod 8) with nnz non-zero
+// weights in blocks non-empty 8-column blocks: CSR costs csrCost per
+// weight, Blocks blockCost per block, Dense denseCost per 8 columns.
+func chooseFormat(k, n, nnz, blocks int) Format {
+	csr := csrCost * float64(nnz)
+	blk := blockCost * float64(blocks)
+	dense := denseCost * float64(k*n/blockWidth)
+	switch {
+	case dense <= csr && dense <= blk:
+		return FormatDense
+	case blk < csr:
+		return FormatBlocks
+	}
+	return FormatCSR
+}
+
+// The cost model of chooseFormat, in units of one CSR weight.
+const (
+	csrCost   = 1.0
+	blockCost = 2.0
+	denseCost = 1.0
+)
+
+// Format returns the storage format in use.
+func (s *SparseRows) Format() Format { return s.format }
+
 // NNZ returns the number of non-zero weights.
-func (s *BlockRows) NNZ() int {
+func (s *SparseRows) NNZ() int {
 	t := 0
 	for _, c := range s.rowNNZ {
 		t += int(c)
@@ -143,27 +239,38 @@ func (s *BlockRows) NNZ() int {
 	return t
 }
 
-// Bytes returns the memory the matrix occupies: values, block indices, row
+// Bytes returns the memory the matrix occupies: values, indices, row
 // starts, tail and per-row counts.
-func (s *BlockRows) Bytes() int {
-	return 4*len(s.vals) + 2*len(s.blocks) + 4*len(s.rowStart) + 4*len(s.tail) + 4*len(s.rowNNZ)
+func (s *SparseRows) Bytes() int {
+	return 4*len(s.vals) + 2*len(s.idx) + 4*len(s.rowStart) + 4*len(s.tail) + 4*len(s.rowNNZ)
 }
 
 // MulAdd computes y[j] += Σ_{i: x_i ≠ 0} x_i·W[i,j] for j < N, reading only
-// the stored blocks of the rows i with x_i ≠ 0 (a NaN input is active). See
-// the package's sparse format notes for the order of the sums. It allocates
-// nothing. It panics if len(x) != K or len(y) != N.
-func (s *BlockRows) MulAdd(x, y []float32) {
+// the stored weights of the rows i with x_i ≠ 0 (a NaN input is active).
+// See the package's sparse format notes for the order of the sums. It
+// allocates nothing. It panics if len(x) != K or len(y) != N.
+func (s *SparseRows) MulAdd(x, y []float32) {
 	if len(x) != s.k || len(y) != s.n {
-		panic(fmt.Sprintf("tensor: BlockRows.MulAdd: len(x)=%d, len(y)=%d, want %d and %d", len(x), len(y), s.k, s.n))
+		panic(fmt.Sprintf("tensor: SparseRows.MulAdd: len(x)=%d, len(y)=%d, want %d and %d", len(x), len(y), s.k, s.n))
 	}
-	if s.k == 0 {
+	if s.k == 0 || s.n == 0 {
 		return
 	}
-	if len(s.blocks) > 0 {
-		// In bounds by construction: every block index c < N/8, so
-		// y[8c:8c+8] lies within y; rowStart[K] = len(blocks).
-		blockRows(x, s.rowStart, s.blocks, s.vals, y)
+	switch s.format {
+	case FormatDense:
+		s.mulAddDense(x, y)
+		return
+	case FormatCSR:
+		if len(s.idx) > 0 {
+			// In bounds by construction: every column index is < N;
+			// rowStart[K] = len(idx).
+			sparseKern.csr(x, s.rowStart, s.idx, s.vals, y)
+		}
+	case FormatBlocks:
+		if len(s.idx) > 0 {
+			// Every block index c < N/8, so y[8c:8c+8] lies within y.
+			sparseKern.blocks(x, s.rowStart, s.idx, s.vals, y)
+		}
 	}
 	if rem := s.n % blockWidth; rem > 0 {
 		yt := y[s.n-rem:]
@@ -178,12 +285,36 @@ func (s *BlockRows) MulAdd(x, y []float32) {
 	}
 }
 
+// mulAddDense adds the active rows of the dense format four at a time with
+// the fused Axpy of the vector kernels, then the last one to three.
+func (s *SparseRows) mulAddDense(x, y []float32) {
+	n := s.n
+	vk := sgemm.vec
+	row := func(i int32) []float32 { return s.vals[int(i)*n : int(i)*n+n] }
+	var act [4]int32
+	var a [4]float32
+	q := 0
+	for i, xi := range x {
+		if xi == 0 {
+			continue
+		}
+		act[q], a[q] = int32(i), xi
+		if q++; q == 4 {
+			vk.axpy4(a, row(act[0]), row(act[1]), row(act[2]), row(act[3]), y)
+			q = 0
+		}
+	}
+	for t := 0; t < q; t++ {
+		vk.axpy(a[t], row(act[t]), y)
+	}
+}
+
 // MACs returns the multiply-accumulates of MulAdd(x, ·) that involve a
 // non-zero weight: Σ over i with x_i ≠ 0 of the non-zero weights of row i.
 // It panics if len(x) != K.
-func (s *BlockRows) MACs(x []float32) int {
+func (s *SparseRows) MACs(x []float32) int {
 	if len(x) != s.k {
-		panic(fmt.Sprintf("tensor: BlockRows.MACs: len(x)=%d, want %d", len(x), s.k))
+		panic(fmt.Sprintf("tensor: SparseRows.MACs: len(x)=%d, want %d", len(x), s.k))
 	}
 	t := 0
 	for i, xi := range x {
@@ -194,16 +325,25 @@ func (s *BlockRows) MACs(x []float32) int {
 	return t
 }
 
-// Lanes returns the multiply-adds MulAdd(x, ·) issues, zeros inside the
-// stored blocks included: Σ over i with x_i ≠ 0 of 8·blocks(i) + N mod 8.
-// It panics if len(x) != K.
-func (s *BlockRows) Lanes(x []float32) int {
+// Lanes returns the multiply-adds MulAdd(x, ·) issues: Σ over i with x_i ≠
+// 0 of nnz(row i) for CSR, 8·blocks(i) for Blocks (zeros inside blocks
+// included) and N for Dense, plus N mod 8 for the tail columns of CSR and
+// Blocks. It panics if len(x) != K.
+func (s *SparseRows) Lanes(x []float32) int {
 	if len(x) != s.k {
-		panic(fmt.Sprintf("tensor: BlockRows.Lanes: len(x)=%d, want %d", len(x), s.k))
+		panic(fmt.Sprintf("tensor: SparseRows.Lanes: len(x)=%d, want %d", len(x), s.k))
 	}
 	t := 0
 	for i, xi := range x {
-		if xi != 0 {
+		if xi == 0 {
+			continue
+		}
+		switch s.format {
+		case FormatDense:
+			t += s.n
+		case FormatCSR:
+			t += int(s.rowStart[i+1]-s.rowStart[i]) + s.n%blockWidth
+		case FormatBlocks:
 			t += blockWidth*int(s.rowStart[i+1]-s.rowStart[i]) + s.n%blockWidth
 		}
 	}
@@ -225,8 +365,21 @@ func MulAddNaive(k, n int, w, x, y []float32) {
 	}
 }
 
-// blockRowsGeneric is the portable BlockRows kernel: full blocks only.
-func blockRowsGeneric(x []float32, rowStart []int32, blocks []uint16, vals []float32, y []float32) {
+// sparseKernels are the CSR and Blocks kernels of one instruction set. Both
+// take x [K], rowStart [K+1], the indices and values of the format and y,
+// and add the stored entries of the rows with x_i ≠ 0 (±0 bits skipped).
+type sparseKernels struct {
+	name        string
+	csr, blocks func(x []float32, rowStart []int32, idx []uint16, vals []float32, y []float32)
+}
+
+var genericSparse = sparseKernels{"generic", csrGeneric, blocksGeneric}
+
+// sparseKern is the kernel set in use; tests may swap it.
+var sparseKern = bestSparse()
+
+// blocksGeneric is the portable Blocks kernel: full blocks only.
+func blocksGeneric(x []float32, rowStart []int32, blocks []uint16, vals []float32, y []float32) {
 	for i, xi := range x {
 		if xi == 0 {
 			continue
@@ -243,53 +396,16 @@ func blockRowsGeneric(x []float32, rowStart []int32, blocks []uint16, vals []flo
 	}
 }
 
-// csrRows is the alternative format that BlockRows was measured against
-// (BenchmarkEventKernels): per row a list of uint16 column indices and
-// float32 values of its non-zero weights only, added one by one (scalar
-// scatter-add). Unexported: it is kept for the benchmark and its test.
-type csrRows struct {
-	k, n     int
-	rowStart []int32
-	cols     []uint16
-	vals     []float32
-}
-
-func newCSRRows(k, n int, w []float32) *csrRows {
-	if n > 65536 {
-		panic("tensor: newCSRRows: n > 65536")
-	}
-	c := &csrRows{k: k, n: n, rowStart: make([]int32, k+1)}
-	for i := 0; i < k; i++ {
-		for j, v := range w[i*n : i*n+n] {
-			if v != 0 {
-				c.cols = append(c.cols, uint16(j))
-				c.vals = append(c.vals, v)
-			}
-		}
-		c.rowStart[i+1] = int32(len(c.cols))
-	}
-	return c
-}
-
-// mulAdd is BlockRows.MulAdd for the CSR layout. Every column index is < n
-// by construction, so y is addressed without bounds checks.
-func (c *csrRows) mulAdd(x, y []float32) {
-	if len(x) != c.k || len(y) != c.n {
-		panic("tensor: csrRows.mulAdd: bad lengths")
-	}
-	if c.n == 0 {
-		return
-	}
-	yp := unsafe.Pointer(&y[0])
+// csrGeneric is the portable CSR kernel.
+func csrGeneric(x []float32, rowStart []int32, cols []uint16, vals []float32, y []float32) {
 	for i, xi := range x {
 		if xi == 0 {
 			continue
 		}
-		a, b := c.rowStart[i], c.rowStart[i+1]
-		vals := c.vals[a:b]
-		for q, col := range c.cols[a:b] {
-			p := (*float32)(unsafe.Add(yp, uintptr(col)*4))
-			*p += xi * vals[q]
+		a, b := rowStart[i], rowStart[i+1]
+		v := vals[a:b]
+		for q, c := range cols[a:b] {
+			y[c] += xi * v[q]
 		}
 	}
 }

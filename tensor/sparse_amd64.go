@@ -2,7 +2,7 @@
 
 package tensor
 
-// blockRowsAVX2 is the AVX2 BlockRows kernel (sparse_amd64.s): for each i <
+// blockRowsAVX2 is the AVX2 Blocks kernel (sparse_amd64.s): for each i <
 // k with x[i] ≠ 0 (bits other than the sign set), for each block q in
 // rowStart[i]..rowStart[i+1]-1: y[8c..8c+7] = fma(x[i], vals[8q..8q+7],
 // y[8c..8c+7]) with c = blocks[q]. It is also the kernel on AVX-512 CPUs:
@@ -11,32 +11,37 @@ package tensor
 //go:noescape
 func blockRowsAVX2(x *float32, k int, rowStart *int32, blocks *uint16, vals *float32, y *float32)
 
-func blockRowsAVX2Go(x []float32, rowStart []int32, blocks []uint16, vals []float32, y []float32) {
+func blocksAVX2(x []float32, rowStart []int32, blocks []uint16, vals []float32, y []float32) {
 	_ = rowStart[len(x)]
 	blockRowsAVX2(&x[0], len(x), &rowStart[0], &blocks[0], &vals[0], &y[0])
 }
 
-// blockRows is the BlockRows kernel in use; tests may swap it.
-var blockRows = bestBlockRows()
+func csrAVX2(x []float32, rowStart []int32, cols []uint16, vals []float32, y []float32) {
+	_ = rowStart[len(x)]
+	csrRowsAVX2(&x[0], len(x), &rowStart[0], &cols[0], &vals[0], &y[0])
+}
 
-func bestBlockRows() func(x []float32, rowStart []int32, blocks []uint16, vals []float32, y []float32) {
+var avx2Sparse = sparseKernels{"avx2", csrAVX2, blocksAVX2}
+
+func bestSparse() sparseKernels {
 	if hasAVX2() {
-		return blockRowsAVX2Go
+		return avx2Sparse
 	}
-	return blockRowsGeneric
+	return genericSparse
 }
 
-// namedBlockRows is a BlockRows kernel with its instruction set (for tests).
-type namedBlockRows struct {
-	name string
-	kern func(x []float32, rowStart []int32, blocks []uint16, vals []float32, y []float32)
-}
-
-// blockRowsAvailable lists the BlockRows kernels usable on this machine.
-func blockRowsAvailable() []namedBlockRows {
-	ks := []namedBlockRows{{"generic", blockRowsGeneric}}
+// sparseAvailable lists the sparse kernel sets usable on this machine.
+func sparseAvailable() []sparseKernels {
+	ks := []sparseKernels{genericSparse}
 	if hasAVX2() {
-		ks = append(ks, namedBlockRows{"avx2", blockRowsAVX2Go})
+		ks = append(ks, avx2Sparse)
 	}
 	return ks
 }
+
+// csrRowsAVX2 is the CSR kernel (sparse_amd64.s): for each i < k with x[i]
+// ≠ 0, for each entry q in rowStart[i]..rowStart[i+1]-1: y[c] = fma(x[i],
+// vals[q], y[c]) with c = cols[q], one scalar FMA per stored weight.
+//
+//go:noescape
+func csrRowsAVX2(x *float32, k int, rowStart *int32, cols *uint16, vals *float32, y *float32)

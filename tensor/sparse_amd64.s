@@ -87,3 +87,108 @@ next:
 done:
 	VZEROUPPER
 	RET
+
+// CSR kernel (see csrRowsAVX2 in sparse_amd64.go). Per row: skip it if x[i]
+// is ±0, else X0 = x[i] and y[c] = fma(x[i], v, y[c]) for each stored
+// column c and value v of the row, eight per iteration: the columns of one
+// row are distinct, so the eight load-FMA-store chains are independent.
+// Four column indices are read with one 64-bit load and taken apart by
+// shifts (measured, TestEventTune-style paired runs on Zen 3, 90% sparse:
+// 0.63-0.70 ns per weight against 0.68-0.81 with one 16-bit load each and
+// four per iteration; loading four values at once and shuffling them
+// apart gained nothing more). The rest of a row goes one at a time.
+//
+// Registers: SI x, CX rows left, R8 rowStart, R9 cols, R10 vals, DX y; per
+// row DI walks the column indices, R11 the values, BX the entries left;
+// R14, R15 four packed indices each.
+
+// func csrRowsAVX2(x *float32, k int, rowStart *int32, cols *uint16, vals *float32, y *float32)
+TEXT ·csrRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ k+8(FP), CX
+	MOVQ rowStart+16(FP), R8
+	MOVQ cols+24(FP), R9
+	MOVQ vals+32(FP), R10
+	MOVQ y+40(FP), DX
+	TESTQ CX, CX
+	JEQ csrdone
+
+csrrow:
+	MOVL (SI), AX
+	ANDL $0x7fffffff, AX
+	JEQ csrnext
+	VMOVSS (SI), X0
+	MOVLQSX (R8), AX
+	MOVLQSX 4(R8), BX
+	SUBQ AX, BX
+	JEQ csrnext
+	LEAQ (R9)(AX*2), DI
+	LEAQ (R10)(AX*4), R11
+	CMPQ BX, $8
+	JLT csrone
+
+csreight:
+	MOVQ (DI), R15
+	MOVQ 8(DI), R14
+	VMOVSS (R11), X1
+	VMOVSS 4(R11), X2
+	VMOVSS 8(R11), X3
+	VMOVSS 12(R11), X4
+	VMOVSS 16(R11), X5
+	VMOVSS 20(R11), X6
+	VMOVSS 24(R11), X7
+	VMOVSS 28(R11), X8
+	MOVWQZX R15, AX
+	SHRQ $16, R15
+	MOVWQZX R15, R12
+	SHRQ $16, R15
+	MOVWQZX R15, R13
+	SHRQ $16, R15
+	VFMADD213SS (DX)(AX*4), X0, X1
+	VFMADD213SS (DX)(R12*4), X0, X2
+	VFMADD213SS (DX)(R13*4), X0, X3
+	VFMADD213SS (DX)(R15*4), X0, X4
+	VMOVSS X1, (DX)(AX*4)
+	VMOVSS X2, (DX)(R12*4)
+	VMOVSS X3, (DX)(R13*4)
+	VMOVSS X4, (DX)(R15*4)
+	MOVWQZX R14, AX
+	SHRQ $16, R14
+	MOVWQZX R14, R12
+	SHRQ $16, R14
+	MOVWQZX R14, R13
+	SHRQ $16, R14
+	VFMADD213SS (DX)(AX*4), X0, X5
+	VFMADD213SS (DX)(R12*4), X0, X6
+	VFMADD213SS (DX)(R13*4), X0, X7
+	VFMADD213SS (DX)(R14*4), X0, X8
+	VMOVSS X5, (DX)(AX*4)
+	VMOVSS X6, (DX)(R12*4)
+	VMOVSS X7, (DX)(R13*4)
+	VMOVSS X8, (DX)(R14*4)
+	ADDQ $16, DI
+	ADDQ $32, R11
+	SUBQ $8, BX
+	CMPQ BX, $8
+	JGE csreight
+	TESTQ BX, BX
+	JEQ csrnext
+
+csrone:
+	MOVWQZX (DI), AX
+	VMOVSS (R11), X1
+	VFMADD213SS (DX)(AX*4), X0, X1
+	VMOVSS X1, (DX)(AX*4)
+	ADDQ $2, DI
+	ADDQ $4, R11
+	DECQ BX
+	JNE csrone
+
+csrnext:
+	ADDQ $4, SI
+	ADDQ $4, R8
+	DECQ CX
+	JNE csrrow
+
+csrdone:
+	RET

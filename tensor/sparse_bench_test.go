@@ -107,9 +107,10 @@ func eventCases() []eventCase {
 // that the active rows change from step to step as events do.
 const eventPatterns = 16
 
-// eventVariants returns dense (VecMat, every weight), block (BlockRows) and
-// csr (uint16 column lists, scalar scatter-add) for c, and the mean
-// effective MACs per step (Σ nnz of active rows) and dense MACs (K·N).
+// eventVariants returns dense (VecMat, every weight) and SparseRows.MulAdd
+// in the CSR, Blocks and Dense formats and with the portable CSR kernel
+// (csr-go) for c, and the mean effective MACs per step (Σ nnz of active
+// rows) and dense MACs (K·N).
 func eventVariants(c eventCase) (names []string, fns []func(), effMACs, denseMACs float64) {
 	r := rand.New(rand.NewPCG(2, uint64(c.k*c.n)))
 	w := randSlice(r, c.k*c.n)
@@ -127,19 +128,23 @@ func eventVariants(c eventCase) (names []string, fns []func(), effMACs, denseMAC
 			}
 		}
 	}
-	blk, csr := NewBlockRows(false, c.k, c.n, w), newCSRRows(c.k, c.n, w)
+	csr := NewSparseRows(false, c.k, c.n, w, FormatCSR)
+	blk := NewSparseRows(false, c.k, c.n, w, FormatBlocks)
+	dns := NewSparseRows(false, c.k, c.n, w, FormatDense)
 	for _, x := range xs {
-		effMACs += float64(blk.MACs(x)) / eventPatterns
+		effMACs += float64(csr.MACs(x)) / eventPatterns
 	}
 	y := make([]float32, c.n)
 	step := 0
 	next := func() []float32 { step++; return xs[step%eventPatterns] }
 	fns = []func(){
 		func() { VecMat(1, c.k, c.n, next(), w, y) },
+		func() { csr.MulAdd(next(), y) },
 		func() { blk.MulAdd(next(), y) },
-		func() { csr.mulAdd(next(), y) },
+		func() { dns.MulAdd(next(), y) },
+		func() { withSparse(genericSparse, func() { csr.MulAdd(next(), y) }) },
 	}
-	return []string{"dense", "block", "csr"}, fns, effMACs, float64(c.k * c.n)
+	return []string{"dense", "csr", "blocks", "densefmt", "csr-go"}, fns, effMACs, float64(c.k * c.n)
 }
 
 func BenchmarkEventKernels(b *testing.B) {
@@ -162,4 +167,16 @@ func BenchmarkEventKernels(b *testing.B) {
 			})
 		}
 	}
+}
+
+// eventAuto returns the format FormatAuto picks for c's matrix.
+func eventAuto(c eventCase) Format {
+	r := rand.New(rand.NewPCG(2, uint64(c.k*c.n)))
+	w := randSlice(r, c.k*c.n)
+	for i := range w {
+		if r.Float64() < c.sparsity {
+			w[i] = 0
+		}
+	}
+	return NewSparseRows(false, c.k, c.n, w, FormatAuto).Format()
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// sparseCase is one BlockRows test matrix: W [k×n] with each weight zero
+// sparseCase is one SparseRows test matrix: W [k×n] with each weight zero
 // with probability sparsity, every emptyEvery-th row all zero, and inputs x
 // zero with probability 1-activity.
 type sparseCase struct {
@@ -55,13 +55,27 @@ func (c sparseCase) operands(r *rand.Rand) (w, x []float32) {
 	return w, x
 }
 
-// withBlockRows runs f with BlockRows.MulAdd forced to use kernel k.
-func withBlockRows(k func(x []float32, rowStart []int32, blocks []uint16, vals []float32, y []float32), f func()) {
-	old := blockRows
-	blockRows = k
-	defer func() { blockRows = old }()
+// withSparse runs f with SparseRows.MulAdd forced to use the kernel set k.
+func withSparse(k sparseKernels, f func()) {
+	old := sparseKern
+	sparseKern = k
+	defer func() { sparseKern = old }()
 	f()
 }
+
+// kernelNamed returns the Gemm kernel of the given instruction set.
+func kernelNamed(t *testing.T, name string) *kernelInfo {
+	for _, ki := range kernelsAvailable() {
+		if ki.name == name {
+			return ki
+		}
+	}
+	t.Fatalf("no Gemm kernel %q on this machine", name)
+	return nil
+}
+
+// sparseFormats are the storage formats every test runs in.
+var sparseFormats = []Format{FormatCSR, FormatBlocks, FormatDense}
 
 // sumBound returns γ·(|y0| + Σ_i |x_i·W[i,j]|) for column j, where γ =
 // (k+1)·2⁻²⁴·1.01 bounds the relative error of a recursive float32 sum of
@@ -75,113 +89,135 @@ func sumBound(k int, y0 float32, terms func(i int) float64) float64 {
 	return float64(k+1) * 0x1p-24 * 1.01 * s
 }
 
-func TestBlockRowsKernels(t *testing.T) {
-	for _, kern := range blockRowsAvailable() {
-		for _, c := range sparseCases() {
-			r := rand.New(rand.NewPCG(uint64(c.k), uint64(c.n)))
-			w, x := c.operands(r)
-			s := NewBlockRows(false, c.k, c.n, w)
-			y0 := randSlice(r, c.n)
-			y := append([]float32(nil), y0...)
-			withBlockRows(kern.kern, func() { s.MulAdd(x, y) })
-			for j := 0; j < c.n; j++ {
-				want := float64(y0[j])
-				for i := 0; i < c.k; i++ {
-					want += float64(x[i]) * float64(w[i*c.n+j])
-				}
-				bound := sumBound(c.k, y0[j], func(i int) float64 { return float64(x[i]) * float64(w[i*c.n+j]) })
-				if d := math.Abs(float64(y[j]) - want); d > bound {
-					t.Fatalf("%s %v: y[%d] = %v, float64 reference %v, |diff| %g > bound %g", kern.name, c, j, y[j], want, d, bound)
-				}
-			}
-			// The generic kernel performs exactly MulAddNaive's roundings.
-			if kern.name == "generic" {
-				ref := append([]float32(nil), y0...)
-				MulAddNaive(c.k, c.n, w, x, ref)
-				for j := range ref {
-					if math.Float32bits(ref[j]) != math.Float32bits(y[j]) {
-						t.Fatalf("generic %v: y[%d] = %v, MulAddNaive %v: want the same bits", c, j, y[j], ref[j])
-					}
-				}
-			}
-			// Counts, recomputed from the dense matrix.
-			macs, lanes := 0, 0
-			for i := 0; i < c.k; i++ {
-				if x[i] == 0 {
-					continue
-				}
-				for j := 0; j < c.n; j++ {
-					if w[i*c.n+j] != 0 {
-						macs++
-					}
-				}
-				for b := 0; b+8 <= c.n; b += 8 {
-					for j := b; j < b+8; j++ {
-						if w[i*c.n+j] != 0 {
-							lanes += 8
-							break
-						}
-					}
-				}
-				lanes += c.n % 8
-			}
-			if got := s.MACs(x); got != macs {
-				t.Errorf("%v: MACs = %d, want %d (non-zero weights of active rows)", c, got, macs)
-			}
-			if got := s.Lanes(x); got != lanes {
-				t.Errorf("%v: Lanes = %d, want %d", c, got, lanes)
+func TestSparseRowsKernels(t *testing.T) {
+	for _, kern := range sparseAvailable() {
+		for _, f := range sparseFormats {
+			for _, c := range sparseCases() {
+				testSparseKernel(t, kern, f, c)
 			}
 		}
 	}
 }
 
-// TestBlockRowsMatchesDense checks the claim of the sparse format notes: with
-// the same vector width, MulAdd gives the bits of VecMat (and of Gemm at
-// batch 1, y zeroed) on the pruned dense matrix.
-func TestBlockRowsMatchesDense(t *testing.T) {
-	pairs := []struct {
-		ki   *kernelInfo
-		kern func(x []float32, rowStart []int32, blocks []uint16, vals []float32, y []float32)
-	}{{genericKernel, blockRowsGeneric}}
-	for _, k := range blockRowsAvailable() {
-		if k.name == "avx2" {
-			for _, ki := range kernelsAvailable() {
-				if ki.name == "avx2" {
-					pairs = append(pairs, struct {
-						ki   *kernelInfo
-						kern func(x []float32, rowStart []int32, blocks []uint16, vals []float32, y []float32)
-					}{ki, k.kern})
+func testSparseKernel(t *testing.T, kern sparseKernels, f Format, c sparseCase) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(uint64(c.k), uint64(c.n)))
+	w, x := c.operands(r)
+	s := NewSparseRows(false, c.k, c.n, w, f)
+	if s.Format() != f {
+		t.Fatalf("%v: format %v, asked for %v", c, s.Format(), f)
+	}
+	y0 := randSlice(r, c.n)
+	y := append([]float32(nil), y0...)
+	// The dense format adds rows with the vector kernels of Gemm's
+	// instruction set: the one of the same name as kern.
+	withKernel(kernelNamed(t, kern.name), func() { withSparse(kern, func() { s.MulAdd(x, y) }) })
+	for j := 0; j < c.n; j++ {
+		want := float64(y0[j])
+		for i := 0; i < c.k; i++ {
+			want += float64(x[i]) * float64(w[i*c.n+j])
+		}
+		bound := sumBound(c.k, y0[j], func(i int) float64 { return float64(x[i]) * float64(w[i*c.n+j]) })
+		if d := math.Abs(float64(y[j]) - want); d > bound {
+			t.Fatalf("%s %v %v: y[%d] = %v, float64 reference %v, |diff| %g > bound %g", kern.name, f, c, j, y[j], want, d, bound)
+		}
+	}
+	// The generic kernel performs exactly MulAddNaive's roundings.
+	if kern.name == "generic" {
+		ref := append([]float32(nil), y0...)
+		MulAddNaive(c.k, c.n, w, x, ref)
+		for j := range ref {
+			if math.Float32bits(ref[j]) != math.Float32bits(y[j]) {
+				t.Fatalf("generic %v %v: y[%d] = %v, MulAddNaive %v: want the same bits", f, c, j, y[j], ref[j])
+			}
+		}
+	}
+	// Counts, recomputed from the dense matrix.
+	macs, lanes := 0, 0
+	for i := 0; i < c.k; i++ {
+		if x[i] == 0 {
+			continue
+		}
+		for j := 0; j < c.n; j++ {
+			if w[i*c.n+j] != 0 {
+				macs++
+			}
+		}
+		switch f {
+		case FormatDense:
+			lanes += c.n
+			continue
+		case FormatCSR:
+			for j := 0; j < c.n&^7; j++ {
+				if w[i*c.n+j] != 0 {
+					lanes++
 				}
+			}
+		case FormatBlocks:
+			for b := 0; b+8 <= c.n; b += 8 {
+				for j := b; j < b+8; j++ {
+					if w[i*c.n+j] != 0 {
+						lanes += 8
+						break
+					}
+				}
+			}
+		}
+		lanes += c.n % 8
+	}
+	if got := s.MACs(x); got != macs {
+		t.Errorf("%v %v: MACs = %d, want %d (non-zero weights of active rows)", f, c, got, macs)
+	}
+	if got := s.Lanes(x); got != lanes {
+		t.Errorf("%v %v: Lanes = %d, want %d", f, c, got, lanes)
+	}
+}
+
+// TestSparseRowsMatchesDense checks the claim of the sparse format notes:
+// with the same vector width, MulAdd in every format gives the bits of
+// VecMat (and of Gemm at batch 1, y zeroed) on the pruned dense matrix.
+func TestSparseRowsMatchesDense(t *testing.T) {
+	type pair struct {
+		ki   *kernelInfo
+		kern sparseKernels
+	}
+	pairs := []pair{{genericKernel, genericSparse}}
+	for _, k := range sparseAvailable() {
+		for _, ki := range kernelsAvailable() {
+			if k.name == "avx2" && ki.name == "avx2" {
+				pairs = append(pairs, pair{ki, k})
 			}
 		}
 	}
 	for _, p := range pairs {
-		for _, c := range sparseCases() {
-			r := rand.New(rand.NewPCG(7, uint64(c.n)))
-			w, x := c.operands(r)
-			s := NewBlockRows(false, c.k, c.n, w)
-			y0 := randSlice(r, c.n)
-			got, dense, gemm := append([]float32(nil), y0...), append([]float32(nil), y0...), make([]float32, c.n)
-			zero := make([]float32, c.n)
-			withKernel(p.ki, func() {
-				withBlockRows(p.kern, func() {
-					s.MulAdd(x, got)
-					s.MulAdd(x, zero)
+		for _, f := range sparseFormats {
+			for _, c := range sparseCases() {
+				r := rand.New(rand.NewPCG(7, uint64(c.n)))
+				w, x := c.operands(r)
+				s := NewSparseRows(false, c.k, c.n, w, f)
+				y0 := randSlice(r, c.n)
+				got, dense, gemm := append([]float32(nil), y0...), append([]float32(nil), y0...), make([]float32, c.n)
+				zero := make([]float32, c.n)
+				withKernel(p.ki, func() {
+					withSparse(p.kern, func() {
+						s.MulAdd(x, got)
+						s.MulAdd(x, zero)
+					})
+					VecMat(1, c.k, c.n, x, w, dense)
+					Gemm(false, false, 1, c.n, c.k, 1, x, c.k, w, max(c.n, 1), 0, gemm, max(c.n, 1))
 				})
-				VecMat(1, c.k, c.n, x, w, dense)
-				Gemm(false, false, 1, c.n, c.k, 1, x, c.k, w, max(c.n, 1), 0, gemm, max(c.n, 1))
-			})
-			for j := range got {
-				if math.Float32bits(got[j]) != math.Float32bits(dense[j]) || math.Float32bits(zero[j]) != math.Float32bits(gemm[j]) {
-					t.Fatalf("%s %v: column %d: MulAdd %v, VecMat %v; from zero MulAdd %v, Gemm %v: want the same bits",
-						p.ki.name, c, j, got[j], dense[j], zero[j], gemm[j])
+				for j := range got {
+					if math.Float32bits(got[j]) != math.Float32bits(dense[j]) || math.Float32bits(zero[j]) != math.Float32bits(gemm[j]) {
+						t.Fatalf("%s %v %v: column %d: MulAdd %v, VecMat %v; from zero MulAdd %v, Gemm %v: want the same bits",
+							p.ki.name, f, c, j, got[j], dense[j], zero[j], gemm[j])
+					}
 				}
 			}
 		}
 	}
 }
 
-func TestBlockRowsTransposed(t *testing.T) {
+func TestSparseRowsTransposed(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	c := sparseCase{37, 91, 0.8, 1, 4}
 	w, _ := c.operands(r)
@@ -191,78 +227,105 @@ func TestBlockRowsTransposed(t *testing.T) {
 			wt[j*c.k+i] = w[i*c.n+j]
 		}
 	}
-	a, b := NewBlockRows(false, c.k, c.n, w), NewBlockRows(true, c.k, c.n, wt)
-	if fmt.Sprint(a) != fmt.Sprint(b) {
-		t.Fatalf("NewBlockRows(true, Wᵀ) differs from NewBlockRows(false, W)")
-	}
-	if a.NNZ() == 0 || a.Bytes() == 0 {
-		t.Fatalf("NNZ %d, Bytes %d", a.NNZ(), a.Bytes())
+	for _, f := range sparseFormats {
+		a, b := NewSparseRows(false, c.k, c.n, w, f), NewSparseRows(true, c.k, c.n, wt, f)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("%v: NewSparseRows(true, Wᵀ) differs from NewSparseRows(false, W)", f)
+		}
+		if a.NNZ() == 0 || a.Bytes() == 0 {
+			t.Fatalf("%v: NNZ %d, Bytes %d", f, a.NNZ(), a.Bytes())
+		}
 	}
 }
 
-// TestBlockRowsInputs checks which inputs are events: ±0 is not, NaN is.
-func TestBlockRowsInputs(t *testing.T) {
+// TestSparseRowsInputs checks which inputs are events: ±0 is not, NaN is.
+func TestSparseRowsInputs(t *testing.T) {
 	w := []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 1, 1, 1, 1, 1, 1, 1, 1}
-	s := NewBlockRows(false, 2, 9, w)
-	for _, kern := range blockRowsAvailable() {
-		y := make([]float32, 9)
-		withBlockRows(kern.kern, func() { s.MulAdd([]float32{float32(math.Copysign(0, -1)), 2}, y) })
-		for j, v := range y {
-			if v != 2 {
-				t.Errorf("%s: -0 input: y[%d] = %v, want 2", kern.name, j, v)
+	for _, f := range sparseFormats {
+		s := NewSparseRows(false, 2, 9, w, f)
+		for _, kern := range sparseAvailable() {
+			y := make([]float32, 9)
+			withSparse(kern, func() { s.MulAdd([]float32{float32(math.Copysign(0, -1)), 2}, y) })
+			for j, v := range y {
+				if v != 2 {
+					t.Errorf("%s %v: -0 input: y[%d] = %v, want 2", kern.name, f, j, v)
+				}
+			}
+			withSparse(kern, func() { s.MulAdd([]float32{float32(math.NaN()), 0}, y) })
+			for j, v := range y {
+				if !math.IsNaN(float64(v)) {
+					t.Errorf("%s %v: NaN input: y[%d] = %v, want NaN", kern.name, f, j, v)
+				}
 			}
 		}
-		withBlockRows(kern.kern, func() { s.MulAdd([]float32{float32(math.NaN()), 0}, y) })
-		for j, v := range y {
-			if !math.IsNaN(float64(v)) {
-				t.Errorf("%s: NaN input: y[%d] = %v, want NaN", kern.name, j, v)
-			}
+		if got := s.MACs([]float32{0, 1}); got != 9 {
+			t.Errorf("%v: MACs = %d, want 9", f, got)
 		}
-	}
-	if got := s.MACs([]float32{0, 1}); got != 9 {
-		t.Errorf("MACs = %d, want 9", got)
 	}
 }
 
-func TestBlockRowsPanics(t *testing.T) {
-	s := NewBlockRows(false, 2, 3, make([]float32, 6))
+func TestSparseRowsPanics(t *testing.T) {
+	s := NewSparseRows(false, 2, 3, make([]float32, 6), FormatAuto)
 	mustPanic(t, "short x", func() { s.MulAdd(make([]float32, 1), make([]float32, 3)) })
 	mustPanic(t, "long y", func() { s.MulAdd(make([]float32, 2), make([]float32, 4)) })
 	mustPanic(t, "MACs", func() { s.MACs(make([]float32, 3)) })
-	mustPanic(t, "short w", func() { NewBlockRows(false, 2, 3, make([]float32, 5)) })
-	mustPanic(t, "negative", func() { NewBlockRows(false, -1, 3, nil) })
-	mustPanic(t, "too wide", func() { NewBlockRows(false, 0, maxBlockCols+1, nil) })
+	mustPanic(t, "short w", func() { NewSparseRows(false, 2, 3, make([]float32, 5), FormatAuto) })
+	mustPanic(t, "negative", func() { NewSparseRows(false, -1, 3, nil, FormatAuto) })
+	mustPanic(t, "too wide", func() { NewSparseRows(false, 0, maxSparseCols+1, nil, FormatAuto) })
+	mustPanic(t, "format", func() { NewSparseRows(false, 1, 1, []float32{1}, FormatDense+1) })
 }
 
-func TestBlockRowsNoAllocs(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for _, c := range []sparseCase{{256, 1024, 0.9, 0.2, 0}, {10, 13, 0.5, 1, 0}} {
-		w, x := c.operands(r)
-		s := NewBlockRows(false, c.k, c.n, w)
-		y := make([]float32, c.n)
-		for _, kern := range blockRowsAvailable() {
-			withBlockRows(kern.kern, func() {
-				if n := testing.AllocsPerRun(10, func() { s.MulAdd(x, y) }); n != 0 {
-					t.Errorf("%s %v: %v allocations per MulAdd, want 0", kern.name, c, n)
+// TestSparseRowsWidest checks the uint16 index limits at the widest N:
+// the last block index and column index below N rounded down to 8.
+func TestSparseRowsWidest(t *testing.T) {
+	n := maxSparseCols
+	w := make([]float32, n)
+	w[0], w[n&^7-1], w[n-1] = 1, 2, 3
+	want := make([]float32, n)
+	MulAddNaive(1, n, w, []float32{2}, want)
+	for _, f := range sparseFormats {
+		for _, kern := range sparseAvailable() {
+			y := make([]float32, n)
+			withSparse(kern, func() { NewSparseRows(false, 1, n, w, f).MulAdd([]float32{2}, y) })
+			for j := range y {
+				if y[j] != want[j] {
+					t.Fatalf("%s %v: y[%d] = %v, want %v", kern.name, f, j, y[j], want[j])
 				}
-			})
+			}
 		}
 	}
 }
 
-// TestCSRRows checks the benchmarked alternative: unfused, in the same
-// order, so the bits of MulAddNaive.
-func TestCSRRows(t *testing.T) {
-	for _, c := range sparseCases() {
-		r := rand.New(rand.NewPCG(9, uint64(c.k)))
+// TestChooseFormat checks the cost model's choices at its corners.
+func TestChooseFormat(t *testing.T) {
+	for _, c := range []struct {
+		k, n, nnz, blocks int
+		want              Format
+	}{
+		{100, 800, 80000, 10000, FormatDense}, // unpruned
+		{100, 800, 8000, 5700, FormatCSR},     // 90% sparse, random: most blocks hold one or two weights
+		{100, 800, 40000, 10000, FormatDense}, // 50% sparse, every block present
+		{100, 800, 40000, 5000, FormatBlocks}, // 50% sparse in full blocks (structured)
+	} {
+		if got := chooseFormat(c.k, c.n, c.nnz, c.blocks); got != c.want {
+			t.Errorf("chooseFormat(%d, %d, nnz %d, blocks %d) = %v, want %v", c.k, c.n, c.nnz, c.blocks, got, c.want)
+		}
+	}
+}
+
+func TestSparseRowsNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []sparseCase{{256, 1024, 0.9, 0.2, 0}, {10, 13, 0.5, 1, 0}} {
 		w, x := c.operands(r)
-		y0 := randSlice(r, c.n)
-		got, want := append([]float32(nil), y0...), append([]float32(nil), y0...)
-		newCSRRows(c.k, c.n, w).mulAdd(x, got)
-		MulAddNaive(c.k, c.n, w, x, want)
-		for j := range got {
-			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
-				t.Fatalf("%v: y[%d] = %v, MulAddNaive %v", c, j, got[j], want[j])
+		for _, f := range sparseFormats {
+			s := NewSparseRows(false, c.k, c.n, w, f)
+			y := make([]float32, c.n)
+			for _, kern := range sparseAvailable() {
+				withSparse(kern, func() {
+					if n := testing.AllocsPerRun(10, func() { s.MulAdd(x, y) }); n != 0 {
+						t.Errorf("%s %v %v: %v allocations per MulAdd, want 0", kern.name, f, c, n)
+					}
+				})
 			}
 		}
 	}

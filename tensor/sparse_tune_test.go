@@ -57,8 +57,8 @@ func pairedRun(rounds, reps int, fns []func()) (med, ratio []float64) {
 //
 // dense: per shape and batch m, Gemm, the dedicated kernel (VecMat or
 // MatVec) and a Dot that only streams the matrix, as ratios to Gemm.
-// event: per shape, sparsity and activity, the dense VecMat, BlockRows and
-// CSR; speedup = dense/variant, and of = speedup / counted reduction, where
+// event: per shape, sparsity and activity, the dense VecMat and
+// SparseRows in each format; speedup = dense/variant, and of = speedup / counted reduction, where
 // the counted reduction is K·N over Σ nnz of the active rows.
 func TestEventTune(t *testing.T) {
 	mode := os.Getenv("TENSOR_EVENT_TUNE")
@@ -85,7 +85,7 @@ func TestEventTune(t *testing.T) {
 		}
 		return
 	}
-	fmt.Printf("%-22s %5s %5s %10s %9s %9s %8s %8s %8s\n", "shape", "spars", "act", "dense ns", "counted×", "block×", "of", "csr×", "of")
+	fmt.Printf("%-22s %5s %5s %10s %9s  speedup over dense (of counted): csr, blocks, densefmt, csr-go, auto=format chosen\n", "shape", "spars", "act", "dense ns", "counted×")
 	for _, c := range eventCases() {
 		name := fmt.Sprintf("%s/s%02.0f/a%03.0f", c.name, 100*c.sparsity, 100*c.activity)
 		if filter != "" && !strings.Contains(name, filter) {
@@ -94,7 +94,10 @@ func TestEventTune(t *testing.T) {
 		_, fns, eff, dense := eventVariants(c)
 		med, ratio := pairedRun(rounds, reps(dense), fns)
 		counted := dense / max(eff, 1)
-		fmt.Printf("%-22s %5.2f %5.2f %10.0f %9.1f %9.2f %8.2f %8.2f %8.2f\n", c.name, c.sparsity, c.activity, med[0], counted,
-			1/ratio[1], 1/ratio[1]/counted, 1/ratio[2], 1/ratio[2]/counted)
+		fmt.Printf("%-22s %5.2f %5.2f %10.0f %9.1f", c.name, c.sparsity, c.activity, med[0], counted)
+		for _, q := range ratio[1:] {
+			fmt.Printf("  %6.2f (%.2f)", 1/q, 1/q/counted)
+		}
+		fmt.Printf("  auto=%v\n", eventAuto(c))
 	}
 }
