@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# bench/compare_infer.sh: sparselm's inference engines beside PyTorch dense
+# batch-1 inference and OpenBLAS sgemv, in one run (issue 11, item 5). See
+# bench/README.md.
+#
+#   bash bench/compare_infer.sh          # the full comparison (~20 min on 2 cores, both vocabularies)
+#   QUICK=1 bash bench/compare_infer.sh  # smoke run: tiny torch and sgemv shapes, the smallest paper grid, 1 round
+#
+# Knobs (environment): ROUNDS (interleaved rounds, default 3), VOCABS ("10000 33278"),
+# SPARSITIES ("0,0.9,0.95") and ACTIVE ("0.2") for sparselm bench infer --paper,
+# THREADS ("1 2", torch), CELLS ("egru lstm", torch), TORCH_MATVEC (mv: 1-D addmv; mm: [1×I] addmm),
+# STEPS/WARMUP/REPEATS (tokens per timed repeat, untimed tokens, repeats: 100/20/5),
+# GEMV_BENCHTIME (0.3s per Go run) with GEMV_REPEATS (3 runs of each side per shape and round),
+# CORETYPES (OpenBLAS settings; default "default", plus SkylakeX on an Intel CPU with AVX-512),
+# PARTS ("gemv torch infer"), OUT (results directory, default bench/results),
+# SPARSELM_BIN (use this sparselm binary instead of building ./cmd/sparselm).
+#
+# Writes $OUT/compare-infer-DATE.md and .json and keeps the raw outputs in $OUT/raw-infer-DATE/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+PY=/usr/bin/python3 # Debian's python, where apt installs torch (python3 on PATH may be a pyenv shim)
+ROUNDS=${ROUNDS:-3}
+VOCABS=${VOCABS:-"10000 33278"}
+SPARSITIES=${SPARSITIES:-0,0.9,0.95}
+ACTIVE=${ACTIVE:-0.2}
+THREADS=${THREADS:-"1 2"}
+CELLS=${CELLS:-"egru lstm"}
+TORCH_MATVEC=${TORCH_MATVEC:-mv}
+STEPS=${STEPS:-100}
+WARMUP=${WARMUP:-20}
+REPEATS=${REPEATS:-5}
+GEMV_BENCHTIME=${GEMV_BENCHTIME:-0.3s}
+GEMV_REPEATS=${GEMV_REPEATS:-3}
+PARTS=${PARTS:-"gemv torch infer"}
+OUT=${OUT:-$root/bench/results}
+# The paper EGRU (layers 1350, 1350, 750; E 750); QUICK shrinks what it can:
+# torch and sgemv run a tiny model, and sparselm bench infer --paper (which
+# has only the paper shape) runs one point on a small vocabulary.
+EMBED=750 HIDDEN=1350,1350,750
+GEMV_TIME=${GEMV_BENCHTIME%s} # sgemv.py's --min-time, seconds
+if [[ ! $GEMV_BENCHTIME =~ ^[0-9.]+s$ ]]; then
+	echo "compare_infer.sh: GEMV_BENCHTIME=$GEMV_BENCHTIME: give seconds, e.g. 0.3s (sgemv.py times the same)" >&2
+	exit 2
+fi
+if [[ -n "${QUICK:-}" ]]; then
+	ROUNDS=1 STEPS=5 WARMUP=1 REPEATS=1 GEMV_BENCHTIME=20x GEMV_TIME=0.01 GEMV_REPEATS=1
+	VOCABS=1000 SPARSITIES=0.9 ACTIVE=0.2 EMBED=16 HIDDEN=32,32,16 # the tiny model of paper_gemv_bench_test.go
+fi
+gemv_model() { # gemv_model VOCAB: the model of tensor/paper_gemv_bench_test.go
+	if [[ -n "${QUICK:-}" ]]; then echo tiny; elif [[ $1 == 10000 ]]; then echo paper; else echo "paper_v$1"; fi
+}
+torch_vocab() { if [[ -n "${QUICK:-}" ]]; then echo 100; else echo "$1"; fi; }
+
+# ---------------------------------------------------------------- dependencies
+# Debian's torch and numpy link the reference BLAS interface (libblas.so.3);
+# libopenblas0-pthread provides it through OpenBLAS, whose directory goes
+# first on LD_LIBRARY_PATH, and libopenblas.so.0 for sgemv.py's ctypes.
+OPENBLAS_DIR=/usr/lib/x86_64-linux-gnu/openblas-pthread
+missing=()
+$PY -c 'import torch' 2>/dev/null || missing+=(python3-torch)
+$PY -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+$PY -c 'import threadpoolctl' 2>/dev/null || missing+=(python3-threadpoolctl)
+[[ -e $OPENBLAS_DIR/libopenblas.so.0 && -e $OPENBLAS_DIR/libblas.so.3 ]] || missing+=(libopenblas0-pthread)
+if ((${#missing[@]})); then
+	echo "compare_infer.sh: installing ${missing[*]}" >&2
+	sudo=()
+	[[ $(id -u) == 0 ]] || sudo=(sudo)
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+export LD_LIBRARY_PATH=$OPENBLAS_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+# OpenBLAS settings inherited from the caller would silently change the
+# "default" column: record them, then clear them.
+preset_env=$(env | grep -E '^(OPENBLAS_|GOTOBLAS_|OMP_|MKL_)' || true)
+unset OPENBLAS_CORETYPE GOTOBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_VERBOSE OPENBLAS_NUM_THREADS OMP_NUM_THREADS MKL_NUM_THREADS
+unset GOMAXPROCS
+
+# OPENBLAS_CORETYPE=SkylakeX selects AVX-512 kernels: only where the CPU has
+# them (it crashes on an AVX2-only CPU such as an AMD EPYC of family 23/25)
+# and only on Intel, where OpenBLAS 0.3.21 may not know the model and fall
+# back to generic kernels otherwise.
+flags=$(lscpu | sed -n 's/^Flags:[[:space:]]*//p')
+vendor=$(grep -m1 vendor_id /proc/cpuinfo | cut -d: -f2 | tr -d ' ')
+if [[ -z ${CORETYPES:-} ]]; then
+	CORETYPES=default
+	[[ $vendor == GenuineIntel && " $flags " == *" avx512f "* ]] && CORETYPES="default SkylakeX"
+fi
+ct_env() { # ct_env CORETYPE THREADS: the env(1) prefix of one OpenBLAS setting
+	if [[ $1 == default ]]; then echo env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=$2 OMP_NUM_THREADS=$2; else echo env OPENBLAS_CORETYPE=$1 OPENBLAS_NUM_THREADS=$2 OMP_NUM_THREADS=$2; fi
+}
+
+stamp=$(date -u +%Y%m%d-%H%M%S)
+raw=$OUT/raw-infer-$stamp
+mkdir -p "$raw"
+printf '%s\n' "$preset_env" >"$raw/preset_env.txt"
+
+# ---------------------------------------------------------------- builds
+# Binaries live in a temporary directory, never in the results.
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+echo "compare_infer.sh: building (raw outputs in $raw)" >&2
+if [[ -n ${SPARSELM_BIN:-} ]]; then # a prebuilt binary, e.g. while the tree does not build
+	cp "$SPARSELM_BIN" "$bin/sparselm"
+else
+	go build -o "$bin/sparselm" ./cmd/sparselm
+fi
+go test -c -o "$bin/tensor.test" ./tensor
+
+{
+	echo "date: $(date -u +%FT%TZ)"
+	echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet 2>/dev/null || echo ' (dirty)')"
+	echo "go: $(go version)"
+	echo "cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p') ($vendor, family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), model $(grep -m1 '^model[[:space:]]' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')), $(nproc) cpus"
+	echo "simd: $(for f in avx2 fma avx512f avx512bw avx512vl; do [[ " $flags " == *" $f "* ]] && printf '%s ' $f; done)"
+	echo "caches: $(lscpu | grep -E '^(L2|L3) cache' | tr -s ' ' | paste -sd ';' -)"
+	echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "coretypes: $CORETYPES"
+	echo "settings: rounds $ROUNDS; vocabs $VOCABS; sparsities $SPARSITIES; active $ACTIVE; torch threads $THREADS, cells $CELLS, matvec $TORCH_MATVEC; $STEPS tokens × $REPEATS repeats after $WARMUP; gemv $GEMV_BENCHTIME × $GEMV_REPEATS (Go), ${GEMV_TIME}s × $GEMV_REPEATS (OpenBLAS)${QUICK:+; QUICK (tiny torch and sgemv shapes: not comparable with the paper-shape engines)}"
+} >"$raw/env.txt"
+for ct in $CORETYPES; do
+	$(ct_env "$ct" 1) $PY -c 'import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1]); lib.openblas_get_corename.restype = lib.openblas_get_config.restype = ctypes.c_char_p
+print(lib.openblas_get_corename().decode()); print(lib.openblas_get_config().decode())' "$OPENBLAS_DIR/libopenblas.so.0" >"$raw/openblas-core-$ct.txt" 2>&1 || true
+done
+$PY -c 'import torch; print(torch.__version__); print(torch.__config__.show()); print(torch.__config__.parallel_info())' >"$raw/torch-config.txt" 2>&1
+
+tag() { # tag KEY=VALUE...: adds the fields to the JSON object on stdin, printed on one line
+	$PY -c 'import json, sys
+d = json.load(sys.stdin)
+for kv in sys.argv[1:]:
+    k, v = kv.split("=", 1)
+    d[k] = int(v) if v.isdigit() else v
+print(json.dumps(d))' "$@"
+}
+
+# ---------------------------------------------------------------- one round
+# Within a round the implementations take turns closely: (b) shape by
+# shape, sparselm's kernel then OpenBLAS; then per vocabulary torch and
+# sparselm bench infer back to back. This machine's speed drifts by tens of
+# percent over minutes (bench/README.md), so each ratio compares runs
+# seconds or a minute apart, and the medians are over rounds.
+for r in $(seq 1 "$ROUNDS"); do
+	for V in $VOCABS; do
+		if [[ " $PARTS " == *" gemv "* ]]; then
+			model=$(gemv_model "$V")
+			mapfile -t shapes < <($PY bench/sgemv.py --model "$model" --list)
+			echo "  round $r, V $V: (b) dense kernel vs OpenBLAS sgemv, ${#shapes[@]} products of model $model" >&2
+			for shape in "${shapes[@]}"; do
+				"$bin/tensor.test" -test.run '^$' -test.bench "^BenchmarkPaperGEMV\$/^$model\$/^$shape\$" \
+					-test.benchtime "$GEMV_BENCHTIME" -test.count "$GEMV_REPEATS" | grep '^BenchmarkPaperGEMV' |
+					sed "s/^/round=$r /" >>"$raw/gemv-go.txt"
+				for ct in $CORETYPES; do
+					$(ct_env "$ct" 1) $PY bench/sgemv.py --model "$model" --shape "$shape" --json \
+						--min-time "$GEMV_TIME" --repeats "$GEMV_REPEATS" | tag round="$r" coretype="$ct" >>"$raw/gemv-openblas.jsonl"
+				done
+			done
+		fi
+		if [[ " $PARTS " == *" torch "* ]]; then
+			for cell in $CELLS; do
+				for th in $THREADS; do
+					for ct in $CORETYPES; do
+						echo "  round $r, V $V: (a) torch $cell, $th threads, OpenBLAS $ct" >&2
+						$(ct_env "$ct" "$th") $PY bench/infer_torch.py --cell "$cell" --threads "$th" --matvec "$TORCH_MATVEC" \
+							--vocab "$(torch_vocab "$V")" --embed "$EMBED" --hidden "$HIDDEN" --active "${ACTIVE%%,*}" \
+							--steps "$STEPS" --warmup "$WARMUP" --repeats "$REPEATS" --json |
+							tag round="$r" coretype="$ct" paper_vocab="$V" >>"$raw/torch.jsonl"
+					done
+				done
+			done
+		fi
+		if [[ " $PARTS " == *" infer "* ]]; then
+			echo "  round $r, V $V: (c) sparselm bench infer --paper, sparsities $SPARSITIES, active $ACTIVE" >&2
+			"$bin/sparselm" bench infer --paper --vocab "$V" --sparsities "$SPARSITIES" --active "$ACTIVE" \
+				--steps "$STEPS" --warmup "$WARMUP" --repeats "$REPEATS" --json | tag round="$r" >>"$raw/infer.jsonl"
+		fi
+	done
+done
+
+# ---------------------------------------------------------------- report
+mkdir -p "$OUT"
+$PY bench/report_infer.py "$raw" --md "$OUT/compare-infer-$stamp.md" --json "$OUT/compare-infer-$stamp.json"
+cat "$OUT/compare-infer-$stamp.md"
+echo "compare_infer.sh: wrote $OUT/compare-infer-$stamp.md and .json" >&2
