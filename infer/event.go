@@ -23,6 +23,8 @@ type Event struct {
 	w, r []*tensor.SparseRows // per layer W [I×G], R [H×G]
 	embT *tensor.SparseRows   // Embᵀ [E×V]: row j holds the weights output h_j drives
 
+	evIn, evRec []int32 // event lists of the input and the recurrent input being multiplied
+
 	counting bool
 	macs     MACs
 }
@@ -45,6 +47,11 @@ func NewEvent(m *model.LM[float32], B int) (*Event, error) {
 	}
 	p := &m.Params
 	e := &Event{stack: st, macs: MACs{Layers: make([]int64, len(d.Layers))}}
+	widest := d.Decoder.E
+	for _, l := range d.Layers {
+		widest = max(widest, l.I, l.H)
+	}
+	e.evIn, e.evRec = make([]int32, 0, widest), make([]int32, 0, widest)
 	for _, l := range d.Layers {
 		e.w = append(e.w, tensor.NewSparseRows(false, l.I, l.G, p.Value(l.W), tensor.FormatAuto))
 		e.r = append(e.r, tensor.NewSparseRows(false, l.H, l.G, p.Value(l.R), tensor.FormatAuto))
@@ -78,16 +85,18 @@ func (e *Event) Step(ids []int32, logits []float32) {
 	V := e.V
 	for b := 0; b < e.B; b++ {
 		h := in[b*I : (b+1)*I]
+		e.evIn = tensor.Events(h, e.evIn)
 		if e.counting {
-			e.macs.Decoder += int64(e.embT.MACs(h))
+			e.macs.Decoder += int64(e.embT.MACsEvents(e.evIn))
 		}
-		e.embT.MulAdd(h, logits[b*V:(b+1)*V])
+		e.embT.MulAddEvents(h, e.evIn, logits[b*V:(b+1)*V])
 	}
 	tensor.AddRows(logits, e.decBias)
 }
 
 // stepLayers runs every layer on x0 [B×E] and returns the last layer's
-// output [B×E].
+// output [B×E]. Each product walks the event list of its input vector
+// (tensor.Events: the indices of its non-zero entries), built just before.
 func (e *Event) stepLayers() []float32 {
 	B := e.B
 	in, I := e.x0, e.E // [B×I]
@@ -96,7 +105,12 @@ func (e *Event) stepLayers() []float32 {
 		H, G := l.H, l.G
 		l.prepare()
 		for b := 0; b < B; b++ {
-			e.w[i].MulAdd(in[b*I:(b+1)*I], l.gates[b*G:(b+1)*G])
+			x := in[b*I : (b+1)*I]
+			e.evIn = tensor.Events(x, e.evIn)
+			if e.counting {
+				e.macs.Layers[i] += int64(e.w[i].MACsEvents(e.evIn))
+			}
+			e.w[i].MulAddEvents(x, e.evIn, l.gates[b*G:(b+1)*G])
 		}
 		l.addBias()
 		rec := l.gates
@@ -104,11 +118,12 @@ func (e *Event) stepLayers() []float32 {
 			rec = l.rec
 		}
 		for b := 0; b < B; b++ {
-			x, s := in[b*I:(b+1)*I], l.s[b*H:(b+1)*H]
+			s := l.s[b*H : (b+1)*H]
+			e.evRec = tensor.Events(s, e.evRec)
 			if e.counting {
-				e.macs.Layers[i] += int64(e.w[i].MACs(x) + e.r[i].MACs(s))
+				e.macs.Layers[i] += int64(e.r[i].MACsEvents(e.evRec))
 			}
-			e.r[i].MulAdd(s, rec[b*G:(b+1)*G])
+			e.r[i].MulAddEvents(s, e.evRec, rec[b*G:(b+1)*G])
 			l.cell(b)
 		}
 		l.finish()

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 )
 
 // Sparse storage for event-driven inference: a matrix W [K×N] whose rows are
@@ -285,6 +286,97 @@ func (s *SparseRows) MulAdd(x, y []float32) {
 	}
 }
 
+// Events returns the indices i with x_i ≠ 0 in increasing order (±0 is
+// not an event, NaN is), in dst's storage (grown if cap(dst) < len(x)): the
+// list MulAddEvents and MACsEvents take, built once per vector and reused
+// by every matrix it multiplies. Branch-free: which inputs fire is random.
+func Events(x []float32, dst []int32) []int32 {
+	if cap(dst) < len(x) {
+		dst = make([]int32, len(x))
+	}
+	dst = dst[:len(x)]
+	n := 0
+	for i, v := range x {
+		dst[n] = int32(i)
+		// 1 if any bit but the sign is set: bits+0x7fffffff carries into
+		// bit 31 exactly when bits ≥ 1 (bits ≤ 0x7fffffff after the mask).
+		n += int((math.Float32bits(v)&0x7fffffff + 0x7fffffff) >> 31)
+	}
+	return dst[:n]
+}
+
+// MulAddEvents is MulAdd(x, y) for ev = Events(x, ·), the active rows
+// listed: the kernels walk the list instead of testing every x_i, and
+// prefetch each next row (CSR). The result is MulAdd's, bit for bit. It
+// panics if len(x) != K, len(y) != N, or ev is not increasing within [0, K).
+func (s *SparseRows) MulAddEvents(x []float32, ev []int32, y []float32) {
+	if len(x) != s.k || len(y) != s.n {
+		panic(fmt.Sprintf("tensor: SparseRows.MulAddEvents: len(x)=%d, len(y)=%d, want %d and %d", len(x), len(y), s.k, s.n))
+	}
+	checkEvents("MulAddEvents", ev, s.k)
+	if len(ev) == 0 || s.n == 0 {
+		return
+	}
+	switch s.format {
+	case FormatDense:
+		s.mulAddDenseEvents(x, ev, y)
+		return
+	case FormatCSR:
+		if len(s.idx) > 0 {
+			sparseKern.csrEv(x, ev, s.rowStart, s.idx, s.vals, y)
+		}
+	case FormatBlocks:
+		if len(s.idx) > 0 {
+			sparseKern.blocks(x, s.rowStart, s.idx, s.vals, y)
+		}
+	}
+	if rem := s.n % blockWidth; rem > 0 {
+		yt := y[s.n-rem:]
+		for _, i := range ev {
+			xi := x[i]
+			for t, v := range s.tail[int(i)*rem : int(i)*rem+rem] {
+				yt[t] += xi * v
+			}
+		}
+	}
+}
+
+// MACsEvents is MACs(x) for ev = Events(x, ·). It panics if ev is not
+// increasing within [0, K).
+func (s *SparseRows) MACsEvents(ev []int32) int {
+	checkEvents("MACsEvents", ev, s.k)
+	t := 0
+	for _, i := range ev {
+		t += int(s.rowNNZ[i])
+	}
+	return t
+}
+
+func checkEvents(name string, ev []int32, k int) {
+	last := int32(-1)
+	for _, i := range ev {
+		if i <= last || int(i) >= k {
+			panic(fmt.Sprintf("tensor: SparseRows.%s: event list not increasing within [0, %d): %d after %d", name, k, i, last))
+		}
+		last = i
+	}
+}
+
+// mulAddDenseEvents is mulAddDense over the listed rows.
+func (s *SparseRows) mulAddDenseEvents(x []float32, ev []int32, y []float32) {
+	n := s.n
+	vk := sgemm.vec
+	row := func(i int32) []float32 { return s.vals[int(i)*n : int(i)*n+n] }
+	q := 0
+	for ; q+4 <= len(ev); q += 4 {
+		e := ev[q : q+4]
+		vk.axpy4([4]float32{x[e[0]], x[e[1]], x[e[2]], x[e[3]]}, row(e[0]), row(e[1]), row(e[2]), row(e[3]), y)
+	}
+	for _, i := range ev[q:] {
+		vk.axpy(x[i], row(i), y)
+	}
+}
+
 // mulAddDense adds the active rows of the dense format four at a time with
 // the fused Axpy of the vector kernels, then the last one to three.
 func (s *SparseRows) mulAddDense(x, y []float32) {
@@ -371,9 +463,11 @@ func MulAddNaive(k, n int, w, x, y []float32) {
 type sparseKernels struct {
 	name        string
 	csr, blocks func(x []float32, rowStart []int32, idx []uint16, vals []float32, y []float32)
+	// csrEv is csr over the listed rows ev (increasing, each < K).
+	csrEv func(x []float32, ev []int32, rowStart []int32, cols []uint16, vals []float32, y []float32)
 }
 
-var genericSparse = sparseKernels{"generic", csrGeneric, blocksGeneric}
+var genericSparse = sparseKernels{"generic", csrGeneric, blocksGeneric, csrEventsGeneric}
 
 // sparseKern is the kernel set in use; tests may swap it.
 var sparseKern = bestSparse()
@@ -402,6 +496,18 @@ func csrGeneric(x []float32, rowStart []int32, cols []uint16, vals []float32, y 
 		if xi == 0 {
 			continue
 		}
+		a, b := rowStart[i], rowStart[i+1]
+		v := vals[a:b]
+		for q, c := range cols[a:b] {
+			y[c] += xi * v[q]
+		}
+	}
+}
+
+// csrEventsGeneric is csrGeneric over the listed rows.
+func csrEventsGeneric(x []float32, ev []int32, rowStart []int32, cols []uint16, vals []float32, y []float32) {
+	for _, i := range ev {
+		xi := x[i]
 		a, b := rowStart[i], rowStart[i+1]
 		v := vals[a:b]
 		for q, c := range cols[a:b] {

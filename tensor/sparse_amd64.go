@@ -21,7 +21,7 @@ func csrAVX2(x []float32, rowStart []int32, cols []uint16, vals []float32, y []f
 	csrRowsAVX2(&x[0], len(x), &rowStart[0], &cols[0], &vals[0], &y[0])
 }
 
-var avx2Sparse = sparseKernels{"avx2", csrAVX2, blocksAVX2}
+var avx2Sparse = sparseKernels{"avx2", csrAVX2, blocksAVX2, csrEvAVX2}
 
 func bestSparse() sparseKernels {
 	if hasAVX2() {
@@ -45,3 +45,17 @@ func sparseAvailable() []sparseKernels {
 //
 //go:noescape
 func csrRowsAVX2(x *float32, k int, rowStart *int32, cols *uint16, vals *float32, y *float32)
+
+// csrEventsAVX2 is csrRowsAVX2 over the rows ev[0..nev-1] (each < k, in
+// increasing order) instead of the rows with x[i] ≠ 0, prefetching each
+// next row (sparse_amd64.s).
+//
+//go:noescape
+func csrEventsAVX2(x *float32, ev *int32, nev int, rowStart *int32, cols *uint16, vals *float32, y *float32)
+
+func csrEvAVX2(x []float32, ev []int32, rowStart []int32, cols []uint16, vals []float32, y []float32) {
+	if len(ev) == 0 {
+		return
+	}
+	csrEventsAVX2(&x[0], &ev[0], len(ev), &rowStart[0], &cols[0], &vals[0], &y[0])
+}

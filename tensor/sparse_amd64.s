@@ -192,3 +192,137 @@ csrnext:
 
 csrdone:
 	RET
+
+// CSR kernel over a list of active rows (see csrEventsAVX2 in
+// sparse_amd64.go): the loop of csrRowsAVX2 without the scan of x, and
+// with the next listed row's indices and values prefetched while the
+// current row is added, 16 bytes of indices and 32 of values (the amount
+// an iteration consumes) per iteration of eight weights: the rows a list
+// names are scattered through the matrix, so each would otherwise start
+// with cache misses the hardware prefetcher cannot foresee. Measured on the
+// paper-shape EGRU's layers at 90% weight sparsity, 20% of units firing
+// (Zen 3, one thread, layers alone): 0.86 ns per weight scanning x with
+// no prefetch; with the list, prefetching only the first 128 bytes of the
+// next row's indices and 256 of its values, 0.87-0.95 ns per weight on
+// five 1350×4050 matrices cycled (16 MB), and 0.68 with this rolling
+// prefetch (paired, median of 15 rounds: 1.31-1.34× faster).
+//
+// Registers: SI x, R8 the list, R9 rowStart, DX y; per row DI walks the
+// column indices, R14 the values, BX the entries left, R10 and R11 the
+// next row's indices and values being prefetched; R15 four packed
+// indices, AX R12 R13 R15 the unpacked ones. The list's end and the bases
+// of cols and vals are read from the arguments once per row.
+
+// func csrEventsAVX2(x *float32, ev *int32, nev int, rowStart *int32, cols *uint16, vals *float32, y *float32)
+TEXT ·csrEventsAVX2(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ ev+8(FP), R8
+	MOVQ nev+16(FP), CX
+	MOVQ rowStart+24(FP), R9
+	MOVQ y+48(FP), DX
+	TESTQ CX, CX
+	JEQ evdone
+	LEAQ (R8)(CX*4), CX
+	MOVQ CX, nev+16(FP)     // from here on: the end of the list
+
+evrow:
+	MOVLQSX (R8), AX        // this row i
+	VMOVSS (SI)(AX*4), X0
+	MOVLQSX (R9)(AX*4), R12 // its first entry
+	MOVLQSX 4(R9)(AX*4), BX
+	SUBQ R12, BX            // BX = entries in the row
+	MOVQ cols+32(FP), DI
+	MOVQ vals+40(FP), R14
+	MOVQ DI, R10
+	MOVQ R14, R11
+	LEAQ (DI)(R12*2), DI
+	LEAQ (R14)(R12*4), R14
+	LEAQ 4(R8), AX
+	CMPQ AX, nev+16(FP)
+	JEQ evlast
+	MOVLQSX 4(R8), AX       // the next listed row
+	MOVLQSX (R9)(AX*4), AX
+	LEAQ (R10)(AX*2), R10
+	LEAQ (R11)(AX*4), R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 (R11)
+	JMP evgo
+
+evlast:
+	MOVQ DI, R10
+	MOVQ R14, R11
+
+evgo:
+	TESTQ BX, BX
+	JEQ evnext
+	CMPQ BX, $8
+	JLT evone
+
+eveight:
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R10)
+	MOVQ (DI), R15
+	VMOVSS (R14), X1
+	VMOVSS 4(R14), X2
+	VMOVSS 8(R14), X3
+	VMOVSS 12(R14), X4
+	MOVWQZX R15, AX
+	SHRQ $16, R15
+	MOVWQZX R15, R12
+	SHRQ $16, R15
+	MOVWQZX R15, R13
+	SHRQ $16, R15
+	VFMADD213SS (DX)(AX*4), X0, X1
+	VFMADD213SS (DX)(R12*4), X0, X2
+	VFMADD213SS (DX)(R13*4), X0, X3
+	VFMADD213SS (DX)(R15*4), X0, X4
+	VMOVSS X1, (DX)(AX*4)
+	VMOVSS X2, (DX)(R12*4)
+	VMOVSS X3, (DX)(R13*4)
+	VMOVSS X4, (DX)(R15*4)
+	MOVQ 8(DI), R15
+	VMOVSS 16(R14), X5
+	VMOVSS 20(R14), X6
+	VMOVSS 24(R14), X7
+	VMOVSS 28(R14), X8
+	MOVWQZX R15, AX
+	SHRQ $16, R15
+	MOVWQZX R15, R12
+	SHRQ $16, R15
+	MOVWQZX R15, R13
+	SHRQ $16, R15
+	VFMADD213SS (DX)(AX*4), X0, X5
+	VFMADD213SS (DX)(R12*4), X0, X6
+	VFMADD213SS (DX)(R13*4), X0, X7
+	VFMADD213SS (DX)(R15*4), X0, X8
+	VMOVSS X5, (DX)(AX*4)
+	VMOVSS X6, (DX)(R12*4)
+	VMOVSS X7, (DX)(R13*4)
+	VMOVSS X8, (DX)(R15*4)
+	ADDQ $16, DI
+	ADDQ $32, R14
+	ADDQ $16, R10
+	ADDQ $32, R11
+	SUBQ $8, BX
+	CMPQ BX, $8
+	JGE eveight
+	TESTQ BX, BX
+	JEQ evnext
+
+evone:
+	MOVWQZX (DI), AX
+	VMOVSS (R14), X1
+	VFMADD213SS (DX)(AX*4), X0, X1
+	VMOVSS X1, (DX)(AX*4)
+	ADDQ $2, DI
+	ADDQ $4, R14
+	DECQ BX
+	JNE evone
+
+evnext:
+	ADDQ $4, R8
+	CMPQ R8, nev+16(FP)
+	JNE evrow
+
+evdone:
+	RET

@@ -135,6 +135,7 @@ func eventVariants(c eventCase) (names []string, fns []func(), effMACs, denseMAC
 		effMACs += float64(csr.MACs(x)) / eventPatterns
 	}
 	y := make([]float32, c.n)
+	var ev []int32
 	step := 0
 	next := func() []float32 { step++; return xs[step%eventPatterns] }
 	fns = []func(){
@@ -143,8 +144,9 @@ func eventVariants(c eventCase) (names []string, fns []func(), effMACs, denseMAC
 		func() { blk.MulAdd(next(), y) },
 		func() { dns.MulAdd(next(), y) },
 		func() { withSparse(genericSparse, func() { csr.MulAdd(next(), y) }) },
+		func() { x := next(); ev = Events(x, ev); csr.MulAddEvents(x, ev, y) },
 	}
-	return []string{"dense", "csr", "blocks", "densefmt", "csr-go"}, fns, effMACs, float64(c.k * c.n)
+	return []string{"dense", "csr", "blocks", "densefmt", "csr-go", "csr-ev"}, fns, effMACs, float64(c.k * c.n)
 }
 
 func BenchmarkEventKernels(b *testing.B) {

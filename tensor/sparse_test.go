@@ -111,7 +111,22 @@ func testSparseKernel(t *testing.T, kern sparseKernels, f Format, c sparseCase) 
 	y := append([]float32(nil), y0...)
 	// The dense format adds rows with the vector kernels of Gemm's
 	// instruction set: the one of the same name as kern.
-	withKernel(kernelNamed(t, kern.name), func() { withSparse(kern, func() { s.MulAdd(x, y) }) })
+	ev := Events(x, nil)
+	yev := append([]float32(nil), y0...)
+	withKernel(kernelNamed(t, kern.name), func() {
+		withSparse(kern, func() {
+			s.MulAdd(x, y)
+			s.MulAddEvents(x, ev, yev)
+		})
+	})
+	for j := range y {
+		if math.Float32bits(y[j]) != math.Float32bits(yev[j]) {
+			t.Fatalf("%s %v %v: y[%d]: MulAddEvents %v, MulAdd %v: want the same bits", kern.name, f, c, j, yev[j], y[j])
+		}
+	}
+	if got, want := s.MACsEvents(ev), s.MACs(x); got != want {
+		t.Errorf("%v %v: MACsEvents = %d, MACs = %d", f, c, got, want)
+	}
 	for j := 0; j < c.n; j++ {
 		want := float64(y0[j])
 		for i := 0; i < c.k; i++ {
@@ -329,4 +344,28 @@ func TestSparseRowsNoAllocs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestEvents checks the event list: the indices of the non-zero inputs in
+// order, ±0 left out, NaN and denormals in, dst's storage reused.
+func TestEvents(t *testing.T) {
+	nan, neg0 := float32(math.NaN()), float32(math.Copysign(0, -1))
+	x := []float32{0, 1, neg0, nan, -2, 0, math.SmallestNonzeroFloat32, 0}
+	dst := make([]int32, 0, 16)
+	ev := Events(x, dst)
+	if want := []int32{1, 3, 4, 6}; fmt.Sprint(ev) != fmt.Sprint(want) {
+		t.Fatalf("Events = %v, want %v", ev, want)
+	}
+	if &ev[0] != &dst[:1][0] {
+		t.Errorf("Events did not reuse dst's storage")
+	}
+	if ev := Events(make([]float32, 5), nil); len(ev) != 0 {
+		t.Errorf("Events of zeros = %v, want none", ev)
+	}
+	s := NewSparseRows(false, 3, 8, make([]float32, 24), FormatCSR)
+	y := make([]float32, 8)
+	mustPanic(t, "decreasing", func() { s.MulAddEvents(make([]float32, 3), []int32{2, 1}, y) })
+	mustPanic(t, "repeated", func() { s.MulAddEvents(make([]float32, 3), []int32{1, 1}, y) })
+	mustPanic(t, "out of range", func() { s.MulAddEvents(make([]float32, 3), []int32{3}, y) })
+	mustPanic(t, "negative", func() { s.MACsEvents([]int32{-1}) })
 }

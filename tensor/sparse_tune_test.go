@@ -85,7 +85,7 @@ func TestEventTune(t *testing.T) {
 		}
 		return
 	}
-	fmt.Printf("%-22s %5s %5s %10s %9s  speedup over dense (of counted): csr, blocks, densefmt, csr-go, auto=format chosen\n", "shape", "spars", "act", "dense ns", "counted×")
+	fmt.Printf("%-22s %5s %5s %10s %9s  speedup over dense (of counted): csr, blocks, densefmt, csr-go, csr-ev (event list, Events included), auto=format chosen\n", "shape", "spars", "act", "dense ns", "counted×")
 	for _, c := range eventCases() {
 		name := fmt.Sprintf("%s/s%02.0f/a%03.0f", c.name, 100*c.sparsity, 100*c.activity)
 		if filter != "" && !strings.Contains(name, filter) {
