@@ -7,9 +7,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/infer"
+	"github.com/sparselm/sparselm/report"
 	"github.com/sparselm/sparselm/train"
 )
 
@@ -49,6 +52,8 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 	ckpt := fs.String("ckpt", "", "checkpoint directory, or a run directory (its best checkpoint is used)")
 	engine := fs.String("engine", "event", "inference engine: "+engineNames)
 	asJSON := fs.Bool("json", false, "print the scores as JSON")
+	raster := fs.String("raster", "", "draw the event raster of the text (units against tokens, per layer) to this `file` (.png or .svg)")
+	rasterTokens := fs.Int("raster-tokens", 200, "the raster shows at most the first `N` tokens (the whole text is scored)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,9 +61,17 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("score: want one text file (or - for standard input), got %d arguments", fs.NArg())
 	}
 	file := fs.Arg(0)
+	if err := checkRasterFlags(fs.given(), *raster, *rasterTokens); err != nil {
+		return err
+	}
 	dir, c, e, err := loadStreaming("score", *ckpt, *engine)
 	if err != nil {
 		return err
+	}
+	var rec *infer.Recorder
+	if *raster != "" {
+		rec = infer.NewRecorder(e, *rasterTokens)
+		e = rec
 	}
 	if c.Model.Config.ZeroStateWindow {
 		fmt.Fprintf(env.Stderr, "sparselm score: warning: %s was trained with zero_state_window (c zeroed at every BPTT window); the streaming engines carry the state across the whole text, so these scores differ from sparselm eval's\n", dir)
@@ -91,10 +104,19 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("score: %w", err)
 	}
+	var drawn *rasterSummary
+	if rec != nil {
+		if drawn, err = saveRaster(env, *raster, rec.Raster(), dir, file, c.Vocab); err != nil {
+			return err
+		}
+	}
 	oov := map[string]any{"words": text.Words, "unknown": text.Unknown, "rate": text.UnknownRate()}
 	if *asJSON {
 		out := map[string]any{"checkpoint": dir, "file": file, "engine": *engine, "tokens": tokens,
 			"scored": res.Tokens, "nll": res.NLL, "bits_per_token": res.NLL / math.Ln2, "perplexity": res.PPL, "out_of_vocabulary": oov}
+		if drawn != nil {
+			out["raster"] = drawn
+		}
 		if err := printJSON(env.Stdout, out); err != nil {
 			return fmt.Errorf("score: %w", err)
 		}
@@ -102,7 +124,90 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "%s on %s (%s engine): perplexity %.4f over %d tokens (%.4f bits per token)\n", dir, file, *engine, res.PPL, res.Tokens, res.NLL/math.Ln2)
 	fmt.Fprintf(env.Stdout, "%d of %d words (%.2f%%) are not in the vocabulary and were read as %s\n", text.Unknown, text.Words, 100*text.UnknownRate(), data.UNK)
+	if drawn != nil {
+		fmt.Fprintf(env.Stdout, "event raster of %d tokens written to %s: %.2f%% of unit outputs non-zero (per layer %s)\n",
+			drawn.Tokens, drawn.File, 100*drawn.Activity, layerPercents(drawn.LayerActivity))
+	}
 	return nil
+}
+
+// checkRasterFlags checks --raster and --raster-tokens before any work:
+// the format of the file and that its directory exists (a file that cannot
+// be written is otherwise found only after the whole text is scored).
+func checkRasterFlags(given map[string]bool, path string, tokens int) error {
+	if path == "" {
+		if given["raster-tokens"] {
+			return fmt.Errorf("score: --raster-tokens needs --raster FILE")
+		}
+		return nil
+	}
+	if tokens < 1 {
+		return fmt.Errorf("score: --raster-tokens %d must be positive", tokens)
+	}
+	if err := report.CheckRasterPath(path); err != nil {
+		return fmt.Errorf("score: --raster: %w", err)
+	}
+	if st, err := os.Stat(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("score: --raster %s: %w", path, err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("score: --raster %s: %s is not a directory", path, filepath.Dir(path))
+	}
+	return nil
+}
+
+// rasterSummary is what score prints about the raster it drew.
+type rasterSummary struct {
+	File          string    `json:"file"`
+	Tokens        int       `json:"tokens"`      // tokens drawn
+	TokensRead    int       `json:"tokens_read"` // tokens fed to the model (≥ Tokens)
+	Activity      float64   `json:"activity"`    // fraction of all unit outputs non-zero
+	LayerActivity []float64 `json:"layer_activity"`
+}
+
+// saveRaster draws the recorded raster to path, says on stderr what the
+// picture leaves out (the tokens after --raster-tokens; dense layers, which
+// have no events), and returns the figures for the output.
+func saveRaster(env *Env, path string, r *infer.Raster, dir, file string, v *data.Vocab) (*rasterSummary, error) {
+	words := make([]string, r.Tokens())
+	for t, id := range r.IDs {
+		words[t] = v.Word(id)
+	}
+	spec := report.RasterSpec{Checkpoint: dir, Source: file, Words: words}
+	if file == "-" {
+		spec.Source = "standard input"
+	}
+	if r.Seen > r.Tokens() {
+		spec.TextTokens = r.Seen
+		fmt.Fprintf(env.Stderr, "sparselm score: the raster shows the first %d of the %d tokens read (--raster-tokens %d); every token is scored\n", r.Tokens(), r.Seen, r.Tokens())
+	}
+	layers := make([]float64, r.Layers())
+	var dense []string
+	for l := range layers {
+		layers[l] = r.Activity(l)
+		if r.Events(l) == r.Units(l)*r.Tokens() {
+			dense = append(dense, strconv.Itoa(l))
+		}
+	}
+	if len(dense) > 0 {
+		layer := "layer "
+		if len(dense) > 1 {
+			layer = "layers "
+		}
+		fmt.Fprintf(env.Stderr, "sparselm score: note: every unit of %s%s was non-zero at every token: the outputs there are dense (an LSTM's h has no events), so the raster is solid\n", layer, strings.Join(dense, ", "))
+	}
+	if err := report.SaveRaster(path, r, spec); err != nil {
+		return nil, fmt.Errorf("score: --raster: %w", err)
+	}
+	return &rasterSummary{File: path, Tokens: r.Tokens(), TokensRead: r.Seen, Activity: r.OverallActivity(), LayerActivity: layers}, nil
+}
+
+// layerPercents writes fractions as "12.3%, 4.5%".
+func layerPercents(fs []float64) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = fmt.Sprintf("%.2f%%", 100*f)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // readScoreText reads file, or standard input for "-" (copied to a
