@@ -93,6 +93,7 @@ func eventCases() []eventCase {
 		{"small_lstm_256x1024", 256, 1024, []float64{1}},
 		{"small_egru_256x768", 256, 768, []float64{0.2, 0.1}},
 		{"paper_egru_1350x4050", 1350, 4050, []float64{0.2}},
+		{"paper_egru0_750x4050", 750, 4050, []float64{1}}, // layer 0's W: the embedding is a dense input
 	} {
 		for _, a := range sh.acts {
 			for _, s := range []float64{0, 0.5, 0.75, 0.9, 0.95, 0.98} {

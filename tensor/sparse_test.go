@@ -320,7 +320,9 @@ func TestChooseFormat(t *testing.T) {
 		{100, 800, 80000, 10000, FormatDense}, // unpruned
 		{100, 800, 8000, 5700, FormatCSR},     // 90% sparse, random: most blocks hold one or two weights
 		{100, 800, 40000, 10000, FormatDense}, // 50% sparse, every block present
-		{100, 800, 40000, 5000, FormatBlocks}, // 50% sparse in full blocks (structured)
+		{100, 800, 20000, 2500, FormatBlocks}, // 75% sparse in full blocks (structured)
+		{100, 800, 20000, 10000, FormatDense}, // 75% sparse, random: every block present
+		{100, 800, 16000, 8400, FormatCSR},    // 80% sparse, random
 	} {
 		if got := chooseFormat(c.k, c.n, c.nnz, c.blocks); got != c.want {
 			t.Errorf("chooseFormat(%d, %d, nnz %d, blocks %d) = %v, want %v", c.k, c.n, c.nnz, c.blocks, got, c.want)
