@@ -73,19 +73,24 @@ func axpyGeneric(alpha float32, x, y []float32) {
 	}
 }
 
-// axpy4Generic is axpyGeneric of w0, w1, w2 and w3 in turn, with y read
-// and written once per element: each y[j] receives the four products in
-// the same order and with the same expressions (hence the same rounding).
-func axpy4Generic(a [4]float32, w0, w1, w2, w3, y []float32) {
+// axpy8Generic is axpyGeneric of w[0], …, w[7] in turn, with y read and
+// written once per element: each y[j] receives the eight products in the
+// same order and with the same expressions (hence the same rounding).
+func axpy8Generic(a [8]float32, w [8][]float32, y []float32) {
 	n := len(y)
-	w0, w1, w2, w3 = w0[:n], w1[:n], w2[:n], w3[:n]
-	a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+	for r := range w {
+		w[r] = w[r][:n]
+	}
 	for j := range y {
 		s := y[j]
-		s += a0 * w0[j]
-		s += a1 * w1[j]
-		s += a2 * w2[j]
-		s += a3 * w3[j]
+		s += a[0] * w[0][j]
+		s += a[1] * w[1][j]
+		s += a[2] * w[2][j]
+		s += a[3] * w[3][j]
+		s += a[4] * w[4][j]
+		s += a[5] * w[5][j]
+		s += a[6] * w[6][j]
+		s += a[7] * w[7][j]
 		y[j] = s
 	}
 }

@@ -30,9 +30,9 @@ import (
 //     block included; a block is one 8-wide vector FMA onto y. It issues
 //     8·blocks lanes where CSR issues nnz, so it wins only where most
 //     blocks are full.
-//   - FormatDense: the rows whole, the active ones added four at a time by
+//   - FormatDense: the rows whole, the active ones added eight at a time by
 //     the fused Axpy of the vector kernels (y loaded and stored once per
-//     four rows, no indices): for matrices with few zeros, such as an
+//     eight rows, no indices): for matrices with few zeros, such as an
 //     unpruned decoder.
 //
 // For CSR and Blocks the last N mod 8 columns, if any, are kept densely per
@@ -383,38 +383,40 @@ func checkEvents(name string, ev []int32, k int) {
 func (s *SparseRows) mulAddDenseEvents(x []float32, ev []int32, y []float32) {
 	n := s.n
 	vk := sgemm.vec
-	row := func(i int32) []float32 { return s.vals[int(i)*n : int(i)*n+n] }
 	q := 0
-	for ; q+4 <= len(ev); q += 4 {
-		e := ev[q : q+4]
-		vk.axpy4([4]float32{x[e[0]], x[e[1]], x[e[2]], x[e[3]]}, row(e[0]), row(e[1]), row(e[2]), row(e[3]), y)
+	for ; q+8 <= len(ev); q += 8 {
+		var a [8]float32
+		var rows [8][]float32
+		for r, i := range ev[q : q+8] {
+			a[r], rows[r] = x[i], s.vals[int(i)*n:int(i)*n+n]
+		}
+		vk.axpy8(a, rows, y)
 	}
 	for _, i := range ev[q:] {
-		vk.axpy(x[i], row(i), y)
+		vk.axpy(x[i], s.vals[int(i)*n:int(i)*n+n], y)
 	}
 }
 
-// mulAddDense adds the active rows of the dense format four at a time with
-// the fused Axpy of the vector kernels, then the last one to three.
+// mulAddDense adds the active rows of the dense format eight at a time
+// with the fused Axpy of the vector kernels, then the last one to seven.
 func (s *SparseRows) mulAddDense(x, y []float32) {
 	n := s.n
 	vk := sgemm.vec
-	row := func(i int32) []float32 { return s.vals[int(i)*n : int(i)*n+n] }
-	var act [4]int32
-	var a [4]float32
+	var a [8]float32
+	var rows [8][]float32
 	q := 0
 	for i, xi := range x {
 		if xi == 0 {
 			continue
 		}
-		act[q], a[q] = int32(i), xi
-		if q++; q == 4 {
-			vk.axpy4(a, row(act[0]), row(act[1]), row(act[2]), row(act[3]), y)
+		a[q], rows[q] = xi, s.vals[i*n:i*n+n]
+		if q++; q == 8 {
+			vk.axpy8(a, rows, y)
 			q = 0
 		}
 	}
 	for t := 0; t < q; t++ {
-		vk.axpy(a[t], row(act[t]), y)
+		vk.axpy(a[t], rows[t], y)
 	}
 }
 

@@ -7,12 +7,12 @@ type vecKernels struct {
 	dot   func(x, y []float32) float32
 	axpy  func(alpha float32, x, y []float32)
 	scale func(alpha float32, x []float32)
-	// axpy4 is four Axpy steps in row order, y += a[0]·w0 + … + a[3]·w3,
-	// with the bits of four axpy calls (see axpy4Generic).
-	axpy4 func(a [4]float32, w0, w1, w2, w3, y []float32)
+	// axpy8 is eight Axpy steps in row order, y += a[0]·w[0] + … +
+	// a[7]·w[7], with the bits of eight axpy calls (see axpy8Generic).
+	axpy8 func(a [8]float32, w [8][]float32, y []float32)
 }
 
-var genericVec = vecKernels{dotGeneric, axpyGeneric, scaleGeneric, axpy4Generic}
+var genericVec = vecKernels{dotGeneric, axpyGeneric, scaleGeneric, axpy8Generic}
 
 var vec = bestVec()
 

@@ -24,25 +24,34 @@ func axpyAVX2(alpha float32, x, y *float32, n int)
 //go:noescape
 func scaleAVX2(alpha float32, x *float32, n int)
 
-// axpy4AVX2 is four fused Axpy steps on the first n&^7 elements
-// (axpy4_amd64.s). It also serves the AVX-512 set, whose wrapper hands it
+// axpy8AVX2 is eight fused Axpy steps on the first n&^7 elements
+// (axpy8_amd64.s). It also serves the AVX-512 set, whose wrapper hands it
 // n&^15 elements so that the columns fused and the tail left to Go are
 // those of axpyAVX512 (the step is memory-bound: the width does not matter).
 //
 //go:noescape
-func axpy4AVX2(a *float32, w0, w1, w2, w3, y *float32, n int)
+func axpy8AVX2(a *[8]float32, w *[8]*float32, y *float32, n int)
 
 func makeVec(width int, dot func(x, y *float32, n int) float32, axpy func(alpha float32, x, y *float32, n int), scale func(alpha float32, x *float32, n int)) vecKernels {
 	return vecKernels{
-		axpy4: func(a [4]float32, w0, w1, w2, w3, y []float32) {
+		axpy8: func(a [8]float32, w [8][]float32, y []float32) {
 			n := len(y)
-			w0, w1, w2, w3 = w0[:n], w1[:n], w2[:n], w3[:n]
 			body := n &^ (width - 1)
+			var p [8]*float32
+			for r := range w {
+				w[r] = w[r][:n]
+				if body > 0 {
+					p[r] = &w[r][0]
+				}
+			}
 			if body > 0 {
-				axpy4AVX2(&a[0], &w0[0], &w1[0], &w2[0], &w3[0], &y[0], body)
+				axpy8AVX2(&a, &p, &y[0], body)
 			}
 			if body < n {
-				axpy4Generic(a, w0[body:], w1[body:], w2[body:], w3[body:], y[body:])
+				for r := range w {
+					w[r] = w[r][body:]
+				}
+				axpy8Generic(a, w, y[body:])
 			}
 		},
 		dot: func(x, y []float32) float32 {

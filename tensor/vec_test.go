@@ -60,3 +60,30 @@ func TestVec(t *testing.T) {
 		testVec(t, v.name, v.k)
 	}
 }
+
+// TestAxpy8 checks the eight-row Axpy against eight calls of the one-row one of
+// the same instruction set, bit for bit (it promises the same order and
+// rounding), at lengths around every vector width and unroll boundary.
+func TestAxpy8(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 2))
+	for _, v := range vecAvailable() {
+		for n := 0; n <= 70; n++ {
+			var a [8]float32
+			var w [8][]float32
+			for i := range w {
+				a[i], w[i] = float32(r.Float64()*2-1), randSlice(r, n)
+			}
+			y0 := randSlice(r, n)
+			got, want := append([]float32(nil), y0...), append([]float32(nil), y0...)
+			v.k.axpy8(a, w, got)
+			for i := range w {
+				v.k.axpy(a[i], w[i], want)
+			}
+			for j := range got {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("%s n=%d: axpy8 y[%d] = %v, eight axpy %v", v.name, n, j, got[j], want[j])
+				}
+			}
+		}
+	}
+}
