@@ -13,7 +13,7 @@ import (
 
 // Timing and accounting for `sparselm bench infer`, at batch 1 and on the
 // calling goroutine: the engines are single-threaded (neither VecMat, MatVec
-// nor BlockRows splits a product over threads), so tensor.SetThreads does
+// nor SparseRows splits a product over threads), so tensor.SetThreads does
 // not change these figures.
 //
 //	figure           what is timed or counted

@@ -12,16 +12,16 @@
 //	Dense   x_t·W + b, then + s_{t−1}·R (tensor.VecMat,     bias + Emb·h_t (tensor.MatVec),    I·G + H·G per layer, V·E decoder
 //	        every weight of W [I×G], R [H×G])               every weight of Emb [V×E]          (not counted: the dense count)
 //	Event   the same sums over i with x_t,i ≠ 0 and j with  bias + Σ_{j: h_t,j ≠ 0} h_t,j·Embᵀ  Σ_{x_t,i≠0} nnz(W row i) + Σ_{s_{t−1},j≠0}
-//	        s_{t−1},j ≠ 0, reading only their surviving     row j (BlockRows of Embᵀ [E×V])    nnz(R row j) per layer; Σ_{h_t,j≠0}
-//	        weights (tensor.BlockRows of W and R)                                              nnz(Emb column j) decoder
+//	        s_{t−1},j ≠ 0, reading only their surviving     row j (SparseRows of Embᵀ [E×V])    nnz(R row j) per layer; Σ_{h_t,j≠0}
+//	        weights (tensor.SparseRows of W and R)                                             nnz(Emb column j) decoder
 //
 // The Event engine's counts (Event.MACs, when counting is on) are measure's
 // effective count, executed rather than predicted: the tests check that they
 // are equal to the integer over a whole split, per layer and for the decoder.
-// The non-zero counts per row are BlockRows' own (built with the storage);
-// measure builds its tables separately from the slab (measure.NewCounter).
-// Sharing one table would need an exported per-row count in measure or
-// tensor, which this package does not change; the test ties the two.
+// The non-zero counts per row are measure's tables (measure.NonZeroOf), the
+// ones its effective count sums: the engine adds the entries of the rows it
+// actually walks, so the tests' equality with measure's count checks which
+// rows each product reads, token by token.
 // As in measure, the embedding lookup (a copy), the biases and the
 // point-wise cell arithmetic are not MACs.
 //
@@ -32,11 +32,11 @@
 // through r), the LSTM's is added onto x·W + b, as in the model.
 //
 // Exactness: the Event engine's layer outputs are bit-identical to the Dense
-// engine's when tensor's Axpy and BlockRows kernels have the same vector
+// engine's when tensor's Axpy and SparseRows kernels have the same vector
 // width (AVX2, generic; see tensor's sparse format notes), because each gate
 // receives the same products in the same order and a skipped input or
 // pruned weight only adds an exact zero. The decoders sum in different
-// orders (MatVec's Dot against BlockRows' running sum), so their logits
+// orders (MatVec's Dot against SparseRows' running sum), so their logits
 // differ by at most 2·γ_{E+1}·(|bias_v| + Σ_j |h_j·Emb_vj|), γ_n = n·u/(1−n·u),
 // u = 2⁻²⁴ (each order is within γ_{E+1}·Σ|terms| of the exact sum). Score
 // of either engine equals train.Evaluate's perplexity to float32 rounding

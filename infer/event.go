@@ -1,27 +1,34 @@
 package infer
 
 import (
+	"github.com/sparselm/sparselm/measure"
 	"github.com/sparselm/sparselm/model"
 	"github.com/sparselm/sparselm/tensor"
 )
 
 // Event is the event-driven engine: W and R of every layer and the
-// decoder's Embᵀ [E×V] are tensor.BlockRows, which hold only the 8-column
-// blocks with a surviving weight, and each product walks only the non-zero
-// entries of its input (the events of the layer below and of the layer's
-// own previous step for the EGRU; every input of the LSTM, whose h is
-// practically never zero) and accumulates their rows. The decoder reads the
-// rows of Embᵀ of the non-zero outputs of the last layer. The embedding
-// lookup still reads a dense copy of Emb [V×E] (a copy, no MACs; a
-// row-sparse table is left for a later version).
+// decoder's Embᵀ [E×V] are tensor.SparseRows, each in the storage format
+// tensor chooses for its density (CSR, the uint16 column indices and
+// values of the surviving weights only, from about 80% sparsity; whole
+// rows below; see tensor's sparse format notes), and each product walks
+// only the non-zero entries of its input, listed once per vector by
+// tensor.Events (the events of the layer below and of the layer's own
+// previous step for the EGRU; every input of the LSTM, whose h is
+// practically never zero, and of layer 0, the embedding), accumulating
+// their rows. The decoder reads the rows of Embᵀ of the non-zero outputs of
+// the last layer (an unpruned decoder is kept as whole rows of Embᵀ, a
+// copy laid out for that). The embedding lookup still reads a dense copy of
+// Emb [V×E] (a copy, no MACs).
 //
 // With counting on (SetCounting) it adds, per layer and for the decoder, the
-// multiply-accumulates of non-zero weights it executes (BlockRows.MACs of
-// each input) to the counts MACs returns.
+// multiply-accumulates of non-zero weights it executes (for each product,
+// the non-zero counts of the rows it walks, from measure's own tables,
+// measure.NonZeroOf) to the counts MACs returns.
 type Event struct {
 	*stack
 	w, r []*tensor.SparseRows // per layer W [I×G], R [H×G]
 	embT *tensor.SparseRows   // Embᵀ [E×V]: row j holds the weights output h_j drives
+	nz   measure.NonZero      // the non-zero weights per input row, measure's own tables
 
 	evIn, evRec []int32 // event lists of the input and the recurrent input being multiplied
 
@@ -46,7 +53,7 @@ func NewEvent(m *model.LM[float32], B int) (*Event, error) {
 		return nil, err
 	}
 	p := &m.Params
-	e := &Event{stack: st, macs: MACs{Layers: make([]int64, len(d.Layers))}}
+	e := &Event{stack: st, nz: measure.NonZeroOf(m), macs: MACs{Layers: make([]int64, len(d.Layers))}}
 	widest := d.Decoder.E
 	for _, l := range d.Layers {
 		widest = max(widest, l.I, l.H)
@@ -87,7 +94,7 @@ func (e *Event) Step(ids []int32, logits []float32) {
 		h := in[b*I : (b+1)*I]
 		e.evIn = tensor.Events(h, e.evIn)
 		if e.counting {
-			e.macs.Decoder += int64(e.embT.MACsEvents(e.evIn))
+			e.macs.Decoder += rowSum(e.nz.ColsEmb, e.evIn)
 		}
 		e.embT.MulAddEvents(h, e.evIn, logits[b*V:(b+1)*V])
 	}
@@ -108,7 +115,7 @@ func (e *Event) stepLayers() []float32 {
 			x := in[b*I : (b+1)*I]
 			e.evIn = tensor.Events(x, e.evIn)
 			if e.counting {
-				e.macs.Layers[i] += int64(e.w[i].MACsEvents(e.evIn))
+				e.macs.Layers[i] += rowSum(e.nz.RowsW[i], e.evIn)
 			}
 			e.w[i].MulAddEvents(x, e.evIn, l.gates[b*G:(b+1)*G])
 		}
@@ -121,7 +128,7 @@ func (e *Event) stepLayers() []float32 {
 			s := l.s[b*H : (b+1)*H]
 			e.evRec = tensor.Events(s, e.evRec)
 			if e.counting {
-				e.macs.Layers[i] += int64(e.r[i].MACsEvents(e.evRec))
+				e.macs.Layers[i] += rowSum(e.nz.RowsR[i], e.evRec)
 			}
 			e.r[i].MulAddEvents(s, e.evRec, rec[b*G:(b+1)*G])
 			l.cell(b)
@@ -130,4 +137,14 @@ func (e *Event) stepLayers() []float32 {
 		in, I = l.s, H
 	}
 	return in
+}
+
+// rowSum returns Σ nnz[i] over the listed rows: the MACs of non-zero
+// weights that a product walking ev executes.
+func rowSum(nnz []int, ev []int32) int64 {
+	var t int64
+	for _, i := range ev {
+		t += int64(nnz[i])
+	}
+	return t
 }

@@ -138,7 +138,7 @@ func TestScoreMatchesEvaluate(t *testing.T) {
 // each decoder is within γ_{E+1}·Σ|terms| of the exact sum of its E products
 // and the bias (Higham, Accuracy and Stability of Numerical Algorithms,
 // §3.1, for any summation order; a fused multiply-add only removes
-// roundings). On AVX-512, Axpy and BlockRows differ in the columns past the
+// roundings). On AVX-512, Axpy and SparseRows differ in the columns past the
 // last 16-multiple and an event can flip, so the layers are not compared.
 func TestEventMatchesDense(t *testing.T) {
 	const B = 3

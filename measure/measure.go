@@ -97,11 +97,9 @@ type Counter struct {
 	m      *model.LM[float32]
 	layers []model.LayerDesc // the model's description: I, H, G and the views of W and R
 	dec    model.DecoderDesc
-	rowsW  [][]int // per layer nnz of each row of W [I]
-	rowsR  [][]int // per layer nnz of each row of R [H]
-	colsE  []int   // nnz of each column of Emb [E]
-	nnz    []int   // per layer nnz(W)+nnz(R)
-	nnzE   int
+	NonZero
+	nnz  []int // per layer nnz(W)+nnz(R)
+	nnzE int
 
 	tokens  int64
 	nll     float64
@@ -114,25 +112,44 @@ type Counter struct {
 // model's description does not have the shape the description gives it.
 func NewCounter(m *model.LM[float32]) *Counter {
 	d := m.Describe()
-	c := &Counter{m: m, layers: d.Layers, dec: d.Decoder}
-	p := &m.Params
-	for _, l := range d.Layers {
-		rw := rowNonZero(p, l.W, l.I, l.G)
-		rr := rowNonZero(p, l.R, l.H, l.G)
-		c.rowsW = append(c.rowsW, rw)
-		c.rowsR = append(c.rowsR, rr)
-		c.nnz = append(c.nnz, sum(rw)+sum(rr))
+	c := &Counter{m: m, layers: d.Layers, dec: d.Decoder, NonZero: NonZeroOf(m)}
+	for l := range d.Layers {
+		c.nnz = append(c.nnz, sum(c.RowsW[l])+sum(c.RowsR[l]))
 	}
-	E := d.Decoder.E
-	c.colsE = make([]int, E)
-	for i, w := range p.Value(d.Decoder.Emb) {
-		if w != 0 {
-			c.colsE[i%E]++
-		}
-	}
-	c.nnzE = sum(c.colsE)
+	c.nnzE = sum(c.ColsEmb)
 	c.totals = make([]totals, len(d.Layers))
 	return c
+}
+
+// NonZero holds the non-zero weights per row that the effective count sums
+// over the active inputs (see the package notes): per layer, of each row of
+// W [I×G] (one per input x_i) and of R [H×G] (one per recurrent input), and
+// of each column of the decoder's Emb [V×E] (one per output h_j). The
+// event engine (package infer) counts the MACs it executes from the same
+// tables.
+type NonZero struct {
+	RowsW, RowsR [][]int
+	ColsEmb      []int
+}
+
+// NonZeroOf counts the tables of m's weights now. It panics if a view of
+// the model's description does not have the shape the description gives it.
+func NonZeroOf(m *model.LM[float32]) NonZero {
+	d := m.Describe()
+	p := &m.Params
+	var z NonZero
+	for _, l := range d.Layers {
+		z.RowsW = append(z.RowsW, rowNonZero(p, l.W, l.I, l.G))
+		z.RowsR = append(z.RowsR, rowNonZero(p, l.R, l.H, l.G))
+	}
+	E := d.Decoder.E
+	z.ColsEmb = make([]int, E)
+	for i, w := range p.Value(d.Decoder.Emb) {
+		if w != 0 {
+			z.ColsEmb[i%E]++
+		}
+	}
+	return z
 }
 
 // rowNonZero returns the non-zero count of each row of view i [rows×cols].
@@ -176,7 +193,7 @@ func (c *Counter) Add(s model.StepStats) {
 		t.dense += n * int64(I*G+H*G)
 		t.weightSparse += n * int64(c.nnz[l])
 		t.activityOnly += int64(G) * (int64(countNonZero(in)) + int64(countNonZero(out[:T*B*H])))
-		t.effective += rowSum(in, c.rowsW[l]) + rowSum(out[:T*B*H], c.rowsR[l])
+		t.effective += rowSum(in, c.RowsW[l]) + rowSum(out[:T*B*H], c.RowsR[l])
 		t.outputs += n * int64(H)
 		t.nonZero += int64(countNonZero(out[B*H:]))
 		top = out[B*H:]
@@ -186,7 +203,7 @@ func (c *Counter) Add(s model.StepStats) {
 	d.dense += n * int64(V*E)
 	d.weightSparse += n * int64(c.nnzE)
 	d.activityOnly += int64(V) * int64(countNonZero(top))
-	d.effective += rowSum(top, c.colsE)
+	d.effective += rowSum(top, c.ColsEmb)
 }
 
 // rowSum returns Σ over the non-zero elements x[k] of rows[k mod len(rows)]:

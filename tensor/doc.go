@@ -5,7 +5,7 @@
 // (Dot, Axpy, Scale). For streaming inference it adds dense products of a
 // batch of 1..8 vectors with one matrix (VecMat, MatVec, gemv.go) and a
 // sparse row format whose kernel reads only the surviving weights of the
-// rows selected by the non-zero inputs (BlockRows, sparse.go, with its own
+// rows selected by the non-zero inputs (SparseRows, sparse.go, with its own
 // notes on format, counting and rounding).
 //
 // # Conventions

@@ -12,11 +12,13 @@ import "fmt"
 //	VecMat: y [m×n] += x [m×k] · W,  W [k×n] row-major (a layer's W [I×G], R [H×G])
 //	MatVec: y [m×n] += h [m×k] · Wᵀ, W [n×k] row-major (the decoder: logits = Emb·h)
 //
-// Measured (TestEventTune dense, AVX2, paired medians of 9, time ratio to
-// Gemm): VecMat 0.92-1.01 for m ≤ 3, but 1.2-2.2 for m ≥ 4, where Gemm's
-// tiled path wins: use Gemm there. MatVec 0.27-0.67 for m = 2..8 (Gemm reads
-// Emb once per row of h, or packs it), 1.0 at m = 1. At m = 1 both run at
-// 1.2-1.9× the time of a Dot that only streams the matrix.
+// Measured (TestEventTune dense, AVX2 Zen 3, one thread, paired medians of
+// 9, time ratio to Gemm), with VecMat taking rows eight at a time: VecMat
+// 0.31-0.83 at m = 1, 0.38-0.78 at m = 2, 3 and 0.46-0.80 at m = 8 (one
+// shape, 750×3000 at m = 4, 1.16); MatVec 1.07-1.08 at m = 1, 0.57-0.88 at
+// m = 2, 3 and 0.28-0.69 at m = 4, 8 (Gemm reads Emb once per row of h, or
+// packs it). At m = 1 VecMat takes 0.74-1.07× and MatVec 1.27-1.8× the
+// time of a Dot that only streams the matrix.
 //
 // Both use the vector kernels of Gemm's instruction set (see Features), and
 // neither skips zero inputs: they are the dense baseline of the event
@@ -28,7 +30,7 @@ import "fmt"
 // (fused on the SIMD kernels, except in the last n mod the vector width
 // columns); so with y zeroed the result is bit-identical to
 // Gemm(false, false, m, n, k, 1, x, k, W, n, 0, y, n) for m < 4 (Gemm's
-// matrix-vector path) and to BlockRows.MulAdd of the same W at batch 1.
+// matrix-vector path) and to SparseRows.MulAdd of the same W at batch 1.
 // It panics if a dimension is negative or a slice too short.
 func VecMat(m, k, n int, x, w, y []float32) {
 	checkBatch("VecMat", m, k, n, len(x), len(w), len(y))
