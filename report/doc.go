@@ -10,6 +10,35 @@
 // Write produces report.md, report.csv, report.json and the plots of Plots
 // as PNG and SVG (gonum/plot).
 //
+// Measured speed: `sparselm bench infer --sweep DIR` times the dense and
+// the event engine (package infer) on every checkpoint of a sweep and
+// stores the timings in DIR/infer-bench.json (InferBench: the session's
+// provenance, the CPU model and tensor kernel, the timing settings, a
+// BenchRow per checkpoint). AttachBench attaches each row to the point it
+// timed, matched by the checkpoint (as summary.json names it, or the same
+// directory once resolved) and checked against what summary.json says of
+// the point (kind, level, test perplexity, effective and dense MACs, cell);
+// a row that does not match is left out with a warning, never shown
+// against another point. A timed point has:
+//
+//	column (report.csv)          Markdown              what
+//	bench_tokens                 tokens                test (the test split) or random (ids drawn at random)
+//	dense_tokens_per_s           dense tok/s           the dense engine, whole model: 1e9 / median ns per token
+//	event_tokens_per_s           event tok/s           the event engine, the same
+//	recurrent_measured_speedup   speedup, layers       dense / event ns per token: embedding lookup and layers, no decoder
+//	recurrent_counted_reduction  counted red., layers  dense MACs / MACs the event engine executed, layers, timed tokens
+//	model_measured_speedup       speedup, model        dense / event ns per token, whole model
+//	model_counted_reduction      counted red., model   as recurrent_counted_reduction, whole model
+//	-                            speed / counted       measured speedup / counted reduction (1: speed as counted)
+//
+// The counted reduction is the effective factor of measure over the timed
+// tokens (the first Steps of them) rather than the whole test split. The
+// columns are empty in report.csv, and "–" in report.md, for a point that
+// was not timed; report.json holds the point's whole BenchRow ("bench") and
+// each timed sweep's setup ("infer_bench"). When a point is timed, Write
+// also saves speedup-vs-reduction (NewSpeedFigure): measured speedup
+// against counted reduction, with y = x (speed = counted) for reference.
+//
 // What a row is, and what was not measured:
 //
 //   - Every point has a kind: KindStart for the checkpoint the sweep

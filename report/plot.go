@@ -76,6 +76,92 @@ var Plots = []PlotSpec{
 // levelNote explains the point labels; it ends the legend.
 const levelNote = "point labels: target weight sparsity"
 
+// SpeedPlotFile is the base name of the figure of measured speed that
+// Write saves when a sweep has timings (NewSpeedFigure).
+const SpeedPlotFile = "speedup-vs-reduction"
+
+// The texts of the speed figure's legend, after the sweeps.
+const (
+	layersKey   = "recurrent layers"
+	modelKey    = "whole model"
+	diagonalKey = "speed = counted"
+)
+
+// NewSpeedFigure draws the speed that the event engine measured against
+// what its MAC count promises: the measured speedup over the dense engine
+// (y) against the counted reduction (x) of every timed point (Point.Bench),
+// for each sweep with timings a solid line for the recurrent layers and a
+// dashed one for the whole model, in the sweep's colour and marker (its
+// place among sweeps, as in the other figures). Both axes are logarithmic
+// over one range, fitted to all the points, with the line y = x across it
+// (speed = counted); the layers' points are labelled with their levels. Sweeps without
+// timings have no line. It returns an error when no point is timed, or
+// when a timed point has no positive speedup or reduction for the log axes.
+func NewSpeedFigure(sweeps []Sweep) (*Figure, error) {
+	lines, err := speedLines(sweeps)
+	if err != nil {
+		return nil, err
+	}
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("%s: no point of the sweeps has been timed", SpeedPlotFile)
+	}
+	grey := color.Gray{Y: 0x50}
+	key := func(dashes []vg.Length) *plotter.Line {
+		return &plotter.Line{LineStyle: draw.LineStyle{Color: grey, Width: vg.Points(1.2), Dashes: dashes}}
+	}
+	notes := []legendEntry{
+		{text: layersKey, thumbs: []plot.Thumbnailer{key(nil)}},
+		{text: modelKey, thumbs: []plot.Thumbnailer{key(modelDashes)}},
+		{text: diagonalKey, thumbs: []plot.Thumbnailer{&plotter.Line{LineStyle: diagonalStyle()}}},
+		{text: levelNote},
+	}
+	return newFigure(figureAxes{file: SpeedPlotFile, title: "Event engine: measured speedup against counted reduction",
+		xLabel:  "counted reduction, dense MACs / executed MACs (log scale)",
+		yLabel:  "measured speedup over the dense engine (log scale)",
+		xFormat: factorLabel, yFormat: factorLabel, diagonal: true}, lines, notes)
+}
+
+// modelDashes is the dash pattern of the speed figure's whole-model lines.
+var modelDashes = []vg.Length{vg.Points(5), vg.Points(3)}
+
+// diagonalStyle is the style of the line y = x: thin, dotted, grey.
+func diagonalStyle() draw.LineStyle {
+	return draw.LineStyle{Color: color.Gray{Y: 0x80}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(1), vg.Points(2.5)}}
+}
+
+// speedLines returns the lines of NewSpeedFigure: for each sweep with a
+// timed point, the layers' line (LayerReduction, LayerSpeedup) and then the
+// whole model's (Reduction, Speedup), through its timed points in file
+// order. Only the layers' points are labelled: the whole model's follow in
+// the same order, and where the decoder is small they sit on the layers'
+// and leave no room for a second label. It returns an error when a timed point has no positive figure for
+// the log axes.
+func speedLines(sweeps []Sweep) ([]plotLine, error) {
+	var lines []plotLine
+	for i, s := range sweeps {
+		layers := plotLine{name: lineName(s), series: i, legend: true}
+		model := plotLine{name: lineName(s) + ", " + modelKey, series: i, dashes: modelDashes}
+		for _, pt := range s.Points {
+			b := pt.Bench
+			if b == nil {
+				continue
+			}
+			for _, v := range []float64{b.LayerReduction, b.LayerSpeedup, b.Reduction, b.Speedup} {
+				if !(v > 0) || math.IsInf(v, 1) {
+					return nil, fmt.Errorf("%s: level %g has no positive, finite speedup and counted reduction for a log axis", s.Name, pt.Level)
+				}
+			}
+			layers.xys = append(layers.xys, plotter.XY{X: b.LayerReduction, Y: b.LayerSpeedup})
+			model.xys = append(model.xys, plotter.XY{X: b.Reduction, Y: b.Speedup})
+			layers.labels = append(layers.labels, levelLabel(pt.Level))
+		}
+		if len(layers.xys) > 0 {
+			lines = append(lines, layers, model)
+		}
+	}
+	return lines, nil
+}
+
 // Figure is one of the study's plots, ready to draw: the plot with its axes,
 // lines, points and level labels, the axis titles, and the legend that Draw
 // puts below, outside the data area, where it cannot cover data.
@@ -110,40 +196,40 @@ func NewFigure(spec PlotSpec, sweeps []Sweep) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newFigure(figureAxes{file: spec.File, title: spec.Title, xLabel: spec.XLabel, yLabel: "test perplexity (log scale)",
+		xFormat: siLabel, yFormat: plainLabel}, lines, []legendEntry{{text: levelNote}})
+}
+
+// figureAxes is what newFigure needs besides the lines: the figure's file
+// (for errors), title and axis titles, the tick label formats, and whether
+// both axes share one range with the line y = x drawn across it (the
+// speed figure, where y = x is speed as counted).
+type figureAxes struct {
+	file, title, xLabel, yLabel string
+	xFormat, yFormat            func(float64) string
+	diagonal                    bool
+}
+
+// newFigure draws lines on log axes fitted to their points (one range for
+// both with ax.diagonal), each line in the colour and marker of its series
+// and with its dashes, a legend entry for each line that has one and then
+// notes, and the points' labels.
+func newFigure(ax figureAxes, lines []plotLine, notes []legendEntry) (*Figure, error) {
 	p := plot.New()
-	p.Title.Text = spec.Title
+	p.Title.Text = ax.title
 	p.Title.TextStyle.Font.Size = titleSize
 	p.Title.Padding = vg.Points(8)
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Scale = plot.LogScale{}
-		ax.Tick.Label.Font.Size = tickLabelSize
-		ax.Tick.Length = vg.Points(5)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Scale = plot.LogScale{}
+		a.Tick.Label.Font.Size = tickLabelSize
+		a.Tick.Length = vg.Points(5)
 	}
-	p.X.Tick.Marker = logTicks{format: siLabel}
-	p.Y.Tick.Marker = logTicks{format: plainLabel}
+	p.X.Tick.Marker = logTicks{format: ax.xFormat}
+	p.Y.Tick.Marker = logTicks{format: ax.yFormat}
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = color.Gray{Y: 0xdd}
 	grid.Horizontal.Color = color.Gray{Y: 0xdd}
 	p.Add(grid)
-	f := &Figure{Plot: p, XLabel: spec.XLabel, YLabel: "test perplexity (log scale)"}
-	for i, ln := range lines {
-		line, points, err := plotter.NewLinePoints(ln.xys)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", sweeps[i].Name, err)
-		}
-		c := seriesColors[i%len(seriesColors)]
-		line.Color = c
-		line.Width = vg.Points(1.2)
-		line.Dashes = plotutil.Dashes(i)
-		points.Color = c
-		points.Shape = plotutil.Shape(i)
-		points.Radius = vg.Points(markerRadius)
-		p.Add(line, points)
-		f.legend = append(f.legend, legendEntry{text: ln.name, thumbs: []plot.Thumbnailer{line, points}})
-	}
-	f.legend = append(f.legend, legendEntry{text: levelNote})
-	f.labels = &levelLabels{lines: lines, radius: vg.Points(markerRadius), style: levelLabelStyle()}
-	p.Add(f.labels)
 
 	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, ln := range lines {
@@ -152,12 +238,49 @@ func NewFigure(spec PlotSpec, sweeps []Sweep) (*Figure, error) {
 			minY, maxY = math.Min(minY, xy.Y), math.Max(maxY, xy.Y)
 		}
 	}
+	if ax.diagonal {
+		minX, maxX = math.Min(minX, minY), math.Max(maxX, maxY)
+		minY, maxY = minX, maxX
+	}
 	p.X.Min, p.X.Max = logRange(minX, maxX)
 	p.Y.Min, p.Y.Max = logRange(minY, maxY)
 	if !(p.X.Min > 0 && p.Y.Min > 0 && p.X.Max < math.Inf(1) && p.Y.Max < math.Inf(1)) {
 		// gonum/plot panics on a log axis that reaches 0 or +Inf.
-		return nil, fmt.Errorf("%s: the points span x %g to %g and perplexity %g to %g, more than a log axis of float64 can hold", spec.File, minX, maxX, minY, maxY)
+		return nil, fmt.Errorf("%s: the points span x %g to %g and y %g to %g, more than a log axis of float64 can hold", ax.file, minX, maxX, minY, maxY)
 	}
+
+	f := &Figure{Plot: p, XLabel: ax.xLabel, YLabel: ax.yLabel}
+	var guides []plotter.XYs
+	if ax.diagonal {
+		diag := plotter.XYs{{X: p.X.Min, Y: p.Y.Min}, {X: p.X.Max, Y: p.Y.Max}}
+		line, err := plotter.NewLine(diag)
+		if err != nil {
+			return nil, err
+		}
+		line.LineStyle = diagonalStyle()
+		p.Add(line)
+		guides = append(guides, diag)
+	}
+	for _, ln := range lines {
+		line, points, err := plotter.NewLinePoints(ln.xys)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ln.name, err)
+		}
+		c := seriesColors[ln.series%len(seriesColors)]
+		line.Color = c
+		line.Width = vg.Points(1.2)
+		line.Dashes = ln.dashes
+		points.Color = c
+		points.Shape = plotutil.Shape(ln.series)
+		points.Radius = vg.Points(markerRadius)
+		p.Add(line, points)
+		if ln.legend {
+			f.legend = append(f.legend, legendEntry{text: ln.name, thumbs: []plot.Thumbnailer{line, points}})
+		}
+	}
+	f.legend = append(f.legend, notes...)
+	f.labels = &levelLabels{lines: lines, guides: guides, radius: vg.Points(markerRadius), style: levelLabelStyle()}
+	p.Add(f.labels)
 	return f, nil
 }
 
@@ -179,12 +302,18 @@ func logRange(min, max float64) (lo, hi float64) {
 	return min / pad, max * pad
 }
 
-// plotLine is what a Figure draws for one sweep: its legend name, its
-// points (x from the PlotSpec, y the test perplexity) and their labels.
+// plotLine is a line of a Figure: its name, its points and their labels,
+// the series it belongs to (the sweep's place in the report: its colour
+// and marker shape), its dash pattern, and whether it has an entry of its
+// own in the legend (the speed figure's whole-model line shares its
+// sweep's).
 type plotLine struct {
 	name   string
 	xys    plotter.XYs
 	labels []string
+	series int
+	dashes []vg.Length
+	legend bool
 }
 
 // plotLines returns the line of every sweep of spec. It returns an error
@@ -205,13 +334,18 @@ func plotLines(spec PlotSpec, sweeps []Sweep) ([]plotLine, error) {
 			xys[j] = plotter.XY{X: x, Y: pt.TestPPL}
 			labels[j] = levelLabel(pt.Level)
 		}
-		name := s.Name
-		if !strings.Contains(strings.ToLower(name), s.Cell) {
-			name += " (" + s.Cell + ")"
-		}
-		lines[i] = plotLine{name: name, xys: xys, labels: labels}
+		lines[i] = plotLine{name: lineName(s), xys: xys, labels: labels, series: i, dashes: plotutil.Dashes(i), legend: true}
 	}
 	return lines, nil
+}
+
+// lineName is a sweep's name in a legend, with its cell when the name does
+// not say it.
+func lineName(s Sweep) string {
+	if !strings.Contains(strings.ToLower(s.Name), s.Cell) {
+		return s.Name + " (" + s.Cell + ")"
+	}
+	return s.Name
 }
 
 // SavePlot draws spec for sweeps and writes it to path (see Figure.Save).
@@ -382,6 +516,7 @@ func (f *Figure) layout(c draw.Canvas) figureLayout {
 // on top of data or of another label would make the figure unreadable.
 type levelLabels struct {
 	lines  []plotLine
+	guides []plotter.XYs // lines without markers or labels that the labels must not cover either
 	style  text.Style
 	radius vg.Length // of the markers
 }
@@ -424,6 +559,11 @@ func (l *levelLabels) place(c draw.Canvas, p *plot.Plot) []placedLabel {
 			if j > 0 {
 				segments = append(segments, [2]vg.Point{at[i][j-1], pt})
 			}
+		}
+	}
+	for _, g := range l.guides {
+		for j := 1; j < len(g); j++ {
+			segments = append(segments, [2]vg.Point{{X: x(g[j-1].X), Y: y(g[j-1].Y)}, {X: x(g[j].X), Y: y(g[j].Y)}})
 		}
 	}
 	var placed []placedLabel
@@ -631,6 +771,9 @@ func siLabel(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
+
+// factorLabel is a tick label for a ratio: 0.5×, 2×, 10×.
+func factorLabel(v float64) string { return plainLabel(v) + "×" }
 
 // plainLabel is a tick label for a perplexity: 120, 2500, 102.5; never
 // trailing zeros.

@@ -51,6 +51,10 @@ type Point struct {
 	TestPPL          float64         `json:"test_ppl"`
 	ActivitySparsity float64         `json:"activity_sparsity"`
 	Stats            *measure.Report `json:"stats"`
+	// Bench is the timing of the checkpoint by `sparselm bench infer
+	// --sweep` (the sweep's infer-bench.json, attached by AttachBench); nil
+	// when it was not timed. summary.json never holds it.
+	Bench *BenchRow `json:"bench,omitempty"`
 }
 
 // Setup is how a sweep was made: the dataset and preset of the model it
@@ -81,7 +85,10 @@ type Sweep struct {
 	Cell string `json:"cell"` // lstm | egru
 	Setup
 	Provenance *provenance.Provenance `json:"provenance,omitempty"`
-	Points     []Point                `json:"points"`
+	// Bench is where and how the points' Bench timings were taken; nil
+	// when no point has one.
+	Bench  *BenchSetup `json:"infer_bench,omitempty"`
+	Points []Point     `json:"points"`
 }
 
 // Read loads the sweep in dir (its summary.json). The name is the
@@ -187,15 +194,20 @@ func Rows(sweeps []Sweep) []Row {
 
 // CSVHeader names the columns of WriteCSV. Column kind says what a row is
 // (KindStart or KindLevel); level is the target sparsity of a level row and
-// empty for the start, which was not pruned to a target. A field is empty
-// when its value was not measured: valid_ppl of the start (it is not
-// fine-tuned) or of a level whose fine-tuning result is missing, and any
-// figure that is NaN (a ratio 0/0).
+// empty for the start, which was not pruned to a target. The columns from
+// bench_tokens to model_counted_reduction are the point's timing (Point.Bench,
+// see the package doc). A field is empty when its value was not measured:
+// valid_ppl of the start (it is not fine-tuned) or of a level whose
+// fine-tuning result is missing, the timing of a point that was not timed,
+// and any figure that is NaN (a ratio 0/0).
 var CSVHeader = []string{"sweep", "cell", "kind", "level", "weight_sparsity", "recurrent_weight_sparsity", "activity_sparsity",
 	"valid_ppl", "test_ppl",
 	"recurrent_dense_macs", "recurrent_effective_macs", "model_dense_macs", "model_effective_macs",
 	"recurrent_activity_factor", "recurrent_weight_factor", "recurrent_product_factor", "recurrent_effective_factor",
-	"model_effective_factor", "recurrent_vs_dense_lstm", "model_vs_dense_lstm", "checkpoint"}
+	"model_effective_factor", "recurrent_vs_dense_lstm", "model_vs_dense_lstm",
+	"bench_tokens", "dense_tokens_per_s", "event_tokens_per_s",
+	"recurrent_measured_speedup", "recurrent_counted_reduction", "model_measured_speedup", "model_counted_reduction",
+	"checkpoint"}
 
 // WriteCSV writes rows with CSVHeader. MACs per token are averages over
 // the test split: one decimal, never exponent notation.
@@ -227,11 +239,18 @@ func WriteCSV(w io.Writer, rows []Row) error {
 		if r.Kind == KindStart {
 			level = ""
 		}
-		cw.Write([]string{r.Sweep, r.Cell, r.Kind, level, g(p.WeightSparsity), g(p.Stats.RecurrentWeightSparsity), g(p.ActivitySparsity),
+		fields := []string{r.Sweep, r.Cell, r.Kind, level, g(p.WeightSparsity), g(p.Stats.RecurrentWeightSparsity), g(p.ActivitySparsity),
 			ppl(p.ValidPPL), ppl(p.TestPPL),
 			macs(rec.MACs.Dense), macs(rec.MACs.Effective), macs(m.MACs.Dense), macs(m.MACs.Effective),
 			g(rec.Factors.Activity), g(rec.Factors.Weight), g(rec.Factors.Product), g(rec.Factors.Effective),
-			g(m.Factors.Effective), g(vs.Recurrent), g(vs.Model), p.Checkpoint})
+			g(m.Factors.Effective), g(vs.Recurrent), g(vs.Model)}
+		if b := p.Bench; b != nil {
+			fields = append(fields, b.Tokens, g(b.Dense.TokensPerS), g(b.Event.TokensPerS),
+				g(b.LayerSpeedup), g(b.LayerReduction), g(b.Speedup), g(b.Reduction))
+		} else {
+			fields = append(fields, "", "", "", "", "", "", "")
+		}
+		cw.Write(append(fields, p.Checkpoint))
 	}
 	cw.Flush()
 	return cw.Error()
@@ -241,7 +260,9 @@ func WriteCSV(w io.Writer, rows []Row) error {
 // preset, pruning criterion and schedule), per model perplexity against
 // effective MACs per token, and the composition of the two sparsities in
 // the recurrent layers (activity factor × weight factor against the
-// effective factor that an event-driven engine would get).
+// effective factor that an event-driven engine would get), and the speed
+// the event engine measured against the dense engine beside the counted
+// reduction (writeSpeedMarkdown).
 func WriteMarkdown(w io.Writer, sweeps []Sweep) error {
 	rows := Rows(sweeps)
 	var b strings.Builder
@@ -273,6 +294,7 @@ func WriteMarkdown(w io.Writer, sweeps []Sweep) error {
 		fmt.Fprintf(&b, "| %s | %s | %.2f× | %.2f× | %.2f× | %.2f× | %.3f |\n",
 			r.Sweep, levelText(r), f.Activity, f.Weight, f.Product, f.Effective, f.Effective/f.Product)
 	}
+	writeSpeedMarkdown(&b, sweeps, rows)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -386,6 +408,10 @@ func WriteSummary(dir string, s Summary) error {
 	if len(s.Points) == 0 || s.Points[0].Stats == nil {
 		return errors.New("report: a summary needs points with their accounting")
 	}
+	s.Points = slices.Clone(s.Points)
+	for i := range s.Points {
+		s.Points[i].Bench = nil // the timings live in infer-bench.json
+	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
@@ -406,8 +432,10 @@ func WriteSummary(dir string, s Summary) error {
 
 // Write writes the tables and plots of sweeps into dir (created if
 // needed): report.md, report.csv, report.json (a Study: prov and the sweeps
-// with every point's accounting) and the plots of Plots, each as PNG and
-// SVG. The tables and report.json are replaced atomically
+// with every point's accounting and timing) and the plots of Plots, each as
+// PNG and SVG, then, when a point has a timing (AttachBench), the speed
+// figure (NewSpeedFigure, SpeedPlotFile) as PNG and SVG; without timings it
+// removes a speed figure that an earlier report left in dir. The tables and report.json are replaced atomically
 // (ckptdir.WriteFile). It refuses sweeps of different datasets
 // (CheckDatasets) before writing anything. It returns the paths written.
 func Write(dir string, sweeps []Sweep, prov *provenance.Provenance) ([]string, error) {
@@ -450,19 +478,50 @@ func Write(dir string, sweeps []Sweep, prov *provenance.Provenance) ([]string, e
 	}); err != nil {
 		return written, err
 	}
-	for _, pl := range Plots {
-		// One figure (lines, ranges, label placement) drawn in both formats.
-		f, err := NewFigure(pl, sweeps)
+	// One figure (lines, ranges, label placement) drawn in both formats.
+	save := func(f *Figure, err error, base string) error {
 		if err != nil {
-			return written, err
+			return err
 		}
 		for _, ext := range []string{".png", ".svg"} {
-			path := filepath.Join(dir, pl.File+ext)
+			path := filepath.Join(dir, base+ext)
 			if err := f.Save(path); err != nil {
-				return written, err
+				return err
 			}
 			written = append(written, path)
 		}
+		return nil
+	}
+	for _, pl := range Plots {
+		f, err := NewFigure(pl, sweeps)
+		if err := save(f, err, pl.File); err != nil {
+			return written, err
+		}
+	}
+	if timed(sweeps) {
+		f, err := NewSpeedFigure(sweeps)
+		if err := save(f, err, SpeedPlotFile); err != nil {
+			return written, err
+		}
+		return written, nil
+	}
+	// A speed figure of an earlier report in dir would not be this one's.
+	for _, ext := range []string{".png", ".svg"} {
+		if err := os.Remove(filepath.Join(dir, SpeedPlotFile+ext)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return written, err
+		}
 	}
 	return written, nil
+}
+
+// timed reports whether a point of sweeps has a timing (Point.Bench).
+func timed(sweeps []Sweep) bool {
+	for _, s := range sweeps {
+		for _, p := range s.Points {
+			if p.Bench != nil {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -79,7 +79,9 @@ func writeSweep(t *testing.T, dir string, pts []Point) {
 // must not look like it), and an EGRU whose recurrent layers save 3× by
 // activity and, at 90% weight sparsity, 27× in all (0.9 of the product
 // 30×), with counts in the millions (to show the CSV never uses exponent
-// notation).
+// notation). The EGRU sweep is timed (infer-bench.json, see timeSweep):
+// its event engine reaches 0.9·r^0.8 of a counted reduction r; the LSTM's
+// is not.
 func studySweeps(t *testing.T, root string) []Sweep {
 	t.Helper()
 	lstm := []Point{point("lstm", 0, 100, 4000, 1, 1, 4000), point("lstm", 0, 99, 4000, 1, 1, 4000), point("lstm", 0.5, 105, 4000, 1, 2, 2000)}
@@ -119,6 +121,7 @@ func studySweeps(t *testing.T, root string) []Sweep {
 		}
 		sweeps = append(sweeps, s)
 	}
+	timeSweep(t, &sweeps[1], func(r float64) float64 { return 0.9 * math.Pow(r, 0.8) })
 	return sweeps
 }
 
@@ -131,9 +134,12 @@ func TestWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"report.md", "report.csv", "report.json"}
+	files := []string{SpeedPlotFile} // the EGRU sweep is timed
 	for _, pl := range Plots {
 		want = append(want, pl.File+".png", pl.File+".svg")
+		files = append(files, pl.File)
 	}
+	want = append(want, SpeedPlotFile+".png", SpeedPlotFile+".svg")
 	if len(written) != len(want) {
 		t.Fatalf("wrote %v, want %v", written, want)
 	}
@@ -142,18 +148,18 @@ func TestWrite(t *testing.T) {
 			t.Errorf("wrote %s, want %s", path, filepath.Join(out, want[i]))
 		}
 	}
-	for _, pl := range Plots {
+	for _, file := range files {
 		// FigureWidth × FigureHeight (6.5 × 4.5 inches) at PNGDPI (300).
-		b, err := os.ReadFile(filepath.Join(out, pl.File+".png"))
+		b, err := os.ReadFile(filepath.Join(out, file+".png"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if cfg, err := png.DecodeConfig(bytes.NewReader(b)); err != nil || cfg.Width != 1950 || cfg.Height != 1350 {
-			t.Errorf("%s.png: %d×%d pixels (%v), want 1950×1350", pl.File, cfg.Width, cfg.Height, err)
+			t.Errorf("%s.png: %d×%d pixels (%v), want 1950×1350", file, cfg.Width, cfg.Height, err)
 		}
-		svg, err := os.ReadFile(filepath.Join(out, pl.File+".svg"))
+		svg, err := os.ReadFile(filepath.Join(out, file+".svg"))
 		if err != nil || !bytes.Contains(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("egru-sweep")) {
-			t.Errorf("%s.svg is not an SVG naming the sweeps (%v)", pl.File, err)
+			t.Errorf("%s.svg is not an SVG naming the sweeps (%v)", file, err)
 		}
 	}
 
@@ -166,7 +172,9 @@ func TestWrite(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatalf("report.json: %v", err)
 	}
-	if !reflect.DeepEqual(back.Sweeps, sweeps) || !reflect.DeepEqual(back.Provenance, testProvenance) {
+	// The EGRU sweep's points carry their timings, the sweep its setup.
+	if !reflect.DeepEqual(back.Sweeps, sweeps) || !reflect.DeepEqual(back.Provenance, testProvenance) ||
+		!reflect.DeepEqual(back.Sweeps[1].Bench, &testBenchSetup) || back.Sweeps[1].Points[2].Bench == nil {
 		t.Errorf("report.json holds\n%+v\nwant the sweeps\n%+v\nand the provenance", back, sweeps)
 	}
 }
@@ -263,10 +271,27 @@ func TestCSVColumns(t *testing.T) {
 		"model_dense_macs":         func(p Point) float64 { return p.Stats.Model.MACs.Dense },
 		"model_effective_macs":     func(p Point) float64 { return p.Stats.Model.MACs.Effective },
 	}
-	header := recs[0]
-	if len(header) != len(text)+len(ratios)+len(macs) {
-		t.Fatalf("header %v: %d columns, the test knows %d", header, len(header), len(text)+len(ratios)+len(macs))
+	// The timing of a point (Point.Bench), empty when it was not timed: the
+	// baseline's points.
+	timing := map[string]func(b *BenchRow) float64{
+		"dense_tokens_per_s":          func(b *BenchRow) float64 { return b.Dense.TokensPerS },
+		"event_tokens_per_s":          func(b *BenchRow) float64 { return b.Event.TokensPerS },
+		"recurrent_measured_speedup":  func(b *BenchRow) float64 { return b.LayerSpeedup },
+		"recurrent_counted_reduction": func(b *BenchRow) float64 { return b.LayerReduction },
+		"model_measured_speedup":      func(b *BenchRow) float64 { return b.Speedup },
+		"model_counted_reduction":     func(b *BenchRow) float64 { return b.Reduction },
 	}
+	text["bench_tokens"] = func(s Sweep, p Point) string {
+		if p.Bench == nil {
+			return ""
+		}
+		return p.Bench.Tokens
+	}
+	header := recs[0]
+	if len(header) != len(text)+len(ratios)+len(macs)+len(timing) {
+		t.Fatalf("header %v: %d columns, the test knows %d", header, len(header), len(text)+len(ratios)+len(macs)+len(timing))
+	}
+	timedRows := 0
 	oneDecimal := regexp.MustCompile(`^[0-9]+\.[0-9]$`)
 	row := 1
 	for _, s := range sweeps {
@@ -286,6 +311,17 @@ func TestCSVColumns(t *testing.T) {
 					if got, err := strconv.ParseFloat(cell, 64); err != nil || math.Abs(got-want) > 5e-6*math.Abs(want) {
 						t.Errorf("%s %g: %s = %q, want %v", s.Name, p.Level, name, cell, want)
 					}
+				case timing[name] != nil && p.Bench == nil:
+					if cell != "" {
+						t.Errorf("%s %g: %s = %q for a point that was not timed, want it empty", s.Name, p.Level, name, cell)
+					}
+				case timing[name] != nil:
+					// Six significant digits: within 5e-6 relative.
+					want := timing[name](p.Bench)
+					if got, err := strconv.ParseFloat(cell, 64); err != nil || math.Abs(got-want) > 5e-6*math.Abs(want) {
+						t.Errorf("%s %g: %s = %q, want %v", s.Name, p.Level, name, cell, want)
+					}
+					timedRows++
 				case macs[name] != nil:
 					// One decimal, never exponent notation: within 0.05.
 					want := macs[name](p)
@@ -297,6 +333,9 @@ func TestCSVColumns(t *testing.T) {
 				}
 			}
 		}
+	}
+	if timedRows != 3*len(timing) {
+		t.Errorf("%d timing fields checked, want those of the EGRU sweep's 3 points", timedRows)
 	}
 }
 
@@ -492,7 +531,8 @@ var plotDir = flag.String("plots", "", "write the figures of the 2- and 4-sweep 
 // LSTM and of an EGRU, each pair from one starting checkpoint (their first
 // points coincide), perplexities 112 to 300, the recurrent layers' MACs per
 // token from 800k (the dense LSTM) down to 5k, the whole model's from 3.6M
-// down to 0.5M (the decoder, 2.8M dense, shrinks by the EGRU's activity).
+// down to 0.5M (the decoder, 2.8M dense, shrinks by the EGRU's activity);
+// all four timed, the random ones' event engines slower at equal counts.
 func fourSweeps(t *testing.T, root string) []Sweep {
 	t.Helper()
 	levels := []float64{0, 0.5, 0.75, 0.9, 0.95, 0.98}
@@ -500,6 +540,7 @@ func fourSweeps(t *testing.T, root string) []Sweep {
 		name, cell            string
 		ppl, layers, decoder  []float64
 		dense, activityFactor float64
+		speed                 float64 // the event engine's speedup at a counted reduction r is speed·r^0.85
 	}
 	lstmPPL := []float64{112, 113, 116, 124, 138, 171}
 	lstmLayers := []float64{800e3, 400e3, 200e3, 80e3, 40e3, 16e3}
@@ -507,10 +548,10 @@ func fourSweeps(t *testing.T, root string) []Sweep {
 	egruDecoder := []float64{620e3, 610e3, 590e3, 560e3, 530e3, 495e3}
 	var sweeps []Sweep
 	for _, s := range []series{
-		{"lstm", "lstm", lstmPPL, lstmLayers, lstmDecoder, 800e3, 1},
-		{"lstm-random", "lstm", []float64{112, 121, 139, 178, 226, 298}, lstmLayers, lstmDecoder, 800e3, 1},
-		{"egru", "egru", []float64{118, 119, 122, 130, 145, 180}, []float64{150e3, 76e3, 39e3, 16e3, 8.2e3, 5.2e3}, egruDecoder, 600e3, 4},
-		{"egru-random", "egru", []float64{118, 127, 146, 188, 240, 300}, []float64{150e3, 77e3, 40e3, 17e3, 8.8e3, 5.6e3}, egruDecoder, 600e3, 4},
+		{"lstm", "lstm", lstmPPL, lstmLayers, lstmDecoder, 800e3, 1, 0.8},
+		{"lstm-random", "lstm", []float64{112, 121, 139, 178, 226, 298}, lstmLayers, lstmDecoder, 800e3, 1, 0.6},
+		{"egru", "egru", []float64{118, 119, 122, 130, 145, 180}, []float64{150e3, 76e3, 39e3, 16e3, 8.2e3, 5.2e3}, egruDecoder, 600e3, 4, 0.7},
+		{"egru-random", "egru", []float64{118, 127, 146, 188, 240, 300}, []float64{150e3, 77e3, 40e3, 17e3, 8.8e3, 5.6e3}, egruDecoder, 600e3, 4, 0.5},
 	} {
 		pts := make([]Point, len(levels))
 		for i, level := range levels {
@@ -525,6 +566,7 @@ func fourSweeps(t *testing.T, root string) []Sweep {
 		if err != nil {
 			t.Fatal(err)
 		}
+		timeSweep(t, &sw, func(r float64) float64 { return s.speed * math.Pow(r, 0.85) })
 		sweeps = append(sweeps, sw)
 	}
 	return sweeps
@@ -603,12 +645,21 @@ func TestFigureLayout(t *testing.T) {
 	}
 	for _, study := range []func(*testing.T, string) []Sweep{studySweeps, fourSweeps} {
 		sweeps := study(t, t.TempDir())
+		figures := map[string]*Figure{}
 		for _, spec := range Plots {
-			name := fmt.Sprintf("%s, %d sweeps", spec.File, len(sweeps))
 			f, err := NewFigure(spec, sweeps)
 			if err != nil {
 				t.Fatal(err)
 			}
+			figures[spec.File] = f
+		}
+		f, err := NewSpeedFigure(sweeps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		figures[SpeedPlotFile] = f
+		for file, f := range figures {
+			name := fmt.Sprintf("%s, %d sweeps", file, len(sweeps))
 			c := draw.New(vgimg.NewWith(vgimg.UseWH(FigureWidth, FigureHeight), vgimg.UseDPI(72)))
 			l := f.layout(c)
 			data := l.data.Rectangle
@@ -617,12 +668,18 @@ func TestFigureLayout(t *testing.T) {
 			}
 
 			// The legend, the axis titles and the plot's area do not meet.
-			if len(l.legend) != len(sweeps)+1 || l.legend[len(sweeps)].entry.text != levelNote {
-				t.Fatalf("%s: legend %+v, want an entry per sweep and the note", name, l.legend)
+			var named []string // an entry per sweep (in the speed figure, per timed sweep)
+			for _, s := range sweeps {
+				if file != SpeedPlotFile || s.Bench != nil {
+					named = append(named, lineName(s))
+				}
+			}
+			if len(l.legend) <= len(named) || l.legend[len(l.legend)-1].entry.text != levelNote {
+				t.Fatalf("%s: legend %+v, want an entry per sweep %q, then keys ending with the note", name, l.legend, named)
 			}
 			for i, cell := range l.legend {
-				if i < len(sweeps) && cell.entry.text != f.labels.lines[i].name {
-					t.Errorf("%s: legend entry %d is %q, want %q", name, i, cell.entry.text, f.labels.lines[i].name)
+				if i < len(named) && cell.entry.text != named[i] {
+					t.Errorf("%s: legend entry %d is %q, want %q", name, i, cell.entry.text, named[i])
 				}
 				if !inside(c.Rectangle, cell.box) || cell.box.Max.Y > l.xLabel.Min.Y {
 					t.Errorf("%s: legend entry %q at %v, want it inside the canvas %v and below the x axis title %v", name, cell.entry.text, cell.box, c.Rectangle, l.xLabel)
@@ -676,10 +733,21 @@ func TestFigureLayout(t *testing.T) {
 					if j > 0 {
 						segments = append(segments, [2]vg.Point{points[len(points)-2], p})
 					}
+					if j >= len(ln.labels) {
+						continue // an unlabelled line: the speed figure's whole model
+					}
 					if key := fmt.Sprint(p, ln.labels[j]); !seen[key] {
 						seen[key] = true
 						needLabel++
 					}
+				}
+			}
+			for _, g := range f.labels.guides { // y = x of the speed figure: no markers, but a line all the same
+				for j := 1; j < len(g); j++ {
+					at := func(xy plotter.XY) vg.Point {
+						return vg.Point{X: l.data.X(f.Plot.X.Norm(xy.X)), Y: l.data.Y(f.Plot.Y.Norm(xy.Y))}
+					}
+					segments = append(segments, [2]vg.Point{at(g[j-1]), at(g[j])})
 				}
 			}
 			labels := f.labels.place(l.data, f.Plot)
@@ -727,13 +795,19 @@ func TestFigureLayout(t *testing.T) {
 					t.Errorf("%s: label %q %.1f pt from its marker", name, lb.text, d)
 				}
 			}
-			if 4*near < 3*len(labels) {
-				t.Errorf("%s: %d of %d labels within 3 pt of their markers, want three in four", name, near, len(labels))
-			}
 			// Every point that needs a label has one, but one in ten at most
-			// that finds no room.
-			if len(labels) < needLabel-needLabel/10 || len(labels) > needLabel {
-				t.Errorf("%s: %d level labels for %d points that need one", name, len(labels), needLabel)
+			// that finds no room. The speed figure's lines run side by side
+			// along the diagonal, with the whole model's unlabelled points
+			// among them, so its labels find less room: there, half.
+			nearShare, labelShare := 0.75, 0.9
+			if file == SpeedPlotFile {
+				nearShare, labelShare = 0.5, 0.5
+			}
+			if float64(near) < nearShare*float64(len(labels)) {
+				t.Errorf("%s: %d of %d labels within 3 pt of their markers, want %.0f%%", name, near, len(labels), 100*nearShare)
+			}
+			if float64(len(labels)) < labelShare*float64(needLabel) || len(labels) > needLabel {
+				t.Errorf("%s: %d level labels for %d points that need one, want %.0f%% of them", name, len(labels), needLabel, 100*labelShare)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -18,19 +19,6 @@ import (
 	"github.com/sparselm/sparselm/tensor"
 	"github.com/sparselm/sparselm/train"
 )
-
-// benchInferRow is one checkpoint of `bench infer --ckpt|--sweep`.
-type benchInferRow struct {
-	Checkpoint     string  `json:"checkpoint"`
-	Cell           string  `json:"cell"`
-	WeightSparsity float64 `json:"weight_sparsity"`
-	Tokens         string  `json:"tokens"` // "test" (the dataset's test split) or "random"
-	infer.Comparison
-	Speedup        float64 `json:"speedup"`         // event over dense tokens/s, whole model
-	Reduction      float64 `json:"reduction"`       // counted: dense MACs / executed MACs, whole model
-	LayerSpeedup   float64 `json:"layer_speedup"`   // recurrent layers alone
-	LayerReduction float64 `json:"layer_reduction"` // recurrent layers alone
-}
 
 // benchInferPoint is one setting of `bench infer --paper`.
 type benchInferPoint struct {
@@ -45,7 +33,7 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 	const synopsis = "bench infer --ckpt DIR | --sweep DIR | --paper [--sparsities S,...] [--active A,...] [--steps K] [--warmup W] [--repeats R] [--json]"
 	fs := newFlagSet(env, "bench infer", synopsis)
 	ckpt := fs.String("ckpt", "", "checkpoint directory, or a run directory (its best checkpoint)")
-	sweep := fs.String("sweep", "", "output directory of `sparselm prune`: its start and every level's best checkpoint")
+	sweep := fs.String("sweep", "", "output directory of `sparselm prune`: time its start and every level's best checkpoint, and store the timings in DIR/"+report.InferBenchFile+" for `sparselm report`")
 	paper := fs.Bool("paper", false, "paper-shape EGRU (layers 1350, 1350, 750; E 750) with random weights, pruned and thresholded in memory")
 	shape := fs.String("shape", "", "model shape built in memory: paper (the same as --paper)")
 	var sparsities, active floatList = floatList{0, 0.5, 0.75, 0.9, 0.95, 0.98}, floatList{0.05, 0.1, 0.2, 0.4}
@@ -91,34 +79,42 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 		return benchInferPaper(ctx, env, sparsities, active, *vocab, o, rng, *asJSON)
 	}
 
-	dirs := []string{*ckpt}
+	// The checkpoints to time, with the sweep's points they are (none for --ckpt).
+	dirs, points := []string{*ckpt}, []*report.Point{nil}
 	if *sweep != "" {
 		s, err := report.Read(*sweep)
 		if err != nil {
 			return fmt.Errorf("bench infer: %w", err)
 		}
-		dirs = dirs[:0]
-		for _, p := range s.Points {
-			d := p.Checkpoint
-			if _, err := os.Stat(d); err != nil && !filepath.IsAbs(d) {
-				d = filepath.Join(*sweep, d) // a path relative to the sweep
-			}
-			dirs = append(dirs, d)
+		dirs, points = dirs[:0], points[:0]
+		for i := range s.Points {
+			dirs = append(dirs, report.CheckpointPath(*sweep, s.Points[i].Checkpoint))
+			points = append(points, &s.Points[i])
 		}
 	}
-	var rows []benchInferRow
+	bench := report.InferBench{BenchSetup: report.BenchSetup{CPU: cpuModel(), Kernel: tensor.Features(),
+		Steps: *steps, Warmup: *warmup, Repeats: *repeats, Threads: 1, Batch: 1}}
 	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if !*asJSON {
-		fmt.Fprintf(env.Stdout, "sparselm bench infer: batch 1, one thread, median of %d × %d tokens after %d warmup; kernel %s\n", *repeats, *steps, *warmup, tensor.Features())
+		fmt.Fprintf(env.Stdout, "sparselm bench infer: batch 1, one thread, median of %d × %d tokens after %d warmup; CPU %s, kernel %s\n",
+			*repeats, *steps, *warmup, bench.CPU, bench.Kernel)
 		fmt.Fprintln(w, "checkpoint\tcell\tweight sp.\ttokens\tdense ns/tok\tdense tok/s\tevent ns/tok\tevent tok/s\texec MACs/tok\tdense MACs/tok\tspeedup\tcounted red.\tlayers speedup\tlayers red.\tactive\t")
 	}
 	// The checkpoints of a sweep share one dataset: load it once.
 	var corpus *data.Corpus
 	var corpusKey string
-	for _, arg := range dirs {
+	for i, arg := range dirs {
 		dir, c, err := loadCheckpointArg(arg)
 		if err != nil {
+			if *sweep != "" {
+				return fmt.Errorf("bench infer: %s, named by %s: %w (a relative path is relative to the directory `sparselm prune` ran in: run bench infer there)",
+					points[i].Checkpoint, filepath.Join(*sweep, report.SummaryFile), err)
+			}
 			return fmt.Errorf("bench infer: %w (--ckpt takes a checkpoint or run directory written by sparselm train or prune)", err)
+		}
+		if bench.Provenance == nil {
+			// The session and the data files of the first checkpoint: a sweep's share its dataset.
+			bench.Provenance = checkpointProvenance(env, "bench", append([]string{"infer"}, args...), c, *dataDir)
 		}
 		key := fmt.Sprint(c.Options.Dataset, c.Options.MaxVocab, c.Options.MinCount)
 		if corpus == nil || key != corpusKey || !slices.Equal(corpus.Vocab.Words(), c.Vocab.Words()) {
@@ -128,11 +124,11 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 		var ids []int32
-		source := "test"
+		source := report.TokensTest
 		if corpus != nil && len(corpus.Test) > 0 {
 			ids = corpus.Test
 		} else {
-			ids, source = randomIDs(rng, c.Model.Config.Vocab, *steps+*warmup), "random"
+			ids, source = randomIDs(rng, c.Model.Config.Vocab, *steps+*warmup), report.TokensRandom
 			if !*asJSON {
 				fmt.Fprintf(env.Stderr, "sparselm bench infer: %s: timing random token ids (the dataset does not resolve: %v)\n", dir, err)
 			}
@@ -141,9 +137,15 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("bench infer: %s: %w", dir, err)
 		}
-		r := benchInferRow{Checkpoint: dir, Cell: c.Model.Config.Cell, WeightSparsity: prune.Sparsity(&c.Model.Params), Tokens: source,
-			Comparison: cmp, Speedup: cmp.Speedup(), Reduction: cmp.Reduction(), LayerSpeedup: cmp.LayerSpeedup(), LayerReduction: cmp.LayerReduction()}
-		rows = append(rows, r)
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return fmt.Errorf("bench infer: %w", err)
+		}
+		r := report.NewBenchRow(abs, c.Model.Config.Cell, prune.Sparsity(&c.Model.Params), source, cmp)
+		if points[i] != nil {
+			r.Point = report.KeyOf(*points[i])
+		}
+		bench.Checkpoints = append(bench.Checkpoints, r)
 		if !*asJSON {
 			fmt.Fprintf(w, "%s\t%s\t%.3f\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t%.2f×\t%.2f×\t%.2f×\t%.2f×\t%s\t\n", dir, r.Cell, r.WeightSparsity, source,
 				cmp.Dense.NsPerToken, cmp.Dense.TokensPerS, cmp.Event.NsPerToken, cmp.Event.TokensPerS,
@@ -152,11 +154,36 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	w.Flush() // tabwriter aligns the rows written before a flush
+	if *sweep != "" {
+		// Replaced whole, and only once every checkpoint is timed: a
+		// cancelled run leaves the previous timings.
+		if err := report.WriteInferBench(*sweep, bench); err != nil {
+			return fmt.Errorf("bench infer: %w", err)
+		}
+		wrote := env.Stdout
+		if *asJSON {
+			wrote = env.Stderr
+		}
+		fmt.Fprintln(wrote, "wrote", filepath.Join(*sweep, report.InferBenchFile))
+	}
 	if *asJSON {
-		return printJSON(env.Stdout, map[string]any{"steps": *steps, "warmup": *warmup, "repeats": *repeats, "threads": 1,
-			"batch": 1, "kernel": tensor.Features(), "checkpoints": rows})
+		return printJSON(env.Stdout, bench)
 	}
 	return nil
+}
+
+// cpuModel is the model name of the first CPU in /proc/cpuinfo ("AMD EPYC
+// 7B13 64-Core Processor"), or runtime.GOARCH where there is none.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return runtime.GOARCH + " (model unknown)"
 }
 
 // benchInferPaper builds the paper-shape EGRU and prints the grid of

@@ -17,7 +17,8 @@ var defaultReportDir = filepath.Join("runs", "report")
 func runReport(_ context.Context, env *Env, args []string) error {
 	const synopsis = "report [--out DIR] [--names A,B] PRUNE_DIR..."
 	fs := newFlagSet(env, "report", synopsis)
-	out := fs.String("out", defaultReportDir, "directory for report.md, report.csv, report.json and the plots (PNG and SVG)")
+	out := fs.String("out", defaultReportDir, "directory for report.md, report.csv, report.json and the plots (PNG and SVG; "+
+		report.SpeedPlotFile+" when a sweep has the timings of `sparselm bench infer --sweep`)")
 	names := fs.String("names", "", "comma-separated names of the sweeps, in order (default: the directories' base names)")
 	// Flags may follow the directories: parse, take one directory, repeat.
 	var dirs []string
@@ -50,6 +51,17 @@ func runReport(_ context.Context, env *Env, args []string) error {
 		}
 		if labels != nil {
 			s.Name = strings.TrimSpace(labels[i])
+		}
+		// The engines' timings of `bench infer --sweep`, where they still match.
+		warnings, err := report.AttachBench(&s)
+		if err != nil {
+			return fmt.Errorf("report: %w (time the sweep again with `sparselm bench infer --sweep %s`, or remove the file)", err, d)
+		}
+		for _, w := range warnings {
+			fmt.Fprintf(env.Stderr, "sparselm report: warning: %s\n", w)
+		}
+		if len(warnings) > 0 {
+			fmt.Fprintf(env.Stderr, "sparselm report: time the sweep as it is now with `sparselm bench infer --sweep %s`\n", d)
 		}
 		sweeps[i] = s
 	}
