@@ -12,7 +12,7 @@ import (
 )
 
 // Timing and accounting for `sparselm bench infer`, at batch 1 and on the
-// calling goroutine: the engines are single-threaded (neither VecMat, MatVec
+// calling goroutine: the engines are single-threaded (neither VecMat
 // nor SparseRows splits a product over threads), so tensor.SetThreads does
 // not change these figures.
 //
@@ -296,9 +296,10 @@ type GridPoint struct {
 // sparsities (ascending; pruning only ever adds zeros) it prunes the
 // prunable matrices of m in place by magnitude, per matrix (prune.Prune),
 // then for each of actives sets the thresholds on calib (SetActivity, three
-// rounds) and calls Compare on ids. Each point is handed to each as soon as
-// it is measured. It returns the first error of pruning, calibration,
-// Compare or each.
+// rounds) and calls Compare on ids. With actives empty (an LSTM, whose
+// units all fire) each sparsity is one point, with Active 1 and no
+// calibration. Each point is handed to each as soon as it is measured. It
+// returns the first error of pruning, calibration, Compare or each.
 func Grid(ctx context.Context, m *model.LM[float32], ids, calib []int32, sparsities, actives []float64, o BenchOptions, each func(GridPoint) error) error {
 	if !slices.IsSorted(sparsities) {
 		return fmt.Errorf("infer: grid: sparsities %v must be ascending", sparsities)
@@ -307,9 +308,15 @@ func Grid(ctx context.Context, m *model.LM[float32], ids, calib []int32, sparsit
 		if err := prune.Prune(&m.Params, prune.Magnitude, s, 0); err != nil {
 			return fmt.Errorf("infer: grid: %w", err)
 		}
-		for _, a := range actives {
-			if err := SetActivity(m, calib, a, 3); err != nil {
-				return err
+		points := actives
+		if len(actives) == 0 {
+			points = []float64{1}
+		}
+		for _, a := range points {
+			if len(actives) > 0 {
+				if err := SetActivity(m, calib, a, 3); err != nil {
+					return err
+				}
 			}
 			c, err := Compare(ctx, m, ids, o)
 			if err != nil {

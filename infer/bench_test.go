@@ -115,6 +115,24 @@ func TestGridAndBadOptions(t *testing.T) {
 	if err := Grid(context.Background(), m, ids, ids, []float64{0.9, 0.5}, []float64{0.1}, o, nil); err == nil {
 		t.Error("descending sparsities accepted")
 	}
+	// An LSTM has no thresholds: one point per sparsity, active 1, and
+	// asking for an activity is an error.
+	lcfg := cfg
+	lcfg.Cell = model.CellLSTM
+	lm, err := model.New[float32](lcfg, rand.New(rand.NewPCG(1, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts = pts[:0]
+	if err := Grid(context.Background(), lm, ids, ids, []float64{0, 0.5}, nil, o, func(p GridPoint) error {
+		pts = append(pts, p)
+		return nil
+	}); err != nil || len(pts) != 2 || pts[1].Active != 1 || pts[1].Counts.Active[0] != 1 {
+		t.Fatalf("LSTM grid: %v, points %+v", err, pts)
+	}
+	if err := Grid(context.Background(), lm, ids, ids, []float64{0}, []float64{0.2}, o, nil); err == nil {
+		t.Error("an activity for the LSTM accepted")
+	}
 	e, _ := NewDense(m, 1)
 	if _, err := Bench(context.Background(), e, ids, BenchOptions{Steps: 0, Repeats: 1}); err == nil {
 		t.Error("Steps 0 accepted")

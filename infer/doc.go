@@ -9,7 +9,7 @@
 // EGRU's events y):
 //
 //	engine  layer l gates                                   decoder logits [V]                 MACs it executes
-//	Dense   x_t·W + b, then + s_{t−1}·R (tensor.VecMat,     bias + Emb·h_t (tensor.MatVec),    I·G + H·G per layer, V·E decoder
+//	Dense   x_t·W + b, then + s_{t−1}·R (tensor.VecMat,     bias + h_t·Embᵀ (tensor.VecMat),   I·G + H·G per layer, V·E decoder
 //	        every weight of W [I×G], R [H×G])               every weight of Emb [V×E]          (not counted: the dense count)
 //	Event   the same sums over i with x_t,i ≠ 0 and j with  bias + Σ_{j: h_t,j ≠ 0} h_t,j·Embᵀ  Σ_{x_t,i≠0} nnz(W row i) + Σ_{s_{t−1},j≠0}
 //	        s_{t−1},j ≠ 0, reading only their surviving     row j (SparseRows of Embᵀ [E×V])    nnz(R row j) per layer; Σ_{h_t,j≠0}
@@ -35,10 +35,13 @@
 // engine's when tensor's Axpy and SparseRows kernels have the same vector
 // width (AVX2, generic; see tensor's sparse format notes), because each gate
 // receives the same products in the same order and a skipped input or
-// pruned weight only adds an exact zero. The decoders sum in different
-// orders (MatVec's Dot against SparseRows' running sum), so their logits
-// differ by at most 2·γ_{E+1}·(|bias_v| + Σ_j |h_j·Emb_vj|), γ_n = n·u/(1−n·u),
-// u = 2⁻²⁴ (each order is within γ_{E+1}·Σ|terms| of the exact sum). Score
+// pruned weight only adds an exact zero. The decoders too: both add the
+// rows of Embᵀ in increasing j (Dense by tensor.VecMat, Event by
+// SparseRows), so the logits are bit-identical as well. With vector widths
+// that differ (AVX-512 Axpy, 8-wide SparseRows) an event can flip and the
+// layers part; the logits then still differ by at most 2·γ_{E+1}·(|bias_v| +
+// Σ_j |h_j·Emb_vj|) for the same h, γ_n = n·u/(1−n·u), u = 2⁻²⁴ (each order
+// is within γ_{E+1}·Σ|terms| of the exact sum). Score
 // of either engine equals train.Evaluate's perplexity to float32 rounding
 // (Evaluate's input products run as one GEMM per window, in another order).
 //

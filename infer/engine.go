@@ -11,7 +11,7 @@ import (
 )
 
 // MaxBatch is the largest number of streams an engine runs at once: the
-// dense kernels (tensor.VecMat, MatVec) are tuned for batch 1..8.
+// dense kernel (tensor.VecMat) is tuned for batch 1..8.
 const MaxBatch = 8
 
 // Engine runs a language model forward one token at a time for B independent

@@ -30,11 +30,12 @@ type benchInferPoint struct {
 }
 
 func runBenchInfer(ctx context.Context, env *Env, args []string) error {
-	const synopsis = "bench infer --ckpt DIR | --sweep DIR | --paper [--sparsities S,...] [--active A,...] [--steps K] [--warmup W] [--repeats R] [--json]"
+	const synopsis = "bench infer --ckpt DIR | --sweep DIR | --paper [--cell egru|lstm] [--vocab V] [--sparsities S,...] [--active A,...] [--steps K] [--warmup W] [--repeats R] [--json]"
 	fs := newFlagSet(env, "bench infer", synopsis)
 	ckpt := fs.String("ckpt", "", "checkpoint directory, or a run directory (its best checkpoint)")
 	sweep := fs.String("sweep", "", "output directory of `sparselm prune`: time its start and every level's best checkpoint, and store the timings in DIR/"+report.InferBenchFile+" for `sparselm report`")
-	paper := fs.Bool("paper", false, "paper-shape EGRU (layers 1350, 1350, 750; E 750) with random weights, pruned and thresholded in memory")
+	paper := fs.Bool("paper", false, "paper-shape model (layers 1350, 1350, 750; E 750) with random weights, pruned (and, for the EGRU, thresholded) in memory")
+	cell := fs.String("cell", model.CellEGRU, "--paper: the cell, egru or lstm (the LSTM's outputs are never zero: --active does not apply)")
 	shape := fs.String("shape", "", "model shape built in memory: paper (the same as --paper)")
 	var sparsities, active floatList = floatList{0, 0.5, 0.75, 0.9, 0.95, 0.98}, floatList{0.05, 0.1, 0.2, 0.4}
 	fs.Var(&sparsities, "sparsities", "--paper: weight sparsities of every layer matrix (magnitude, per matrix), ascending")
@@ -76,7 +77,16 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 	tensor.SetThreads(1)
 	rng := rand.New(rand.NewPCG(*seed, 0x1f3e))
 	if *paper {
-		return benchInferPaper(ctx, env, sparsities, active, *vocab, o, rng, *asJSON)
+		if *cell != model.CellEGRU && *cell != model.CellLSTM {
+			return fmt.Errorf("bench infer: --cell %q: want egru or lstm", *cell)
+		}
+		if *cell == model.CellLSTM {
+			if fs.given()["active"] {
+				return fmt.Errorf("bench infer: --active applies to the EGRU only: every LSTM unit is non-zero at every step")
+			}
+			active = nil
+		}
+		return benchInferPaper(ctx, env, *cell, sparsities, active, *vocab, o, rng, *asJSON)
 	}
 
 	// The checkpoints to time, with the sweep's points they are (none for --ckpt).
@@ -186,10 +196,11 @@ func cpuModel() string {
 	return runtime.GOARCH + " (model unknown)"
 }
 
-// benchInferPaper builds the paper-shape EGRU and prints the grid of
-// infer.Grid, a row per setting as it is measured.
-func benchInferPaper(ctx context.Context, env *Env, sparsities, active []float64, vocab int, o infer.BenchOptions, rng *rand.Rand, asJSON bool) error {
-	opt, err := train.Preset("paper", model.CellEGRU, "ptb")
+// benchInferPaper builds the paper-shape model of the cell and prints the
+// grid of infer.Grid, a row per setting as it is measured (active is nil
+// for the LSTM).
+func benchInferPaper(ctx context.Context, env *Env, cell string, sparsities, active []float64, vocab int, o infer.BenchOptions, rng *rand.Rand, asJSON bool) error {
+	opt, err := train.Preset("paper", cell, "ptb")
 	if err != nil {
 		return fmt.Errorf("bench infer: %w", err)
 	}
@@ -203,9 +214,13 @@ func benchInferPaper(ctx context.Context, env *Env, sparsities, active []float64
 	ids, calib := randomIDs(rng, vocab, o.Steps+o.Warmup), randomIDs(rng, vocab, 64)
 	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if !asJSON {
-		fmt.Fprintf(env.Stdout, "sparselm bench infer --paper: EGRU %v E=%d V=%d, random weights and ids, batch 1, one thread, median of %d × %d tokens after %d warmup; kernel %s\n",
-			cfg.Hidden, cfg.Embed, cfg.Vocab, o.Repeats, o.Steps, o.Warmup, tensor.Features())
-		fmt.Fprintln(env.Stdout, "ϑ of each layer = the (1−active)-quantile of its ĉ on 64 calibration tokens (3 rounds); measured = fraction of non-zero layer outputs on the timed tokens (per layer)")
+		fmt.Fprintf(env.Stdout, "sparselm bench infer --paper: %s %v E=%d V=%d, random weights and ids, batch 1, one thread, median of %d × %d tokens after %d warmup; kernel %s\n",
+			strings.ToUpper(cell), cfg.Hidden, cfg.Embed, cfg.Vocab, o.Repeats, o.Steps, o.Warmup, tensor.Features())
+		if cell == model.CellEGRU {
+			fmt.Fprintln(env.Stdout, "ϑ of each layer = the (1−active)-quantile of its ĉ on 64 calibration tokens (3 rounds); measured = fraction of non-zero layer outputs on the timed tokens (per layer)")
+		} else {
+			fmt.Fprintln(env.Stdout, "LSTM: every unit is non-zero at every step (active 1); only the weight sparsity saves work")
+		}
 		fmt.Fprintln(w, "weight sp.\tactive target\tmeasured\tlayers dense ns/tok\tlayers event ns/tok\tlayers speedup\tlayers counted red.\twhole dense ns/tok\twhole event ns/tok\twhole speedup\twhole counted red.\t")
 	}
 	var pts []benchInferPoint

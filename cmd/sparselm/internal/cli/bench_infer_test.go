@@ -107,8 +107,10 @@ func TestBenchInfer(t *testing.T) {
 		{"--ckpt", src, "--threads", "2"}, // engines are single-threaded
 		{"--shape", "tiny"},               // unknown shape
 		{"--paper", "--sparsities", "x"},  // not numbers
-		{"--sweep", src},                  // not a sweep
-		{"--ckpt", src, "extra"},          // stray argument
+		{"--paper", "--cell", "gru"},      // unknown cell
+		{"--paper", "--cell", "lstm", "--active", "0.2"}, // the LSTM always fires
+		{"--sweep", src},         // not a sweep
+		{"--ckpt", src, "extra"}, // stray argument
 	} {
 		if _, _, err := run(t, append([]string{"bench", "infer"}, bad...)...); err == nil {
 			t.Errorf("bench infer %v succeeded", bad)
