@@ -96,7 +96,12 @@ done:
 // shifts (measured, TestEventTune-style paired runs on Zen 3, 90% sparse:
 // 0.63-0.70 ns per weight against 0.68-0.81 with one 16-bit load each and
 // four per iteration; loading four values at once and shuffling them
-// apart gained nothing more). The rest of a row goes one at a time.
+// apart gained nothing more). The rest of a row goes one at a time. The
+// indices 256 bytes ahead and the values 512 ahead are prefetched (the
+// next rows follow in memory when every input is active, as for layer 0's
+// dense embedding): measured 0.697 against 0.731 ns per weight with no
+// prefetch, on eight 750×4050 matrices at 90% cycled (15 MB), every row
+// active; 512/1024 and 1024/2048 bytes ahead gave 0.714 and 0.710.
 //
 // Registers: SI x, CX rows left, R8 rowStart, R9 cols, R10 vals, DX y; per
 // row DI walks the column indices, R11 the values, BX the entries left;
@@ -128,6 +133,8 @@ csrrow:
 	JLT csrone
 
 csreight:
+	PREFETCHT0 256(DI)
+	PREFETCHT0 512(R11)
 	MOVQ (DI), R15
 	MOVQ 8(DI), R14
 	VMOVSS (R11), X1
