@@ -175,6 +175,11 @@ for r in $(seq 1 "$ROUNDS"); do
 			echo "  round $r, V $V: (c) sparselm bench infer --paper, sparsities $SPARSITIES, active $ACTIVE" >&2
 			"$bin/sparselm" bench infer --paper --vocab "$V" --sparsities "$SPARSITIES" --active "$ACTIVE" \
 				--steps "$STEPS" --warmup "$WARMUP" --repeats "$REPEATS" --json | tag round="$r" >>"$raw/infer.jsonl"
+			if [[ " $CELLS " == *" lstm "* ]]; then
+				echo "  round $r, V $V: (c) sparselm bench infer --paper --cell lstm, sparsities $SPARSITIES" >&2
+				"$bin/sparselm" bench infer --paper --cell lstm --vocab "$V" --sparsities "$SPARSITIES" \
+					--steps "$STEPS" --warmup "$WARMUP" --repeats "$REPEATS" --json | tag round="$r" >>"$raw/infer-lstm.jsonl"
+			fi
 		fi
 	done
 done

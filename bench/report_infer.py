@@ -175,8 +175,12 @@ def main():
         kernel[V] = rec.get("kernel")
         for p in rec["points"]:
             infer[(V, p["sparsity"], p["active"])][rec["round"]] = p
-    vocabs = sorted({k[0] for k in torch} | {k[0] for k in infer})
-    out["torch"], out["engines"] = [], []
+    infer_lstm = collections.defaultdict(dict)  # (vocab, sparsity) → round → point
+    for rec in jsonl(os.path.join(raw, "infer-lstm.jsonl")):
+        for p in rec["points"]:
+            infer_lstm[(rec["model"]["vocab"], p["sparsity"])][rec["round"]] = p
+    vocabs = sorted({k[0] for k in torch} | {k[0] for k in infer} | {k[0] for k in infer_lstm})
+    out["torch"], out["engines"], out["engines_lstm"] = [], [], []
 
     def tps(recs, part):
         return {r: v[part]["tokens_per_s"] for r, v in recs.items()}
@@ -246,6 +250,29 @@ def main():
                          bar(f"V {V}, 90% / 20%: whole model, event ≥ 8× dense", r_ed[1], 8),
                          bar(f"V {V}, 90% / 20%: whole model, event ≥ 10× best torch EGRU", r_et[1], 10)]
         md.append("")
+        # The paper-shape LSTM on sparselm's engines (every unit fires: only
+        # the weight sparsity saves work) beside torch's LSTM.
+        lkeys = sorted(k for k in infer_lstm if k[0] == V)
+        if lkeys:
+            md += [f"## (c) sparselm engines on the paper-shape LSTM (`bench infer --paper --cell lstm --vocab {V}`), tokens/s at batch 1", "",
+                   "Every LSTM unit is non-zero at every step, so the event engine saves only the pruned weights. best torch LSTM = "
+                   "torch.nn.LSTM per layer, the faster of its thread counts in each round.", "",
+                   "| weight sp. | event tok/s | dense tok/s | **event / dense** | counted | event / best torch LSTM | dense / best torch LSTM | "
+                   "layers: event / dense | layers: counted |",
+                   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            for k in lkeys:
+                pts = infer_lstm[k]
+                ev, de = tps(pts, "event"), tps(pts, "dense")
+                evl, del_ = tps(pts, "event_layers"), tps(pts, "dense_layers")
+                red, red_l = med([p["reduction"] for p in pts.values()]), med([p["layer_reduction"] for p in pts.values()])
+                r_ed, r_el, r_dl, r_edl = ratio(ev, de), ratio(ev, torch_best["lstm"]["whole"]), ratio(de, torch_best["lstm"]["whole"]), ratio(evl, del_)
+                md.append(f"| {med([p['weight_sparsity'] for p in pts.values()]):.3f} | {med(list(ev.values())):.0f} | {med(list(de.values())):.0f} | "
+                          f"**{r_ed[0]}** | {red:.2f}× | {r_el[0]} | {r_dl[0]} | {r_edl[0]} | {red_l:.2f}× |")
+                out["engines_lstm"].append({"vocab": V, "sparsity": k[1], "event_tokens_per_s": med(list(ev.values())),
+                                            "dense_tokens_per_s": med(list(de.values())), "event_over_dense": r_ed[1],
+                                            "event_over_best_torch_lstm": r_el[1], "dense_over_best_torch_lstm": r_dl[1],
+                                            "layers_event_over_dense": r_edl[1], "reduction": red, "layer_reduction": red_l})
+            md.append("")
 
     quick = "QUICK" in env
     if bars:
