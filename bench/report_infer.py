@@ -128,7 +128,7 @@ def main():
         head = "| product (K×N) | MB | sparselm ns | sparselm GB/s | " + " | ".join(f"OpenBLAS {ct} ns | OpenBLAS {ct} GB/s | sparselm / {ct}" for ct in coretypes)
         head += " | sparselm / best OpenBLAS |" if multi else " |"
         md += [f"## (b) Dense kernel vs OpenBLAS sgemv, model {model}, batch 1, one thread", "",
-               "sparselm: tensor.VecMat (layers, y += x·W, W [K×N]) and tensor.MatVec (decoder, logits = Emb·h, Emb [V×E]), "
+               "sparselm: tensor.VecMat (layers, y += x·W, W [K×N]; decoder, logits = h·Embᵀ on the engine's transposed copy Embᵀ [E×V]; OpenBLAS gets the same buffer), "
                "the Dense engine's kernels (`go test -bench '^BenchmarkPaperGEMV$' ./tensor`); OpenBLAS: cblas_sgemv on the same "
                "row-major buffers through ctypes (bench/sgemv.py). ns per product; sum = the products timed alone, added; "
                "token = every product in turn, which is what one token of the Dense engine streams from memory. "
