@@ -10,7 +10,7 @@ import "fmt"
 // dimension, n the output columns.
 //
 //	VecMat: y [m×n] += x [m×k] · W,  W [k×n] row-major (a layer's W [I×G], R [H×G])
-//	MatVec: y [m×n] += h [m×k] · Wᵀ, W [n×k] row-major (the decoder: logits = Emb·h)
+//	MatVec: y [m×n] += h [m×k] · Wᵀ, W [n×k] row-major (logits = Emb·h on Emb [V×E] itself)
 //
 // Measured (TestEventTune dense, AVX2 Zen 3, one thread, paired medians of
 // 9, time ratio to Gemm), with VecMat taking rows eight at a time: VecMat
@@ -21,8 +21,9 @@ import "fmt"
 // time of a Dot that only streams the matrix.
 //
 // Both use the vector kernels of Gemm's instruction set (see Features), and
-// neither skips zero inputs: they are the dense baseline of the event
-// kernels in sparse.go.
+// neither skips zero inputs. VecMat is the dense baseline of the event
+// kernels in sparse.go, for the decoder too (on Embᵀ [E×V], as infer's
+// Dense engine runs it); MatVec, on Emb as stored, is kept for comparison.
 
 // VecMat computes y[b,j] += Σ_p x[b,p]·W[p,j] for b < m, j < n, with x
 // [m×k], W [k×n] and y [m×n] row-major and contiguous. Each y[b,j] receives

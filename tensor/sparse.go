@@ -205,7 +205,8 @@ func NewSparseRows(trans bool, k, n int, w []float32, f Format) *SparseRows {
 }
 
 // chooseFormat returns the format with the least modelled time per active
-// row for a K×N matrix (N here the columns below N mod 8) with nnz non-zero
+// row for a K×N matrix (n here N rounded down to a multiple of 8, the
+// last N mod 8 columns left out of the comparison) with nnz non-zero
 // weights in blocks non-empty 8-column blocks: CSR costs csrCost per
 // weight, Blocks blockCost per block, Dense denseCost per 8 columns.
 func chooseFormat(k, n, nnz, blocks int) Format {
@@ -226,11 +227,13 @@ func chooseFormat(k, n, nnz, blocks int) Format {
 // of 9; 1350×4050 and 256×768, 20% of rows active, uniformly random
 // pruning): a CSR weight costs 0.62-0.66 of a vector (0.5 from an event
 // list), a block 1.8-2.2 (a vector FMA with a load and store of y, where
-// Dense adds four rows per load and store). So CSR wins above about 80%
+// Dense added four rows per load and store). So CSR wins above about 80%
 // weight sparsity, Dense below (measured: Dense at 75%, 4.42× VecMat
 // against CSR 3.59×; CSR from 90%), and Blocks only where most blocks
 // are full (structured sparsity): with uniformly random pruning it was
-// never the fastest.
+// never the fastest. Measured before Dense took rows eight at a time
+// (0.87-0.93× the time of four, axpy8_amd64.s) and before the CSR scan
+// kernel prefetched (0.95×, sparse_amd64.s); not re-measured since.
 const (
 	csrCost   = 0.6
 	blockCost = 2.0
@@ -315,8 +318,9 @@ func Events(x []float32, dst []int32) []int32 {
 }
 
 // MulAddEvents is MulAdd(x, y) for ev = Events(x, ·), the active rows
-// listed: the kernels walk the list instead of testing every x_i, and
-// prefetch each next row (CSR). The result is MulAdd's, bit for bit. It
+// listed: the CSR and Dense kernels walk the list instead of testing every
+// x_i (CSR prefetching each next row; Blocks still scans x), and a list of
+// every row goes to MulAdd's scan. The result is MulAdd's, bit for bit. It
 // panics if len(x) != K, len(y) != N, or ev is not increasing within [0, K).
 func (s *SparseRows) MulAddEvents(x []float32, ev []int32, y []float32) {
 	if len(x) != s.k || len(y) != s.n {

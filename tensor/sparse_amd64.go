@@ -46,9 +46,10 @@ func sparseAvailable() []sparseKernels {
 //go:noescape
 func csrRowsAVX2(x *float32, k int, rowStart *int32, cols *uint16, vals *float32, y *float32)
 
-// csrEventsAVX2 is csrRowsAVX2 over the rows ev[0..nev-1] (each < k, in
-// increasing order) instead of the rows with x[i] ≠ 0, prefetching each
-// next row (sparse_amd64.s).
+// csrEventsAVX2 is csrRowsAVX2 over the rows ev[0..nev-1] (each < K, the
+// rows of rowStart, in increasing order) instead of the rows with x[i] ≠ 0,
+// prefetching each next row (sparse_amd64.s; it keeps the list's end in
+// nev's argument slot).
 //
 //go:noescape
 func csrEventsAVX2(x *float32, ev *int32, nev int, rowStart *int32, cols *uint16, vals *float32, y *float32)

@@ -2,8 +2,8 @@
 
 #include "textflag.h"
 
-// BlockRows kernel (see blockRowsAVX2 in sparse_amd64.go). Per row: skip it
-// if x[i] is ±0 (integer test of the bits without the sign, so a NaN is
+// Blocks kernel (FormatBlocks; see blockRowsAVX2 in sparse_amd64.go). Per
+// row: skip it if x[i] is ±0 (integer test of the bits without the sign, so a NaN is
 // active), else broadcast x[i] into Y0 and add x[i]·block onto the 8
 // columns of y each block names, four blocks per iteration: the blocks of
 // one row name distinct columns, so the four load-FMA-store chains are

@@ -2,7 +2,8 @@ package tensor
 
 import "fmt"
 
-// vecImpl selects the vector kernels; tests may swap it.
+// vecKernels are the vector kernels of one instruction set; vec holds the
+// set in use, which tests may swap.
 type vecKernels struct {
 	dot   func(x, y []float32) float32
 	axpy  func(alpha float32, x, y []float32)
