@@ -371,3 +371,63 @@ func TestEvents(t *testing.T) {
 	mustPanic(t, "out of range", func() { s.MulAddEvents(make([]float32, 3), []int32{3}, y) })
 	mustPanic(t, "negative", func() { s.MACsEvents([]int32{-1}) })
 }
+
+// TestEventsEdges runs MulAddEvents on the lists the random cases may miss:
+// one row (the first, the last, an empty one), two adjacent rows, the last
+// two rows, with rows of fewer and of more than eight stored weights (the
+// list kernel's one-at-a-time and eight-at-a-time loops, and its last-row
+// case), against MulAdd of the same x, bit for bit.
+func TestEventsEdges(t *testing.T) {
+	const k, n = 6, 75 // 72 columns in CSR and Blocks, 3 in the tail
+	r := rand.New(rand.NewPCG(3, 4))
+	w := randSlice(r, k*n)
+	for j := 0; j < n; j++ {
+		if j%9 != 0 {
+			w[1*n+j] = 0 // row 1: 9 weights, one past eight
+		}
+		if j%20 != 0 {
+			w[4*n+j] = 0 // row 4: 4 weights, fewer than eight
+		}
+		w[2*n+j] = 0 // row 2: empty
+	}
+	for _, rows := range [][]int{{0}, {k - 1}, {2}, {1}, {4}, {1, 2}, {3, 4}, {k - 2, k - 1}, {0, 2, 4}} {
+		x := make([]float32, k)
+		for _, i := range rows {
+			x[i] = float32(r.Float64()*2 - 1)
+		}
+		ev := Events(x, nil)
+		if len(ev) != len(rows) {
+			t.Fatalf("rows %v: Events = %v", rows, ev)
+		}
+		for _, f := range sparseFormats {
+			s := NewSparseRows(false, k, n, w, f)
+			for _, kern := range sparseAvailable() {
+				y0 := randSlice(r, n)
+				got, want := append([]float32(nil), y0...), append([]float32(nil), y0...)
+				withKernel(kernelNamed(t, kern.name), func() {
+					withSparse(kern, func() {
+						s.MulAddEvents(x, ev, got)
+						s.MulAdd(x, want)
+					})
+				})
+				for j := range got {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%s %v rows %v: y[%d]: MulAddEvents %v, MulAdd %v", kern.name, f, rows, j, got[j], want[j])
+					}
+				}
+				if changed := !slicesEqualBits(got, y0); changed != (s.MACsEvents(ev) > 0) {
+					t.Errorf("%s %v rows %v: y changed %v with %d MACs", kern.name, f, rows, changed, s.MACsEvents(ev))
+				}
+			}
+		}
+	}
+}
+
+func slicesEqualBits(a, b []float32) bool {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
