@@ -56,7 +56,9 @@
 // argmax) with a seeded math/rand/v2 generator, so a seed fixes the text;
 // Generate feeds a prompt (ReadPrompt) and then its own draws through an
 // engine of batch 1; ScoreTokens is Score at batch 1 with the log-probability
-// of every token. The two engines generate the same text for a seed unless a
-// draw lands within the decoders' rounding difference (above) of a boundary
-// between tokens' cumulative probabilities, or greedy meets a near tie.
+// of every token. Where their logits are bit-identical (above) the two
+// engines generate the same text for a seed; with differing vector widths
+// the logits differ by rounding (or a flipped event), and the texts part
+// where a draw lands that close to a boundary between tokens' cumulative
+// probabilities, or greedy meets a near tie.
 package infer

@@ -68,7 +68,7 @@ func NewEvent(m *model.LM[float32], B int) (*Event, error) {
 }
 
 // SetCounting turns the MAC counts on or off (off by default: counting
-// walks each input a second time).
+// walks each event list a second time).
 func (e *Event) SetCounting(on bool) { e.counting = on }
 
 // MACs returns a copy of the counts.
