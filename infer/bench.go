@@ -310,6 +310,9 @@ func Grid(ctx context.Context, m *model.LM[float32], ids, calib []int32, sparsit
 		}
 		points := actives
 		if len(actives) == 0 {
+			if hasThresholds(m) {
+				return fmt.Errorf("infer: grid: an event model needs the fractions of units to fire (actives)")
+			}
 			points = []float64{1}
 		}
 		for _, a := range points {
@@ -328,4 +331,14 @@ func Grid(ctx context.Context, m *model.LM[float32], ids, calib []int32, sparsit
 		}
 	}
 	return nil
+}
+
+// hasThresholds reports whether a layer of m has event thresholds.
+func hasThresholds(m *model.LM[float32]) bool {
+	for _, l := range m.Describe().Layers {
+		if l.Threshold >= 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -133,6 +133,9 @@ func TestGridAndBadOptions(t *testing.T) {
 	if err := Grid(context.Background(), lm, ids, ids, []float64{0}, []float64{0.2}, o, nil); err == nil {
 		t.Error("an activity for the LSTM accepted")
 	}
+	if err := Grid(context.Background(), m, ids, ids, []float64{0}, nil, o, nil); err == nil {
+		t.Error("an EGRU grid without activities accepted")
+	}
 	e, _ := NewDense(m, 1)
 	if _, err := Bench(context.Background(), e, ids, BenchOptions{Steps: 0, Repeats: 1}); err == nil {
 		t.Error("Steps 0 accepted")

@@ -97,9 +97,9 @@ type Counter struct {
 	m      *model.LM[float32]
 	layers []model.LayerDesc // the model's description: I, H, G and the views of W and R
 	dec    model.DecoderDesc
-	NonZero
-	nnz  []int // per layer nnz(W)+nnz(R)
-	nnzE int
+	nz     NonZero // the non-zero weights per row (NonZeroOf)
+	nnz    []int   // per layer nnz(W)+nnz(R)
+	nnzE   int
 
 	tokens  int64
 	nll     float64
@@ -112,11 +112,11 @@ type Counter struct {
 // model's description does not have the shape the description gives it.
 func NewCounter(m *model.LM[float32]) *Counter {
 	d := m.Describe()
-	c := &Counter{m: m, layers: d.Layers, dec: d.Decoder, NonZero: NonZeroOf(m)}
+	c := &Counter{m: m, layers: d.Layers, dec: d.Decoder, nz: NonZeroOf(m)}
 	for l := range d.Layers {
-		c.nnz = append(c.nnz, sum(c.RowsW[l])+sum(c.RowsR[l]))
+		c.nnz = append(c.nnz, sum(c.nz.RowsW[l])+sum(c.nz.RowsR[l]))
 	}
-	c.nnzE = sum(c.ColsEmb)
+	c.nnzE = sum(c.nz.ColsEmb)
 	c.totals = make([]totals, len(d.Layers))
 	return c
 }
@@ -193,7 +193,7 @@ func (c *Counter) Add(s model.StepStats) {
 		t.dense += n * int64(I*G+H*G)
 		t.weightSparse += n * int64(c.nnz[l])
 		t.activityOnly += int64(G) * (int64(countNonZero(in)) + int64(countNonZero(out[:T*B*H])))
-		t.effective += rowSum(in, c.RowsW[l]) + rowSum(out[:T*B*H], c.RowsR[l])
+		t.effective += rowSum(in, c.nz.RowsW[l]) + rowSum(out[:T*B*H], c.nz.RowsR[l])
 		t.outputs += n * int64(H)
 		t.nonZero += int64(countNonZero(out[B*H:]))
 		top = out[B*H:]
@@ -203,7 +203,7 @@ func (c *Counter) Add(s model.StepStats) {
 	d.dense += n * int64(V*E)
 	d.weightSparse += n * int64(c.nnzE)
 	d.activityOnly += int64(V) * int64(countNonZero(top))
-	d.effective += rowSum(top, c.ColsEmb)
+	d.effective += rowSum(top, c.nz.ColsEmb)
 }
 
 // rowSum returns Σ over the non-zero elements x[k] of rows[k mod len(rows)]:

@@ -154,6 +154,11 @@ func NewSparseRows(trans bool, k, n int, w []float32, f Format) *SparseRows {
 			}
 		}
 	}
+	if nnz > math.MaxInt32 || blocks > math.MaxInt32/blockWidth {
+		// Row starts are int32: the kernels would address outside the
+		// storage.
+		panic(fmt.Sprintf("tensor: NewSparseRows: %d non-zero weights in %d blocks: more than int32 row starts hold", nnz, blocks))
+	}
 	if f == FormatAuto {
 		f = chooseFormat(k, full*blockWidth, nnz, blocks)
 	}

@@ -67,6 +67,13 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 	if given != 1 {
 		return fmt.Errorf("bench infer: give exactly one of --ckpt, --sweep and --paper: sparselm %s", synopsis)
 	}
+	if !*paper {
+		for _, f := range []string{"cell", "vocab", "sparsities", "active"} {
+			if fs.given()[f] {
+				return fmt.Errorf("bench infer: --%s builds a model in memory and goes with --paper, not --ckpt or --sweep", f)
+			}
+		}
+	}
 	if *threads != 1 {
 		return fmt.Errorf("bench infer: --threads %d: the inference engines are single-threaded (batch 1, one goroutine); give --threads 1", *threads)
 	}

@@ -101,16 +101,17 @@ func TestBenchInfer(t *testing.T) {
 	// that branch is not exercised here.
 
 	for _, bad := range [][]string{
-		{},                                // no source
-		{"--ckpt", src, "--paper"},        // two sources
-		{"--ckpt", src, "--steps", "0"},   // no timed tokens
-		{"--ckpt", src, "--threads", "2"}, // engines are single-threaded
-		{"--shape", "tiny"},               // unknown shape
-		{"--paper", "--sparsities", "x"},  // not numbers
-		{"--paper", "--cell", "gru"},      // unknown cell
+		{},                                               // no source
+		{"--ckpt", src, "--paper"},                       // two sources
+		{"--ckpt", src, "--steps", "0"},                  // no timed tokens
+		{"--ckpt", src, "--threads", "2"},                // engines are single-threaded
+		{"--shape", "tiny"},                              // unknown shape
+		{"--paper", "--sparsities", "x"},                 // not numbers
+		{"--paper", "--cell", "gru"},                     // unknown cell
+		{"--ckpt", src, "--cell", "lstm"},                // a --paper flag with a checkpoint
 		{"--paper", "--cell", "lstm", "--active", "0.2"}, // the LSTM always fires
-		{"--sweep", src},         // not a sweep
-		{"--ckpt", src, "extra"}, // stray argument
+		{"--sweep", src},                                 // not a sweep
+		{"--ckpt", src, "extra"},                         // stray argument
 	} {
 		if _, _, err := run(t, append([]string{"bench", "infer"}, bad...)...); err == nil {
 			t.Errorf("bench infer %v succeeded", bad)
