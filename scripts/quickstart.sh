@@ -2,8 +2,10 @@
 # The main job on a fresh machine: build sparselm, get Penn Treebank, train
 # the small-preset LSTM and EGRU (test perplexity, EGRU activity sparsity),
 # prune both iteratively to 50, 75 and 90% of their layer weights with a
-# fine-tuning epoch per level, and write the study's tables and plots
-# (perplexity against MACs per token) to runs/quickstart-small/study/.
+# fine-tuning epoch per level, time the dense and event-driven engines on
+# every checkpoint, and write the study's tables and plots (perplexity
+# against MACs per token, measured speedup against counted reduction) to
+# runs/quickstart-small/study/.
 # Interrupted runs continue where they stopped when this script is run
 # again. Extra arguments go to both `sparselm train` calls, e.g.
 # `--preset tiny` for a smoke run (about 35 s on 2 cores), which goes to
@@ -77,5 +79,13 @@ for model in lstm egru; do
   echo "== pruning $model to 50/75/90% (run directory $out)"
   bin/sparselm prune --ckpt "$src" --levels 0.5,0.75,0.9 --finetune-epochs 1 --out "$out" $resume
 done
-echo "== the study: perplexity against MACs per token (in $root/study)"
+for model in lstm egru; do
+  out="$root/ptb-$model-pruned"
+  if [ -f "$out/infer-bench.json" ] && [ "$out/infer-bench.json" -nt "$out/summary.json" ]; then
+    echo "== $model: engines already timed, see $out/infer-bench.json"; continue
+  fi
+  echo "== timing the dense and event engines on every $model checkpoint (batch 1, one thread)"
+  bin/sparselm bench infer --sweep "$out"
+done
+echo "== the study: perplexity against MACs per token, and measured speed (in $root/study)"
 bin/sparselm report --out "$root/study" --names LSTM,EGRU "$root/ptb-lstm-pruned" "$root/ptb-egru-pruned"
