@@ -274,15 +274,25 @@ func (s *SparseRows) MulAdd(x, y []float32) {
 	if s.k == 0 || s.n == 0 {
 		return
 	}
+	s.mulAdd(x, nil, y)
+}
+
+// mulAdd is MulAdd over the rows ev lists, or, if ev is nil, over the rows
+// with x_i ≠ 0 found by scanning x.
+func (s *SparseRows) mulAdd(x []float32, ev []int32, y []float32) {
 	switch s.format {
 	case FormatDense:
-		s.mulAddDense(x, y)
+		s.mulAddDense(x, ev, y)
 		return
 	case FormatCSR:
-		if len(s.idx) > 0 {
-			// In bounds by construction: every column index is < N;
-			// rowStart[K] = len(idx).
+		// In bounds by construction: every column index is < N;
+		// rowStart[K] = len(idx).
+		switch {
+		case len(s.idx) == 0:
+		case ev == nil:
 			sparseKern.csr(x, s.rowStart, s.idx, s.vals, y)
+		default:
+			sparseKern.csrEv(x, ev, s.rowStart, s.idx, s.vals, y)
 		}
 	case FormatBlocks:
 		if len(s.idx) > 0 {
@@ -292,13 +302,27 @@ func (s *SparseRows) MulAdd(x, y []float32) {
 	}
 	if rem := s.n % blockWidth; rem > 0 {
 		yt := y[s.n-rem:]
-		for i, xi := range x {
-			if xi == 0 {
-				continue
-			}
+		eachActive(x, ev, func(i int) {
+			xi := x[i]
 			for t, v := range s.tail[i*rem : i*rem+rem] {
 				yt[t] += xi * v
 			}
+		})
+	}
+}
+
+// eachActive calls f for each row i that ev lists, or, if ev is nil, for
+// each i with x_i ≠ 0, in increasing order.
+func eachActive(x []float32, ev []int32, f func(i int)) {
+	if ev != nil {
+		for _, i := range ev {
+			f(int(i))
+		}
+		return
+	}
+	for i, xi := range x {
+		if xi != 0 {
+			f(i)
 		}
 	}
 }
@@ -340,31 +364,9 @@ func (s *SparseRows) MulAddEvents(x []float32, ev []int32, y []float32) {
 		// hardware prefetcher follows; the scan kernels are faster there
 		// (measured, TestEventTune, paper layer 0's W on the dense
 		// embedding: 1.95× VecMat against 1.64× for the list).
-		s.MulAdd(x, y)
-		return
+		ev = nil
 	}
-	switch s.format {
-	case FormatDense:
-		s.mulAddDenseEvents(x, ev, y)
-		return
-	case FormatCSR:
-		if len(s.idx) > 0 {
-			sparseKern.csrEv(x, ev, s.rowStart, s.idx, s.vals, y)
-		}
-	case FormatBlocks:
-		if len(s.idx) > 0 {
-			sparseKern.blocks(x, s.rowStart, s.idx, s.vals, y)
-		}
-	}
-	if rem := s.n % blockWidth; rem > 0 {
-		yt := y[s.n-rem:]
-		for _, i := range ev {
-			xi := x[i]
-			for t, v := range s.tail[int(i)*rem : int(i)*rem+rem] {
-				yt[t] += xi * v
-			}
-		}
-	}
+	s.mulAdd(x, ev, y)
 }
 
 // MACsEvents is MACs(x) for ev = Events(x, ·). It panics if ev is not
@@ -388,42 +390,22 @@ func checkEvents(name string, ev []int32, k int) {
 	}
 }
 
-// mulAddDenseEvents is mulAddDense over the listed rows.
-func (s *SparseRows) mulAddDenseEvents(x []float32, ev []int32, y []float32) {
-	n := s.n
-	vk := sgemm.vec
-	q := 0
-	for ; q+8 <= len(ev); q += 8 {
-		var a [8]float32
-		var rows [8][]float32
-		for r, i := range ev[q : q+8] {
-			a[r], rows[r] = x[i], s.vals[int(i)*n:int(i)*n+n]
-		}
-		vk.axpy8(a, rows, y)
-	}
-	for _, i := range ev[q:] {
-		vk.axpy(x[i], s.vals[int(i)*n:int(i)*n+n], y)
-	}
-}
-
-// mulAddDense adds the active rows of the dense format eight at a time
-// with the fused Axpy of the vector kernels, then the last one to seven.
-func (s *SparseRows) mulAddDense(x, y []float32) {
+// mulAddDense adds the active rows of the dense format (those ev lists,
+// or with x_i ≠ 0 if ev is nil) eight at a time with the fused Axpy of the
+// vector kernels, then the last one to seven.
+func (s *SparseRows) mulAddDense(x []float32, ev []int32, y []float32) {
 	n := s.n
 	vk := sgemm.vec
 	var a [8]float32
 	var rows [8][]float32
 	q := 0
-	for i, xi := range x {
-		if xi == 0 {
-			continue
-		}
-		a[q], rows[q] = xi, s.vals[i*n:i*n+n]
+	eachActive(x, ev, func(i int) {
+		a[q], rows[q] = x[i], s.vals[i*n:i*n+n]
 		if q++; q == 8 {
 			vk.axpy8(a, rows, y)
 			q = 0
 		}
-	}
+	})
 	for t := 0; t < q; t++ {
 		vk.axpy(a[t], rows[t], y)
 	}
