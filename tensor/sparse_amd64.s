@@ -88,6 +88,39 @@ done:
 	VZEROUPPER
 	RET
 
+// SCATTER4 adds the four entries whose column indices are at ioff(DI) and
+// whose values are at voff(vp) onto y: y[c] = fma(X0, v, y[c]), the
+// indices read with one 64-bit load into R15 and taken apart by shifts
+// into AX, R12, R13 and R15; A..D hold the values. The four columns are
+// distinct (one row), so the four load-FMA-store chains are independent.
+#define SCATTER4(ioff, vp, voff, A, B, C, D) \
+	MOVQ ioff(DI), R15; \
+	VMOVSS voff(vp), A; \
+	VMOVSS (voff+4)(vp), B; \
+	VMOVSS (voff+8)(vp), C; \
+	VMOVSS (voff+12)(vp), D; \
+	MOVWQZX R15, AX; \
+	SHRQ $16, R15; \
+	MOVWQZX R15, R12; \
+	SHRQ $16, R15; \
+	MOVWQZX R15, R13; \
+	SHRQ $16, R15; \
+	VFMADD213SS (DX)(AX*4), X0, A; \
+	VFMADD213SS (DX)(R12*4), X0, B; \
+	VFMADD213SS (DX)(R13*4), X0, C; \
+	VFMADD213SS (DX)(R15*4), X0, D; \
+	VMOVSS A, (DX)(AX*4); \
+	VMOVSS B, (DX)(R12*4); \
+	VMOVSS C, (DX)(R13*4); \
+	VMOVSS D, (DX)(R15*4)
+
+// SCATTER1 adds the one entry at (DI), value (vp), onto y.
+#define SCATTER1(vp) \
+	MOVWQZX (DI), AX; \
+	VMOVSS (vp), X1; \
+	VFMADD213SS (DX)(AX*4), X0, X1; \
+	VMOVSS X1, (DX)(AX*4)
+
 // CSR kernel (see csrRowsAVX2 in sparse_amd64.go). Per row: skip it if x[i]
 // is ±0, else X0 = x[i] and y[c] = fma(x[i], v, y[c]) for each stored
 // column c and value v of the row, eight per iteration: the columns of one
@@ -105,7 +138,7 @@ done:
 //
 // Registers: SI x, CX rows left, R8 rowStart, R9 cols, R10 vals, DX y; per
 // row DI walks the column indices, R11 the values, BX the entries left;
-// R14, R15 four packed indices each.
+// SCATTER4 uses R15, AX, R12 and R13.
 
 // func csrRowsAVX2(x *float32, k int, rowStart *int32, cols *uint16, vals *float32, y *float32)
 TEXT ·csrRowsAVX2(SB), NOSPLIT, $0-48
@@ -135,44 +168,8 @@ csrrow:
 csreight:
 	PREFETCHT0 256(DI)
 	PREFETCHT0 512(R11)
-	MOVQ (DI), R15
-	MOVQ 8(DI), R14
-	VMOVSS (R11), X1
-	VMOVSS 4(R11), X2
-	VMOVSS 8(R11), X3
-	VMOVSS 12(R11), X4
-	VMOVSS 16(R11), X5
-	VMOVSS 20(R11), X6
-	VMOVSS 24(R11), X7
-	VMOVSS 28(R11), X8
-	MOVWQZX R15, AX
-	SHRQ $16, R15
-	MOVWQZX R15, R12
-	SHRQ $16, R15
-	MOVWQZX R15, R13
-	SHRQ $16, R15
-	VFMADD213SS (DX)(AX*4), X0, X1
-	VFMADD213SS (DX)(R12*4), X0, X2
-	VFMADD213SS (DX)(R13*4), X0, X3
-	VFMADD213SS (DX)(R15*4), X0, X4
-	VMOVSS X1, (DX)(AX*4)
-	VMOVSS X2, (DX)(R12*4)
-	VMOVSS X3, (DX)(R13*4)
-	VMOVSS X4, (DX)(R15*4)
-	MOVWQZX R14, AX
-	SHRQ $16, R14
-	MOVWQZX R14, R12
-	SHRQ $16, R14
-	MOVWQZX R14, R13
-	SHRQ $16, R14
-	VFMADD213SS (DX)(AX*4), X0, X5
-	VFMADD213SS (DX)(R12*4), X0, X6
-	VFMADD213SS (DX)(R13*4), X0, X7
-	VFMADD213SS (DX)(R14*4), X0, X8
-	VMOVSS X5, (DX)(AX*4)
-	VMOVSS X6, (DX)(R12*4)
-	VMOVSS X7, (DX)(R13*4)
-	VMOVSS X8, (DX)(R14*4)
+	SCATTER4(0, R11, 0, X1, X2, X3, X4)
+	SCATTER4(8, R11, 16, X5, X6, X7, X8)
 	ADDQ $16, DI
 	ADDQ $32, R11
 	SUBQ $8, BX
@@ -182,10 +179,7 @@ csreight:
 	JEQ csrnext
 
 csrone:
-	MOVWQZX (DI), AX
-	VMOVSS (R11), X1
-	VFMADD213SS (DX)(AX*4), X0, X1
-	VMOVSS X1, (DX)(AX*4)
+	SCATTER1(R11)
 	ADDQ $2, DI
 	ADDQ $4, R11
 	DECQ BX
@@ -268,44 +262,8 @@ evgo:
 eveight:
 	PREFETCHT0 64(R11)
 	PREFETCHT0 64(R10)
-	MOVQ (DI), R15
-	VMOVSS (R14), X1
-	VMOVSS 4(R14), X2
-	VMOVSS 8(R14), X3
-	VMOVSS 12(R14), X4
-	MOVWQZX R15, AX
-	SHRQ $16, R15
-	MOVWQZX R15, R12
-	SHRQ $16, R15
-	MOVWQZX R15, R13
-	SHRQ $16, R15
-	VFMADD213SS (DX)(AX*4), X0, X1
-	VFMADD213SS (DX)(R12*4), X0, X2
-	VFMADD213SS (DX)(R13*4), X0, X3
-	VFMADD213SS (DX)(R15*4), X0, X4
-	VMOVSS X1, (DX)(AX*4)
-	VMOVSS X2, (DX)(R12*4)
-	VMOVSS X3, (DX)(R13*4)
-	VMOVSS X4, (DX)(R15*4)
-	MOVQ 8(DI), R15
-	VMOVSS 16(R14), X5
-	VMOVSS 20(R14), X6
-	VMOVSS 24(R14), X7
-	VMOVSS 28(R14), X8
-	MOVWQZX R15, AX
-	SHRQ $16, R15
-	MOVWQZX R15, R12
-	SHRQ $16, R15
-	MOVWQZX R15, R13
-	SHRQ $16, R15
-	VFMADD213SS (DX)(AX*4), X0, X5
-	VFMADD213SS (DX)(R12*4), X0, X6
-	VFMADD213SS (DX)(R13*4), X0, X7
-	VFMADD213SS (DX)(R15*4), X0, X8
-	VMOVSS X5, (DX)(AX*4)
-	VMOVSS X6, (DX)(R12*4)
-	VMOVSS X7, (DX)(R13*4)
-	VMOVSS X8, (DX)(R15*4)
+	SCATTER4(0, R14, 0, X1, X2, X3, X4)
+	SCATTER4(8, R14, 16, X5, X6, X7, X8)
 	ADDQ $16, DI
 	ADDQ $32, R14
 	ADDQ $16, R10
@@ -317,10 +275,7 @@ eveight:
 	JEQ evnext
 
 evone:
-	MOVWQZX (DI), AX
-	VMOVSS (R14), X1
-	VFMADD213SS (DX)(AX*4), X0, X1
-	VMOVSS X1, (DX)(AX*4)
+	SCATTER1(R14)
 	ADDQ $2, DI
 	ADDQ $4, R14
 	DECQ BX
