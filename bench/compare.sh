@@ -38,31 +38,8 @@ if [[ -n "${QUICK:-}" ]]; then
 fi
 
 # ---------------------------------------------------------------- dependencies
-# Debian's torch and numpy link the reference BLAS interface (libblas.so.3);
-# libopenblas0-pthread provides it through OpenBLAS, which is what the issue
-# compares against. The OpenBLAS directory is also put first on
-# LD_LIBRARY_PATH below, so the comparison uses OpenBLAS whatever
-# update-alternatives selects.
-OPENBLAS_DIR=/usr/lib/x86_64-linux-gnu/openblas-pthread
-missing=()
-$PY -c 'import torch' 2>/dev/null || missing+=(python3-torch)
-$PY -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
-$PY -c 'import threadpoolctl' 2>/dev/null || missing+=(python3-threadpoolctl)
-[[ -e $OPENBLAS_DIR/libblas.so.3 ]] || missing+=(libopenblas0-pthread)
-if ((${#missing[@]})); then
-	echo "compare.sh: installing ${missing[*]}" >&2
-	sudo=()
-	[[ $(id -u) == 0 ]] || sudo=(sudo)
-	"${sudo[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
-export LD_LIBRARY_PATH=$OPENBLAS_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-
-# OpenBLAS settings inherited from the caller would silently change the
-# "default" column: record them, then clear them.
-preset_env=$(env | grep -E '^(OPENBLAS_|GOTOBLAS_|OMP_|MKL_)' || true)
-unset OPENBLAS_CORETYPE GOTOBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_VERBOSE OPENBLAS_NUM_THREADS OMP_NUM_THREADS MKL_NUM_THREADS
-unset GOMAXPROCS
+# shellcheck source=deps.sh
+source bench/deps.sh
 
 stamp=$(date -u +%Y%m%d-%H%M%S)
 raw=$OUT/raw-$stamp

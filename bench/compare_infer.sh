@@ -54,40 +54,9 @@ gemv_model() { # gemv_model VOCAB: the model of tensor/paper_gemv_bench_test.go
 torch_vocab() { if [[ -n "${QUICK:-}" ]]; then echo 100; else echo "$1"; fi; }
 
 # ---------------------------------------------------------------- dependencies
-# Debian's torch and numpy link the reference BLAS interface (libblas.so.3);
-# libopenblas0-pthread provides it through OpenBLAS, whose directory goes
-# first on LD_LIBRARY_PATH, and libopenblas.so.0 for sgemv.py's ctypes.
-OPENBLAS_DIR=/usr/lib/x86_64-linux-gnu/openblas-pthread
-missing=()
-$PY -c 'import torch' 2>/dev/null || missing+=(python3-torch)
-$PY -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
-$PY -c 'import threadpoolctl' 2>/dev/null || missing+=(python3-threadpoolctl)
-[[ -e $OPENBLAS_DIR/libopenblas.so.0 && -e $OPENBLAS_DIR/libblas.so.3 ]] || missing+=(libopenblas0-pthread)
-if ((${#missing[@]})); then
-	echo "compare_infer.sh: installing ${missing[*]}" >&2
-	sudo=()
-	[[ $(id -u) == 0 ]] || sudo=(sudo)
-	"${sudo[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
-export LD_LIBRARY_PATH=$OPENBLAS_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# shellcheck source=deps.sh
+source bench/deps.sh
 
-# OpenBLAS settings inherited from the caller would silently change the
-# "default" column: record them, then clear them.
-preset_env=$(env | grep -E '^(OPENBLAS_|GOTOBLAS_|OMP_|MKL_)' || true)
-unset OPENBLAS_CORETYPE GOTOBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_VERBOSE OPENBLAS_NUM_THREADS OMP_NUM_THREADS MKL_NUM_THREADS
-unset GOMAXPROCS
-
-# OPENBLAS_CORETYPE=SkylakeX selects AVX-512 kernels: only where the CPU has
-# them (it crashes on an AVX2-only CPU such as an AMD EPYC of family 23/25)
-# and only on Intel, where OpenBLAS 0.3.21 may not know the model and fall
-# back to generic kernels otherwise.
-flags=$(lscpu | sed -n 's/^Flags:[[:space:]]*//p')
-vendor=$(grep -m1 vendor_id /proc/cpuinfo | cut -d: -f2 | tr -d ' ')
-if [[ -z ${CORETYPES:-} ]]; then
-	CORETYPES=default
-	[[ $vendor == GenuineIntel && " $flags " == *" avx512f "* ]] && CORETYPES="default SkylakeX"
-fi
 ct_env() { # ct_env CORETYPE THREADS: the env(1) prefix of one OpenBLAS setting
 	if [[ $1 == default ]]; then echo env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=$2 OMP_NUM_THREADS=$2; else echo env OPENBLAS_CORETYPE=$1 OPENBLAS_NUM_THREADS=$2 OMP_NUM_THREADS=$2; fi
 }

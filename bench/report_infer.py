@@ -20,20 +20,7 @@ import re
 import statistics
 import sys
 
-
-def read(path):
-    if not os.path.exists(path):
-        return ""
-    with open(path) as f:
-        return f.read()
-
-
-def jsonl(path):
-    return [json.loads(l) for l in read(path).splitlines() if l.strip().startswith("{")]
-
-
-def med(xs):
-    return statistics.median(xs) if xs else float("nan")
+from report import jsonl, med, read  # bench/report.py: the raw-file readers of compare.sh's report
 
 
 def ratio(num, den):
