@@ -41,6 +41,8 @@ import json
 import os
 import statistics
 import sys
+
+from torch_threads import pin
 import time
 
 
@@ -71,20 +73,7 @@ def parse_args(argv=None):
 
 
 a = parse_args()
-# Threads must be fixed before torch starts its pools; OpenBLAS reads its own variable.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", str(a.threads))
-os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
-
-import torch  # noqa: E402
-
-torch.set_num_threads(a.threads)
-torch.set_num_interop_threads(1)
-try:
-    import threadpoolctl  # noqa: E402
-
-    _limits = threadpoolctl.threadpool_limits(limits=a.threads, user_api="blas")
-except ImportError:
-    threadpoolctl = None
+torch, threadpoolctl = pin(a.threads)
 
 
 def uniform(*shape, scale):

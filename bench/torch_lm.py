@@ -36,6 +36,8 @@ import json
 import os
 import statistics
 import sys
+
+from torch_threads import pin
 import time
 
 # The small preset of train/preset.go (keep in sync, or pass --config).
@@ -104,22 +106,9 @@ def resolve_config(a) -> dict:
 
 
 a = parse_args()
-# Threads must be fixed before torch starts its pools; OpenBLAS reads its own variable.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", str(a.threads))
-os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
-
-import torch  # noqa: E402
+torch, threadpoolctl = pin(a.threads)
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-
-torch.set_num_threads(a.threads)
-torch.set_num_interop_threads(1)
-try:
-    import threadpoolctl  # noqa: E402
-
-    _limits = threadpoolctl.threadpool_limits(limits=a.threads, user_api="blas")
-except ImportError:
-    threadpoolctl = None
 
 
 class Spike(torch.autograd.Function):
