@@ -67,9 +67,10 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 	if given != 1 {
 		return fmt.Errorf("bench infer: give exactly one of --ckpt, --sweep and --paper: sparselm %s", synopsis)
 	}
+	set := fs.given()
 	if !*paper {
 		for _, f := range []string{"cell", "vocab", "sparsities", "active"} {
-			if fs.given()[f] {
+			if set[f] {
 				return fmt.Errorf("bench infer: --%s builds a model in memory and goes with --paper, not --ckpt or --sweep", f)
 			}
 		}
@@ -88,7 +89,7 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("bench infer: --cell %q: want egru or lstm", *cell)
 		}
 		if *cell == model.CellLSTM {
-			if fs.given()["active"] {
+			if set["active"] {
 				return fmt.Errorf("bench infer: --active applies to the EGRU only: every LSTM unit is non-zero at every step")
 			}
 			active = nil
