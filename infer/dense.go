@@ -29,7 +29,7 @@ func NewDense(m *model.LM[float32], B int) (*Dense, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Dense{stack: st, embT: make([]float32, st.E*st.V)}
+	e := &Dense{stack: st, embT: tensor.MakeHuge(st.E * st.V)}
 	for v := 0; v < st.V; v++ {
 		for j, x := range st.emb[v*st.E : (v+1)*st.E] {
 			e.embT[j*st.V+v] = x

@@ -116,7 +116,7 @@ func clone(p *model.Params[float32], i, n int) []float32 {
 	if len(v) != n {
 		panic(fmt.Sprintf("infer: view %s has %d values, the model's description gives %d", p.Views[i].Name, len(v), n))
 	}
-	return append([]float32(nil), v...)
+	return append(tensor.MakeHuge(len(v))[:0], v...)
 }
 
 // Layers returns the number of recurrent layers.

@@ -26,3 +26,9 @@ func adviseHuge(s []float32) {
 	}
 	_ = unix.Madvise(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(&s[0]), off)), n), unix.MADV_HUGEPAGE)
 }
+
+func adviseHugeBytes(b []byte) {
+	if len(b) > 0 {
+		_ = unix.Madvise(b, unix.MADV_HUGEPAGE)
+	}
+}

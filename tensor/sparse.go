@@ -104,6 +104,7 @@ type SparseRows struct {
 	vals     []float32 // CSR: one value per index; Blocks: 8 per block, zeros included; Dense: W [K×N]
 	tail     []float32 // CSR, Blocks: [K×(N mod 8)] the last N mod 8 columns, dense per row
 	rowNNZ   []int32   // [K] non-zero weights per row
+	cols     *colGather // CSR: the copy by column, if KeepColumns was called
 }
 
 // NewSparseRows returns W in format f (FormatAuto: the one chooseFormat
@@ -164,7 +165,7 @@ func NewSparseRows(trans bool, k, n int, w []float32, f Format) *SparseRows {
 	}
 	s.format = f
 	if f == FormatDense {
-		s.vals = make([]float32, k*n)
+		s.vals = makeHugeFloats(k*n, k*n)
 		for i := 0; i < k; i++ {
 			for j := 0; j < n; j++ {
 				s.vals[i*n+j] = at(i, j)
@@ -175,9 +176,9 @@ func NewSparseRows(trans bool, k, n int, w []float32, f Format) *SparseRows {
 	s.rowStart = make([]int32, k+1)
 	s.tail = make([]float32, k*rem)
 	if f == FormatCSR {
-		s.idx, s.vals = make([]uint16, 0, nnz), make([]float32, 0, nnz)
+		s.idx, s.vals = makeHugeUint16(0, nnz), makeHugeFloats(0, nnz)
 	} else {
-		s.idx, s.vals = make([]uint16, 0, blocks), make([]float32, 0, blocks*blockWidth)
+		s.idx, s.vals = makeHugeUint16(0, blocks), makeHugeFloats(0, blocks*blockWidth)
 	}
 	for i := 0; i < k; i++ {
 		s.rowStart[i] = int32(len(s.idx))
@@ -260,7 +261,11 @@ func (s *SparseRows) NNZ() int {
 // Bytes returns the memory the matrix occupies: values, indices, row
 // starts, tail and per-row counts.
 func (s *SparseRows) Bytes() int {
-	return 4*len(s.vals) + 2*len(s.idx) + 4*len(s.rowStart) + 4*len(s.tail) + 4*len(s.rowNNZ)
+	b := 4*len(s.vals) + 2*len(s.idx) + 4*len(s.rowStart) + 4*len(s.tail) + 4*len(s.rowNNZ)
+	if s.cols != nil {
+		b += s.cols.bytes()
+	}
+	return b
 }
 
 // MulAdd computes y[j] += Σ_{i: x_i ≠ 0} x_i·W[i,j] for j < N, reading only
@@ -274,12 +279,16 @@ func (s *SparseRows) MulAdd(x, y []float32) {
 	if s.k == 0 || s.n == 0 {
 		return
 	}
-	s.mulAdd(x, nil, y)
+	all := s.cols != nil
+	for i := 0; all && i < len(x); i++ {
+		all = x[i] != 0
+	}
+	s.mulAdd(x, nil, all, y)
 }
 
 // mulAdd is MulAdd over the rows ev lists, or, if ev is nil, over the rows
-// with x_i ≠ 0 found by scanning x.
-func (s *SparseRows) mulAdd(x []float32, ev []int32, y []float32) {
+// with x_i ≠ 0 found by scanning x; all says that every x_i ≠ 0.
+func (s *SparseRows) mulAdd(x []float32, ev []int32, all bool, y []float32) {
 	switch s.format {
 	case FormatDense:
 		s.mulAddDense(x, ev, y)
@@ -289,6 +298,8 @@ func (s *SparseRows) mulAdd(x []float32, ev []int32, y []float32) {
 		// rowStart[K] = len(idx).
 		switch {
 		case len(s.idx) == 0:
+		case all && s.cols != nil:
+			sparseKern.gather(x, s.cols, y)
 		case ev == nil:
 			sparseKern.csr(x, s.rowStart, s.idx, s.vals, y)
 		default:
@@ -366,7 +377,7 @@ func (s *SparseRows) MulAddEvents(x []float32, ev []int32, y []float32) {
 		// embedding: 1.95× VecMat against 1.64× for the list).
 		ev = nil
 	}
-	s.mulAdd(x, ev, y)
+	s.mulAdd(x, ev, ev == nil, y)
 }
 
 // MACsEvents is MACs(x) for ev = Events(x, ·). It panics if ev is not
@@ -475,9 +486,11 @@ type sparseKernels struct {
 	csr, blocks func(x []float32, rowStart []int32, idx []uint16, vals []float32, y []float32)
 	// csrEv is csr over the listed rows ev (increasing, each < K).
 	csrEv func(x []float32, ev []int32, rowStart []int32, cols []uint16, vals []float32, y []float32)
+	// gather is csr over every row, from the column copy (KeepColumns).
+	gather func(x []float32, g *colGather, y []float32)
 }
 
-var genericSparse = sparseKernels{"generic", csrGeneric, blocksGeneric, csrEventsGeneric}
+var genericSparse = sparseKernels{"generic", csrGeneric, blocksGeneric, csrEventsGeneric, gatherGeneric}
 
 // sparseKern is the kernel set in use; tests may swap it.
 var sparseKern = bestSparse()

@@ -21,7 +21,7 @@ func csrAVX2(x []float32, rowStart []int32, cols []uint16, vals []float32, y []f
 	csrRowsAVX2(&x[0], len(x), &rowStart[0], &cols[0], &vals[0], &y[0])
 }
 
-var avx2Sparse = sparseKernels{"avx2", csrAVX2, blocksAVX2, csrEvAVX2}
+var avx2Sparse = sparseKernels{"avx2", csrAVX2, blocksAVX2, csrEvAVX2, gatherAVX2}
 
 func bestSparse() sparseKernels {
 	if hasAVX2() {
