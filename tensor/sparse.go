@@ -99,11 +99,11 @@ func (f Format) String() string {
 type SparseRows struct {
 	k, n     int
 	format   Format
-	rowStart []int32   // [K+1] CSR, Blocks: row i's entries are idx[rowStart[i]:rowStart[i+1]]
-	idx      []uint16  // CSR: column indices; Blocks: block indices (columns 8c..8c+7); increasing within a row
-	vals     []float32 // CSR: one value per index; Blocks: 8 per block, zeros included; Dense: W [K×N]
-	tail     []float32 // CSR, Blocks: [K×(N mod 8)] the last N mod 8 columns, dense per row
-	rowNNZ   []int32   // [K] non-zero weights per row
+	rowStart []int32    // [K+1] CSR, Blocks: row i's entries are idx[rowStart[i]:rowStart[i+1]]
+	idx      []uint16   // CSR: column indices; Blocks: block indices (columns 8c..8c+7); increasing within a row
+	vals     []float32  // CSR: one value per index; Blocks: 8 per block, zeros included; Dense: W [K×N]
+	tail     []float32  // CSR, Blocks: [K×(N mod 8)] the last N mod 8 columns, dense per row
+	rowNNZ   []int32    // [K] non-zero weights per row
 	cols     *colGather // CSR: the copy by column, if KeepColumns was called
 }
 
