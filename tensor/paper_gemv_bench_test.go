@@ -66,7 +66,10 @@ type gemvOperands struct {
 
 func newGEMVOperands(s gemvShape) *gemvOperands {
 	r := rand.New(rand.NewPCG(3, uint64(s.k*s.n)))
-	return &gemvOperands{s: s, x: randSlice(r, s.k), w: randSlice(r, s.k*s.n), y: make([]float32, s.n)}
+	// W on huge pages, as the Dense engine holds its weights (and as
+	// numpy gives OpenBLAS arrays of 4 MiB and more in bench/sgemv.py).
+	w := append(MakeHuge(s.k * s.n)[:0], randSlice(r, s.k*s.n)...)
+	return &gemvOperands{s: s, x: randSlice(r, s.k), w: w, y: make([]float32, s.n)}
 }
 
 // run computes one product: the kernel the Dense engine calls for it.
