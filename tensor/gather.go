@@ -21,8 +21,16 @@ import (
 // kernels also skip x_i = ±0, which only happens here for an input with
 // zeros, see MulAdd), so the result is bit for bit the same, and each
 // weight costs two loads and an FMA instead of two loads, an FMA and a
-// store. Measured on Zen 3 (AVX2, one thread; TENSOR_EVENT_TUNE=gather,
-// 750×4050 at 90% sparsity, the paper's layer 0 W): see gatherCols.
+// store. Measured on Zen 3 (AVX2, one thread, TestGatherTune, paired
+// medians of 15, every input active, four matrices cycled): 1.22×, 1.29×,
+// 1.29×, 1.19× the speed of the CSR scan kernel on 750×4050 (the paper's
+// layer 0 W) at 75, 90, 95, 98% sparsity; on 256×768 1.32×, 1.25×, 1.10×
+// and 0.91× (5 entries a column at 98%: the per-group work dominates,
+// hence minColumnEntries). In the paper EGRU's six layer products of a
+// token (90% / 20%) the copy on layer 0's W took 0.86-0.92× the time; on
+// the paper LSTM, whose every input is active, the layers ran 1.3-1.4×
+// faster (bench infer --paper --cell lstm, 2.64-2.87× → 3.75× the dense
+// engine, alternate runs).
 //
 // Layout: the body columns (N rounded down to 8) are sorted by their count
 // of non-zero weights, most first, and taken eight at a time as a group
@@ -105,14 +113,20 @@ func (g *colGather) bytes() int {
 	return 4*(len(g.perm)+len(g.start)+len(g.common)+len(g.extra)+len(g.vals)) + 2*len(g.idx)
 }
 
+// minColumnEntries is the fewest non-zero weights per column, on average,
+// for which KeepColumns keeps a copy (see the measurements above).
+const minColumnEntries = 8
+
 // KeepColumns adds to a CSR matrix a copy of its weights stored by output
 // column (see colGather), which MulAdd and MulAddEvents use whenever every
 // input is active: for a product whose input is dense, such as layer 0's W
 // on the embedding. It doubles the memory of the weights; it does nothing
 // for the Blocks and Dense formats, whose kernels already take whole
-// vectors of y.
+// vectors of y, and for matrices with fewer than minColumnEntries non-zero
+// weights per column, where the row kernel is as fast.
 func (s *SparseRows) KeepColumns() {
-	if s.format != FormatCSR || s.cols != nil || s.n < blockWidth {
+	cols := s.n / blockWidth * blockWidth
+	if s.format != FormatCSR || s.cols != nil || cols == 0 || len(s.idx) < minColumnEntries*cols {
 		return
 	}
 	s.cols = newColGather(s)
