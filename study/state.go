@@ -1,0 +1,68 @@
+package study
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/sparselm/sparselm/internal/ckptdir"
+)
+
+// Status is where a job stands.
+type Status string
+
+const (
+	Pending Status = "pending" // no state file: not started
+	Running Status = "running" // started and not finished (or killed: see State.Host and PID)
+	Done    Status = "done"    // every output complete
+	Failed  Status = "failed"  // stopped with an error (State.Error)
+)
+
+// State is the content of a job's state file, jobs/N.json in the study
+// directory, written atomically when the job starts and when it ends.
+// Schedulers and `sparselm study status` read success from it (Slurm without
+// its accounting database has no sacct).
+type State struct {
+	Job     int       `json:"job"`
+	Name    string    `json:"name"`
+	Status  Status    `json:"status"`
+	Host    string    `json:"host,omitempty"`
+	PID     int       `json:"pid,omitempty"`
+	Started time.Time `json:"started,omitzero"`
+	Ended   time.Time `json:"ended,omitzero"`
+	Error   string    `json:"error,omitempty"`
+}
+
+// StatePath is the state file of job id in the study directory dir.
+func StatePath(dir string, id int) string {
+	return filepath.Join(dir, DirState, strconv.Itoa(id)+".json")
+}
+
+// ReadState reads job id's state; a job without a state file is Pending.
+func ReadState(dir string, id int) (State, error) {
+	b, err := os.ReadFile(StatePath(dir, id))
+	if errors.Is(err, os.ErrNotExist) {
+		return State{Job: id, Status: Pending}, nil
+	}
+	if err != nil {
+		return State{}, err
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return State{}, fmt.Errorf("%s: %w", StatePath(dir, id), err)
+	}
+	return s, nil
+}
+
+// writeState writes s atomically (a reader sees the old or the new file).
+func writeState(dir string, s State) error {
+	if err := os.MkdirAll(filepath.Join(dir, DirState), 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(s, "", "  ")
+	return ckptdir.WriteFile(StatePath(dir, s.Job), append(b, '\n'))
+}
