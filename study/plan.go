@@ -87,7 +87,7 @@ func LevelDir(sweep string, s float64) string {
 // Plan returns the jobs of a valid spec in an order that respects their
 // dependencies: per model and seed a training job, then a prune job per
 // level (each from the trained model for oneshot, a chain for iterative),
-// then a bench job if engines are timed; last the report. It is a pure
+// then a bench job if the engines are timed; last the report. It is a pure
 // function of the spec: the same spec gives the same plan, job IDs
 // included, which is what lets `study run --job N` on a cluster node find
 // its job.
@@ -146,7 +146,7 @@ func Plan(s Spec) []Job {
 		all = append(all, trainID[c])
 		all = append(all, last[c]...)
 	}
-	if len(s.Engines) > 0 {
+	if s.Bench {
 		var benches []int
 		for _, c := range chains {
 			deps := append([]int{trainID[c]}, last[c]...)

@@ -33,7 +33,7 @@ func TestPlanOneShot(t *testing.T) {
 
 func TestPlanIterative(t *testing.T) {
 	s := DefaultSpec("tiny")
-	s.Models, s.Schedule, s.Levels, s.Engines = []string{"egru"}, prune.Iterative, []float64{0.5, 0.75, 0.9}, nil
+	s.Models, s.Schedule, s.Levels, s.Bench = []string{"egru"}, prune.Iterative, []float64{0.5, 0.75, 0.9}, false
 	jobs := Plan(s)
 	checkPlan(t, jobs)
 	// train, three chained levels, report: five stages of one job.

@@ -39,10 +39,12 @@ type Spec struct {
 	// quarter of the training learning rate (as `sparselm prune`).
 	FinetuneEpochs int `json:"finetune_epochs"`
 
-	// Engines are the inference engines timed on every checkpoint (dense,
-	// event); none: the study measures MACs and perplexity only.
-	Engines []string `json:"engines"`
-	// BenchTokens and BenchRepeats set the timing (bench infer --sweep).
+	// Bench times the dense and the event-driven inference engines on
+	// every checkpoint (as bench infer --sweep; the measured speedup needs
+	// both); false: the study counts MACs and perplexity only.
+	Bench bool `json:"bench"`
+	// BenchTokens and BenchRepeats set the timing: the median of repeats
+	// runs of that many test tokens, batch 1, one thread.
 	BenchTokens  int `json:"bench_tokens"`
 	BenchRepeats int `json:"bench_repeats"`
 
@@ -59,12 +61,12 @@ type Spec struct {
 
 // DefaultSpec returns the spec of `sparselm study` without flags for a
 // preset: both models, one seed, magnitude pruning, oneshot, to 50 … 98%,
-// one fine-tuning epoch, both engines timed.
+// one fine-tuning epoch, the engines timed.
 func DefaultSpec(preset string) Spec {
 	return Spec{
 		Dataset: "ptb", Preset: preset, Models: []string{model.CellLSTM, model.CellEGRU}, Seeds: []uint64{1},
 		Criterion: prune.Magnitude, Schedule: prune.OneShot, Levels: []float64{0.5, 0.75, 0.9, 0.95, 0.98},
-		FinetuneEpochs: 1, Engines: []string{"dense", "event"}, BenchTokens: 200, BenchRepeats: 5,
+		FinetuneEpochs: 1, Bench: true, BenchTokens: 200, BenchRepeats: 5,
 		Threads: 1, StatsBatch: 1, StatsBPTT: 64,
 	}
 }
@@ -112,12 +114,7 @@ func (s *Spec) Validate() error {
 	if s.FinetuneEpochs < 1 {
 		return bad("finetune_epochs", s.FinetuneEpochs, "must be positive")
 	}
-	for i, e := range s.Engines {
-		if e != "dense" && e != "event" {
-			return bad(fmt.Sprintf("engines.%d", i), e, "must be dense or event")
-		}
-	}
-	if len(s.Engines) > 0 && (s.BenchTokens < 1 || s.BenchRepeats < 1) {
+	if s.Bench && (s.BenchTokens < 1 || s.BenchRepeats < 1) {
 		return bad("bench_tokens", s.BenchTokens, "and bench_repeats must be positive when engines are timed")
 	}
 	if s.Threads < 1 {
