@@ -67,7 +67,7 @@ func DefaultSpec(preset string) Spec {
 		Dataset: "ptb", Preset: preset, Models: []string{model.CellLSTM, model.CellEGRU}, Seeds: []uint64{1},
 		Criterion: prune.Magnitude, Schedule: prune.OneShot, Levels: []float64{0.5, 0.75, 0.9, 0.95, 0.98},
 		FinetuneEpochs: 1, Bench: true, BenchTokens: 200, BenchRepeats: 5,
-		Threads: 1, StatsBatch: 1, StatsBPTT: 64,
+		Threads: 1, StatsBatch: 1, StatsBPTT: 70,
 	}
 }
 

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -14,6 +12,7 @@ import (
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/infer"
 	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/provenance"
 	"github.com/sparselm/sparselm/prune"
 	"github.com/sparselm/sparselm/report"
 	"github.com/sparselm/sparselm/tensor"
@@ -110,7 +109,7 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 			points = append(points, &s.Points[i])
 		}
 	}
-	bench := report.InferBench{BenchSetup: report.BenchSetup{CPU: cpuModel(), Kernel: tensor.Features(),
+	bench := report.InferBench{BenchSetup: report.BenchSetup{CPU: provenance.CPUModel(), Kernel: tensor.Features(),
 		Steps: *steps, Warmup: *warmup, Repeats: *repeats, Threads: 1, Batch: 1}}
 	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if !*asJSON {
@@ -188,20 +187,6 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 		return printJSON(env.Stdout, bench)
 	}
 	return nil
-}
-
-// cpuModel is the model name of the first CPU in /proc/cpuinfo ("AMD EPYC
-// 7B13 64-Core Processor"), or runtime.GOARCH where there is none.
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				return strings.TrimSpace(v)
-			}
-		}
-	}
-	return runtime.GOARCH + " (model unknown)"
 }
 
 // benchInferPaper builds the paper-shape model of the cell and prints the

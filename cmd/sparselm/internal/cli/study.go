@@ -1,0 +1,289 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sparselm/sparselm/data"
+	"github.com/sparselm/sparselm/provenance"
+	"github.com/sparselm/sparselm/prune"
+	"github.com/sparselm/sparselm/study"
+)
+
+func runStudy(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "run":
+			return runStudyJob(ctx, env, args[1:])
+		case "status":
+			return runStudyStatus(env, args[1:])
+		}
+	}
+	const synopsis = "study [--spec FILE] [--out DIR] [--dataset ptb|wikitext-2|DIR] [--preset tiny|small|paper] [--models lstm,egru] " +
+		"[--seeds N] [--levels 0.5,0.9] [flags] [--dry-run]\n" +
+		"       sparselm study run --spec DIR/study.json --job N [--wait]\n" +
+		"       sparselm study status --spec DIR/study.json\n\n" +
+		"Trains every model once per seed, prunes each to every level, measures every checkpoint, times the\n" +
+		"inference engines and writes the report into DIR/report. The spec is written to DIR/study.json on the\n" +
+		"first run; running the same command again continues the study where it stopped."
+	fs := newFlagSet(env, "study", synopsis)
+	def := study.DefaultSpec("small")
+	specFile := fs.String("spec", "", "spec `file` (JSON, as written to DIR/study.json); flags given override its fields")
+	out := fs.String("out", "", "study `directory` (default runs/study-DATASET-PRESET, or the spec file's directory)")
+	dataset := fs.String("dataset", def.Dataset, "ptb, wikitext-2, or a directory of train/valid/test files")
+	preset := fs.String("preset", def.Preset, "tiny (seconds), small (2-core laptop, hours) or paper")
+	models := fs.String("models", strings.Join(def.Models, ","), "cells to train, comma-separated: lstm, egru")
+	seeds := fs.Int("seeds", len(def.Seeds), "number of seeds (1, 2, …, N): each model is trained once per seed")
+	levels := floatList(def.Levels)
+	fs.Var(&levels, "levels", "target weight `sparsities`, increasing")
+	criterion := fs.String("criterion", string(def.Criterion), "magnitude | global | random")
+	schedule := fs.String("schedule", string(def.Schedule), "oneshot (each level from the trained model) | iterative (level after level)")
+	ftEpochs := fs.Int("finetune-epochs", def.FinetuneEpochs, "fine-tuning epochs after each pruning")
+	embedding := fs.Bool("prune-embedding", def.Embedding, "prune the embedding (= tied decoder) too")
+	bench := fs.Bool("bench", def.Bench, "time the dense and event-driven inference engines on every checkpoint")
+	threads := fs.Int("threads", def.Threads, "threads per job (results do not depend on it)")
+	epochTokens := fs.Int("epoch-tokens", 0, "cap on the training tokens per epoch (0: the preset's); for smoke runs")
+	dataDir := fs.String("data", "", dataFlagHelp)
+	dryRun := fs.Bool("dry-run", false, "print the plan (every job, its inputs and outputs, an estimate of its time) and exit")
+	quiet := fs.Bool("quiet", false, "no progress bars")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("study: unexpected argument %q (subcommands: run, status; flags start with --)", fs.Arg(0))
+	}
+	given := fs.given()
+	spec := def
+	if *specFile != "" {
+		var err error
+		if spec, err = study.ReadSpec(*specFile); err != nil {
+			return fmt.Errorf("study: %w", err)
+		}
+		if *out == "" {
+			*out = filepath.Dir(*specFile)
+		}
+	}
+	set := func(name string) bool { return *specFile == "" || given[name] }
+	if set("dataset") {
+		spec.Dataset = *dataset
+		if strings.ContainsRune(*dataset, filepath.Separator) {
+			if abs, err := filepath.Abs(*dataset); err == nil {
+				spec.Dataset = abs
+			}
+		}
+	}
+	if set("preset") {
+		spec.Preset = *preset
+	}
+	if set("models") {
+		spec.Models = splitList(*models)
+	}
+	if set("seeds") {
+		if *seeds < 1 {
+			return fmt.Errorf("study: --seeds %d must be at least 1", *seeds)
+		}
+		spec.Seeds = nil
+		for s := 1; s <= *seeds; s++ {
+			spec.Seeds = append(spec.Seeds, uint64(s))
+		}
+	}
+	if set("levels") {
+		spec.Levels = levels
+	}
+	if set("criterion") {
+		spec.Criterion = prune.Criterion(*criterion)
+	}
+	if set("schedule") {
+		spec.Schedule = prune.Schedule(*schedule)
+	}
+	if set("finetune-epochs") {
+		spec.FinetuneEpochs = *ftEpochs
+	}
+	if set("prune-embedding") {
+		spec.Embedding = *embedding
+	}
+	if set("bench") {
+		spec.Bench = *bench
+	}
+	if set("threads") {
+		spec.Threads = *threads
+	}
+	if set("epoch-tokens") {
+		spec.EpochTokens = *epochTokens
+	}
+	if err := spec.Validate(); err != nil {
+		return fmt.Errorf("study: %w", err)
+	}
+	if err := checkThreads(env, "study", spec.Threads); err != nil {
+		return err
+	}
+	if *out == "" {
+		*out = filepath.Join("runs", fmt.Sprintf("study-%s-%s", filepath.Base(spec.Dataset), spec.Preset))
+	}
+	if *dryRun {
+		return printPlan(env, *out, spec)
+	}
+	spec, err := study.Open(*out, spec)
+	if err != nil {
+		return fmt.Errorf("study: %w (start a new study in another --out, or give the stored spec: --spec %s)", err, filepath.Join(*out, study.SpecFile))
+	}
+	senv := studyEnv(env, *dataDir, *quiet, append([]string{"study"}, args...))
+	fmt.Fprintf(env.Stderr, "sparselm study: %d jobs in %s (%s, preset %s, models %s, seeds %v, levels %v)\n",
+		len(study.Plan(spec)), *out, spec.Dataset, spec.Preset, strings.Join(spec.Models, ","), spec.Seeds, spec.Levels)
+	if err := study.RunAll(ctx, *out, spec, senv); err != nil {
+		return withRunHint(err, "sparselm study --spec "+filepath.Join(*out, study.SpecFile))
+	}
+	fmt.Fprintf(env.Stdout, "study: done; report in %s\n", filepath.Join(*out, study.DirReport))
+	return nil
+}
+
+// studyEnv is the study's view of this process.
+func studyEnv(env *Env, dataDir string, quiet bool, args []string) *study.Env {
+	log := env.Stderr
+	if quiet {
+		log = nil
+	}
+	cmd := args[0]
+	return &study.Env{Getenv: env.Getenv, DataDir: dataDir, Log: log,
+		Provenance: func(ddir string) *provenance.Provenance { return sessionProvenance(env, cmd, args[1:], ddir) }}
+}
+
+// runStudyJob is `sparselm study run`: one job, as a cluster task runs it.
+func runStudyJob(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "study run", "study run --spec DIR/study.json --job N [--wait]")
+	specFile := fs.String("spec", "", "the study's spec `file`, DIR/study.json (the study is DIR)")
+	job := fs.Int("job", -1, "the job `N` to run (see sparselm study --dry-run)")
+	wait := fs.Bool("wait", false, "wait for the job's dependencies to finish first (an error if one fails)")
+	dataDir := fs.String("data", "", dataFlagHelp)
+	quiet := fs.Bool("quiet", false, "no progress bars")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *specFile == "" || *job < 0 {
+		return errors.New("study run: --spec and --job are required")
+	}
+	spec, err := study.ReadSpec(*specFile)
+	if err != nil {
+		return fmt.Errorf("study run: %w", err)
+	}
+	dir := filepath.Dir(*specFile)
+	return study.Run(ctx, dir, spec, *job, *wait, studyEnv(env, *dataDir, *quiet, append([]string{"study"}, append([]string{"run"}, args...)...)))
+}
+
+// runStudyStatus prints every job's state.
+func runStudyStatus(env *Env, args []string) error {
+	fs := newFlagSet(env, "study status", "study status --spec DIR/study.json")
+	specFile := fs.String("spec", "", "the study's spec `file`, DIR/study.json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *specFile == "" {
+		return errors.New("study status: --spec is required")
+	}
+	spec, err := study.ReadSpec(*specFile)
+	if err != nil {
+		return fmt.Errorf("study status: %w", err)
+	}
+	dir := filepath.Dir(*specFile)
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "job\tstage\tname\tstatus\thost\tstarted\tended\terror")
+	count := map[study.Status]int{}
+	for _, j := range study.Plan(spec) {
+		s, err := study.ReadState(dir, j.ID)
+		if err != nil {
+			return err
+		}
+		count[s.Status]++
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Stage, j.Name(), s.Status, s.Host, timeText(s.Started), timeText(s.Ended), s.Error)
+	}
+	tw.Flush()
+	fmt.Fprintf(env.Stdout, "%d done, %d running, %d failed, %d pending\n", count[study.Done], count[study.Running], count[study.Failed], count[study.Pending])
+	return nil
+}
+
+// printPlan prints the jobs of spec with their estimated times.
+func printPlan(env *Env, out string, spec study.Spec) error {
+	jobs := study.Plan(spec)
+	var tokens int
+	if ddir, err := data.Resolve(spec.Dataset, "", env.Getenv); err == nil {
+		if files, err := data.SplitFiles(ddir); err == nil {
+			tokens = approxTokens(files)
+		}
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(env.Stdout, "study in %s: %d jobs in %d stages\n", out, len(jobs), len(study.Stages(jobs)))
+	fmt.Fprintln(tw, "job\tstage\tname\tafter\toutput\tfrom\testimate")
+	var total float64
+	for _, j := range jobs {
+		est := study.Estimate(spec, j, tokens)
+		total += est.Seconds()
+		deps := make([]string, len(j.Deps))
+		for i, d := range j.Deps {
+			deps[i] = fmt.Sprint(d)
+		}
+		after := strings.Join(deps, ",")
+		if len(after) > 24 {
+			after = fmt.Sprintf("%d jobs", len(deps))
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Stage, j.Name(), orDash(after), filepath.Join(out, j.Dir), orDash(j.From), durationText(est))
+	}
+	tw.Flush()
+	fmt.Fprintf(env.Stdout, "estimated: %s of one core per job in all (jobs of a stage can run at once); the rates behind it are in study.Estimate\n",
+		durationText(time.Duration(total*float64(time.Second))))
+	return nil
+}
+
+// durationText is d as 1h05m or 4m10s.
+func durationText(d time.Duration) string {
+	d = d.Round(time.Second)
+	if h := int(d.Hours()); h > 0 {
+		return fmt.Sprintf("%dh%02dm", h, int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// timeText is t in UTC to the second, or "-" for the zero time.
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// approxTokens is the number of whitespace-separated words of the train
+// split (plus one end of line each), read quickly for the estimate.
+func approxTokens(files []string) int {
+	for _, f := range files {
+		if strings.Contains(filepath.Base(f), "train") {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return 0
+			}
+			return len(strings.Fields(string(b))) + strings.Count(string(b), "\n")
+		}
+	}
+	return 0
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

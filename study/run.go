@@ -1,0 +1,412 @@
+package study
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sparselm/sparselm/data"
+	"github.com/sparselm/sparselm/infer"
+	"github.com/sparselm/sparselm/internal/ckptdir"
+	"github.com/sparselm/sparselm/measure"
+	"github.com/sparselm/sparselm/provenance"
+	"github.com/sparselm/sparselm/prune"
+	"github.com/sparselm/sparselm/report"
+	"github.com/sparselm/sparselm/tensor"
+	"github.com/sparselm/sparselm/train"
+)
+
+// Files of a sweep directory written by the jobs.
+const (
+	FileStartStats = "start-stats.json" // in the sweep directory: the trained model's accounting
+	FileLevelStats = "stats.json"       // in each level directory: its best checkpoint's accounting
+)
+
+// Env is what the jobs take from the process that runs them.
+type Env struct {
+	// Getenv resolves the dataset (SPARSELM_DATA; see data.Resolve).
+	Getenv func(string) string
+	// DataDir, if set, is where the dataset is (the --data flag).
+	DataDir string
+	// Log receives a line per job and the progress bars (nil: silent).
+	Log io.Writer
+	// Provenance describes this session for the files a job writes: the
+	// program, the command line and the data files of dataDir.
+	Provenance func(dataDir string) *provenance.Provenance
+	// Poll is how often --wait looks at the dependencies' state (default 2 s).
+	Poll time.Duration
+}
+
+func (e *Env) logf(format string, a ...any) {
+	if e.Log != nil {
+		fmt.Fprintf(e.Log, "sparselm study: "+format+"\n", a...)
+	}
+}
+
+// Open returns the spec of the study in dir, writing spec there first if
+// the directory holds no study yet. It returns an error wrapping
+// ErrSpecDiffers, with a line per differing field, if dir holds a study of
+// another spec.
+func Open(dir string, spec Spec) (Spec, error) {
+	if err := spec.Validate(); err != nil {
+		return Spec{}, err
+	}
+	path := filepath.Join(dir, SpecFile)
+	stored, err := ReadSpec(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return Spec{}, err
+		}
+		return spec, ckptdir.WriteFile(path, spec.Marshal())
+	}
+	if err != nil {
+		return Spec{}, err
+	}
+	if !slices.Equal(stored.Marshal(), spec.Marshal()) {
+		return Spec{}, fmt.Errorf("%s: %w:\n  %s", path, ErrSpecDiffers, strings.Join(specDiff(stored, spec), "\n  "))
+	}
+	return stored, nil
+}
+
+// specDiff returns a line per top-level field that differs.
+func specDiff(a, b Spec) []string {
+	var ma, mb map[string]json.RawMessage
+	_ = json.Unmarshal(a.Marshal(), &ma)
+	_ = json.Unmarshal(b.Marshal(), &mb)
+	var lines []string
+	for k, v := range ma {
+		if string(v) != string(mb[k]) {
+			lines = append(lines, fmt.Sprintf("%s: stored %s, given %s", k, v, mb[k]))
+		}
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+// RunAll runs every job of the study in dir in plan order, skipping the
+// finished ones: the whole study on this machine.
+func RunAll(ctx context.Context, dir string, spec Spec, env *Env) error {
+	for _, j := range Plan(spec) {
+		if err := Run(ctx, dir, spec, j.ID, false, env); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run runs job id of the study in dir: at once if its state says done,
+// after its dependencies if wait is set (an error if one failed),
+// otherwise it resumes or starts it; it records the job's state before and
+// after.
+func Run(ctx context.Context, dir string, spec Spec, id int, wait bool, env *Env) error {
+	jobs := Plan(spec)
+	if id < 0 || id >= len(jobs) {
+		return fmt.Errorf("study: no job %d: the study has jobs 0 to %d", id, len(jobs)-1)
+	}
+	j := jobs[id]
+	st, err := ReadState(dir, id)
+	if err != nil {
+		return err
+	}
+	if st.Status == Done {
+		env.logf("job %d (%s): done", id, j.Name())
+		return nil
+	}
+	if err := depsDone(ctx, dir, j, wait, env); err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	st = State{Job: id, Name: j.Name(), Status: Running, Host: host, PID: os.Getpid(), Started: time.Now().UTC()}
+	if err := writeState(dir, st); err != nil {
+		return err
+	}
+	env.logf("job %d (%s): running in %s", id, j.Name(), filepath.Join(dir, j.Dir))
+	err = runJob(ctx, dir, spec, jobs, j, env)
+	st.Ended = time.Now().UTC()
+	if err != nil {
+		st.Status, st.Error = Failed, err.Error()
+		if werr := writeState(dir, st); werr != nil {
+			env.logf("job %d: recording the failure: %v", id, werr)
+		}
+		return fmt.Errorf("study: job %d (%s): %w", id, j.Name(), err)
+	}
+	st.Status = Done
+	return writeState(dir, st)
+}
+
+// depsDone returns nil once every dependency of j is done; without wait,
+// at once or with an error naming the first one that is not.
+func depsDone(ctx context.Context, dir string, j Job, wait bool, env *Env) error {
+	poll := env.Poll
+	if poll <= 0 {
+		poll = 2 * time.Second
+	}
+	for {
+		pending := -1
+		for _, d := range j.Deps {
+			s, err := ReadState(dir, d)
+			if err != nil {
+				return err
+			}
+			if s.Status == Failed {
+				return fmt.Errorf("study: job %d (%s) depends on job %d, which failed: %s", j.ID, j.Name(), d, s.Error)
+			}
+			if s.Status != Done {
+				pending = d
+				break
+			}
+		}
+		if pending < 0 {
+			return nil
+		}
+		if !wait {
+			return fmt.Errorf("study: job %d (%s) depends on job %d, which is not done (run it first, or pass --wait)", j.ID, j.Name(), pending)
+		}
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-time.After(poll):
+		}
+	}
+}
+
+// runJob does the work of j; every output it writes is written atomically,
+// and each step is skipped when its output exists, so a rerun after a kill
+// continues where the job stopped.
+func runJob(ctx context.Context, dir string, spec Spec, jobs []Job, j Job, env *Env) error {
+	tensor.SetThreads(spec.Threads)
+	switch j.Kind {
+	case KindTrain:
+		return trainJob(ctx, dir, spec, j, env)
+	case KindPrune:
+		return pruneJob(ctx, dir, spec, j, env)
+	case KindBench:
+		return benchJob(ctx, dir, spec, j, env)
+	case KindReport:
+		return reportJob(dir, spec, jobs, env)
+	}
+	return fmt.Errorf("unknown job kind %q", j.Kind)
+}
+
+// corpus loads the study's dataset with the vocabulary options of o.
+func (env *Env) corpus(dataset string, o *train.Options) (*data.Corpus, string, error) {
+	ddir, err := data.Resolve(dataset, env.DataDir, env.Getenv)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := data.LoadDir(ddir, data.Options{MaxVocab: o.MaxVocab, MinCount: o.MinCount})
+	return c, ddir, err
+}
+
+func (env *Env) provenance(dataDir string) *provenance.Provenance {
+	if env.Provenance == nil {
+		return nil
+	}
+	return env.Provenance(dataDir)
+}
+
+// TrainOptions returns the training options of a model and seed of the
+// study: the preset's for the dataset, with the spec's seed, threads and
+// epoch cap. The test pass is left to the accounting (the same split at
+// batch StatsBatch).
+func TrainOptions(spec Spec, cell string, seed uint64) (train.Options, error) {
+	o, err := train.Preset(spec.Preset, cell, filepath.Base(spec.Dataset))
+	if err != nil {
+		return o, err
+	}
+	o.Dataset = spec.Dataset
+	o.Seed, o.Threads, o.SkipTest = seed, spec.Threads, true
+	if spec.EpochTokens > 0 {
+		o.EpochTokens = spec.EpochTokens
+	}
+	return o, nil
+}
+
+func trainJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error {
+	out := filepath.Join(dir, j.Dir)
+	o, err := TrainOptions(spec, j.Model, j.Seed)
+	if err != nil {
+		return err
+	}
+	corpus, ddir, err := env.corpus(spec.Dataset, &o)
+	if err != nil {
+		return err
+	}
+	o.Model.Vocab = corpus.Vocab.Len()
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(out, train.FileResult)); err != nil {
+		r := &train.Runner{Options: o, Corpus: corpus, Out: out, Progress: env.Log, Provenance: env.provenance(ddir)}
+		if _, err := r.Run(ctx, ckptdir.Exists(filepath.Join(out, train.DirLast))); err != nil {
+			return err
+		}
+	}
+	sweep := filepath.Join(dir, filepath.Dir(j.Dir))
+	_, err = stats(ctx, filepath.Join(out, train.DirBest), filepath.Join(sweep, FileStartStats), corpus, spec, env, ddir)
+	return err
+}
+
+// FinetuneOptions returns the fine-tuning options after pruning a model
+// trained with o: as `sparselm prune` makes them (a quarter of the
+// learning rate, no early stopping, no test pass), for the spec's epochs.
+func FinetuneOptions(spec Spec, o train.Options, seed uint64) train.Options {
+	o.Patience, o.SkipTest = 0, true
+	o.Optim.LR /= 4
+	o.Epochs, o.Seed, o.Threads = spec.FinetuneEpochs, seed, spec.Threads
+	if spec.EpochTokens > 0 {
+		o.EpochTokens = spec.EpochTokens
+	}
+	return o
+}
+
+func pruneJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error {
+	out := filepath.Join(dir, j.Dir)
+	from := filepath.Join(dir, j.From)
+	var corpus *data.Corpus
+	var ddir string
+	if _, err := os.Stat(filepath.Join(out, train.FileResult)); err != nil {
+		c, err := train.LoadCheckpoint(from)
+		if err != nil {
+			return err
+		}
+		if corpus, ddir, err = env.corpus(spec.Dataset, &c.Options); err != nil {
+			return err
+		}
+		if !slices.Equal(corpus.Vocab.Words(), c.Vocab.Words()) {
+			return fmt.Errorf("the vocabulary of %s differs from the checkpoint %s's", ddir, from)
+		}
+		o := FinetuneOptions(spec, c.Options, j.Seed)
+		r := &train.Runner{Options: o, Corpus: corpus, Out: out, Progress: env.Log, Provenance: env.provenance(ddir)}
+		resume := ckptdir.Exists(filepath.Join(out, train.DirLast))
+		if !resume {
+			p := &c.Model.Params
+			if spec.Embedding {
+				if err := prune.MarkEmbedding(p); err != nil {
+					return err
+				}
+			}
+			if err := prune.Prune(p, spec.Criterion, j.Level, j.Seed); err != nil {
+				return err
+			}
+			r.Init = c.Model
+			env.logf("pruned %s to %.2f%%, fine-tuning into %s", j.From, 100*prune.Sparsity(p), out)
+		}
+		if _, err := r.Run(ctx, resume); err != nil {
+			return err
+		}
+	}
+	best := filepath.Join(out, train.DirBest)
+	c, err := train.LoadCheckpoint(best)
+	if err != nil {
+		return err
+	}
+	if err := prune.RequireMasks(&c.Model.Params, j.Level, best); err != nil {
+		return err
+	}
+	if corpus == nil {
+		if corpus, ddir, err = env.corpus(spec.Dataset, &c.Options); err != nil {
+			return err
+		}
+	}
+	_, err = stats(ctx, best, filepath.Join(out, FileLevelStats), corpus, spec, env, ddir)
+	return err
+}
+
+// statsFile is the content of a stats file: the accounting of a checkpoint
+// on the test split, the checkpoint relative to the study, and the session
+// that measured it.
+type statsFile struct {
+	*measure.Report
+	Checkpoint string                 `json:"checkpoint"`
+	Provenance *provenance.Provenance `json:"provenance"`
+}
+
+// stats returns the accounting of the checkpoint ckpt on the test split,
+// measuring it and writing it to path unless path holds it already.
+func stats(ctx context.Context, ckpt, path string, corpus *data.Corpus, spec Spec, env *Env, ddir string) (*measure.Report, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		var f statsFile
+		if err := json.Unmarshal(b, &f); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return f.Report, nil
+	}
+	c, err := train.LoadCheckpoint(ckpt)
+	if err != nil {
+		return nil, err
+	}
+	bar := train.NewProgress(env.Log, "stats", int64(len(corpus.Test)))
+	var done int64
+	r, err := measure.Run(ctx, c.Model, corpus.Test, spec.StatsBatch, spec.StatsBPTT, func(tokens int64, nll float64) {
+		bar.Add(tokens-done, fmt.Sprintf("ppl %.2f", math.Exp(nll)))
+		done = tokens
+	})
+	bar.Finish()
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.MarshalIndent(statsFile{r, ckpt, env.provenance(ddir)}, "", "  ")
+	return r, ckptdir.WriteFile(path, append(b, '\n'))
+}
+
+// benchJob times both engines on every checkpoint of a sweep (the trained
+// model and each level's best) and writes the sweep's infer-bench.json.
+func benchJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error {
+	sweep := filepath.Join(dir, j.Dir)
+	if _, err := os.Stat(filepath.Join(sweep, report.InferBenchFile)); err == nil {
+		return nil
+	}
+	// The checkpoints and their points as the report job will list them,
+	// so that report.AttachBench matches each timing to its point.
+	ckpts := []string{path.Join(j.Dir, DirTrain, train.DirBest)}
+	statsFiles := []string{path.Join(j.Dir, FileStartStats)}
+	for _, lv := range spec.Levels {
+		ckpts = append(ckpts, path.Join(LevelDir(j.Dir, lv), train.DirBest))
+		statsFiles = append(statsFiles, path.Join(LevelDir(j.Dir, lv), FileLevelStats))
+	}
+	o := infer.BenchOptions{Steps: spec.BenchTokens, Warmup: 20, Repeats: spec.BenchRepeats}
+	bench := report.InferBench{BenchSetup: report.BenchSetup{CPU: provenance.CPUModel(), Kernel: tensor.Features(),
+		Steps: o.Steps, Warmup: o.Warmup, Repeats: o.Repeats, Threads: 1, Batch: 1}}
+	tensor.SetThreads(1)
+	var corpus *data.Corpus
+	for i, rel := range ckpts {
+		c, err := train.LoadCheckpoint(filepath.Join(dir, rel))
+		if err != nil {
+			return err
+		}
+		var ddir string
+		if corpus == nil {
+			if corpus, ddir, err = env.corpus(spec.Dataset, &c.Options); err != nil {
+				return err
+			}
+			bench.Provenance = env.provenance(ddir)
+		}
+		cmp, err := infer.Compare(ctx, c.Model, corpus.Test, o)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		pt, err := point(dir, rel, statsFiles[i], spec)
+		if err != nil {
+			return err
+		}
+		pt.Kind = report.KindStart
+		if i > 0 {
+			pt.Kind, pt.Level = report.KindLevel, spec.Levels[i-1]
+		}
+		row := report.NewBenchRow(rel, c.Model.Config.Cell, prune.Sparsity(&c.Model.Params), report.TokensTest, cmp)
+		row.Point = report.KeyOf(pt)
+		bench.Checkpoints = append(bench.Checkpoints, row)
+		env.logf("%s: event engine %.2f× the dense engine's speed", rel, row.Speedup)
+	}
+	return report.WriteInferBench(sweep, bench)
+}
