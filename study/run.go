@@ -1,6 +1,7 @@
 package study
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -85,11 +86,20 @@ func specDiff(a, b Spec) []string {
 	var lines []string
 	for k, v := range ma {
 		if string(v) != string(mb[k]) {
-			lines = append(lines, fmt.Sprintf("%s: stored %s, given %s", k, v, mb[k]))
+			lines = append(lines, fmt.Sprintf("%s: stored %s, given %s", k, compact(v), compact(mb[k])))
 		}
 	}
 	slices.Sort(lines)
 	return lines
+}
+
+// compact is a JSON value on one line.
+func compact(v json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, v) != nil {
+		return string(v)
+	}
+	return b.String()
 }
 
 // RunAll runs every job of the study in dir in plan order, skipping the

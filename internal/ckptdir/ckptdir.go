@@ -84,11 +84,13 @@ func Write(dir string, files map[string][]byte) error {
 	if err != nil {
 		return err
 	}
+	atCrashPoint("written", tmp)
 	old, err := moveAside(dir)
 	if err != nil {
 		os.RemoveAll(tmp)
 		return err
 	}
+	atCrashPoint("aside", dir)
 	return install(dir, tmp, old)
 }
 

@@ -32,6 +32,7 @@ func WriteFile(path string, data []byte) error {
 		os.Remove(tmp)
 		return err
 	}
+	atCrashPoint("written", tmp)
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return err

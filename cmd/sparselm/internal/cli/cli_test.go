@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/train"
 )
 
@@ -30,6 +31,9 @@ func TestMain(m *testing.M) {
 		var stderr io.Writer = os.Stderr
 		if pat := os.Getenv(envPauseAt); pat != "" {
 			stderr = &pauseAt{w: os.Stderr, re: regexp.MustCompile(pat)}
+			// The crash points of checkpoint and file writes as lines
+			// too, so that a test can pause (and kill) inside a write.
+			ckptdir.SetCrashPoint(func(where, path string) { fmt.Fprintf(stderr, "ckptdir: %s %s\n", where, path) })
 		}
 		err := Run(context.Background(), &Env{Stdout: os.Stdout, Stderr: stderr}, os.Args[1:])
 		if err != nil && !IsHelp(err) {

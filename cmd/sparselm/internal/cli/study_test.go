@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sparselm/sparselm/study"
+)
+
+// tinyStudy are the flags of a study of a few seconds on the tiny corpus:
+// the EGRU, one seed, two levels, the engines not timed (timings differ
+// from run to run, and the test compares reports byte for byte).
+func tinyStudy(out string, extra ...string) []string {
+	return append([]string{"study", "--preset", "tiny", "--dataset", tinyData, "--models", "egru", "--seeds", "1",
+		"--levels", "0.5,0.9", "--epoch-tokens", "800", "--bench=false", "--threads", "1", "--out", out}, extra...)
+}
+
+// TestStudyKillAndResume kills a study with SIGKILL at five points (in the
+// middle of training, inside the write of the trained model's accounting,
+// inside a fine-tuning checkpoint write, inside a level's accounting write,
+// inside the report), running it again after each; the final report.csv
+// must equal an uninterrupted study's byte for byte.
+func TestStudyKillAndResume(t *testing.T) {
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "ref")
+	if _, stderr, err := run(t, append(tinyStudy(ref), "--quiet")...); err != nil {
+		t.Fatalf("reference study: %v\n%s", err, stderr)
+	}
+	want, err := os.ReadFile(filepath.Join(ref, study.DirReport, "report.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := filepath.Join(dir, "killed")
+	for _, at := range []string{
+		`^epoch 2/2 \[.*\] +[4-6]\d% `,                       // training, after a step and before its checkpoint
+		`^ckptdir: written .*/start-stats\.json\.tmp-`,       // the trained model's accounting, before its rename
+		`^ckptdir: aside .*/level-0\.50/last\n`,              // a fine-tuning checkpoint, the old one moved aside
+		`^ckptdir: written .*/level-0\.90/stats\.json\.tmp-`, // a level's accounting
+		`^ckptdir: written .*/report/report\.csv\.tmp-`,      // the report
+	} {
+		killAt(t, at, tinyStudy(killed)...)
+	}
+	if _, err := os.Stat(filepath.Join(killed, study.DirReport, "report.csv")); err == nil {
+		t.Fatal("the study killed inside its first report write has a report.csv")
+	}
+	if _, stderr, err := run(t, append(tinyStudy(killed), "--quiet")...); err != nil {
+		t.Fatalf("the study run again: %v\n%s", err, stderr)
+	}
+	got, err := os.ReadFile(filepath.Join(killed, study.DirReport, "report.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("report.csv after five kills differs from the uninterrupted study's:\n%s\nwant:\n%s", got, want)
+	}
+	if n := strings.Count(string(want), "\n"); n != 4 {
+		t.Errorf("report.csv has %d lines, want a header and 3 points (start, 0.5, 0.9)", n)
+	}
+}
+
+// TestStudySpecGuards checks that a study directory keeps its spec: the
+// same command again finds every job done, another spec is refused naming
+// the field, and --dry-run writes nothing.
+func TestStudySpecGuards(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s")
+	dry, _, err := run(t, append(tinyStudy(out), "--dry-run")...)
+	if err != nil || !strings.Contains(dry, "prune egru seed 1 to 0.9") || !strings.Contains(dry, "4 jobs in 3 stages") {
+		t.Fatalf("--dry-run: %v\n%s", err, dry)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("--dry-run created the study directory")
+	}
+	if _, stderr, err := run(t, tinyStudy(out)...); err != nil {
+		t.Fatalf("study: %v\n%s", err, stderr)
+	}
+	_, stderr, err := run(t, tinyStudy(out)...)
+	if err != nil || strings.Count(stderr, ": done") != 4 {
+		t.Errorf("the study again: %v, want 4 jobs done at once:\n%s", err, stderr)
+	}
+	_, _, err = run(t, tinyStudy(out, "--levels", "0.5,0.75")...)
+	if err == nil || !strings.Contains(err.Error(), "levels: stored [0.5,0.9]") {
+		t.Errorf("another spec in the same directory: %v, want a refusal naming levels", err)
+	}
+	status, _, err := run(t, "study", "status", "--spec", filepath.Join(out, study.SpecFile))
+	if err != nil || !strings.Contains(status, "4 done, 0 running, 0 failed, 0 pending") {
+		t.Errorf("study status: %v\n%s", err, status)
+	}
+	_, _, err = run(t, "study", "run", "--spec", filepath.Join(out, study.SpecFile), "--job", "9")
+	if err == nil || !strings.Contains(err.Error(), "no job 9") {
+		t.Errorf("study run --job 9: %v", err)
+	}
+}
