@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -52,11 +53,15 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 	dataDir := fs.String("data", "", dataFlagHelp)
 	dryRun := fs.Bool("dry-run", false, "print the plan (every job, its inputs and outputs, an estimate of its time) and exit")
 	quiet := fs.Bool("quiet", false, "no progress bars")
+	parallel := fs.Int("jobs", 1, "jobs run at once, each a child process logging to DIR/logs/job-N.log (1: in this process, with progress bars)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("study: unexpected argument %q (subcommands: run, status; flags start with --)", fs.Arg(0))
+	}
+	if *parallel < 1 {
+		return fmt.Errorf("study: --jobs %d must be at least 1", *parallel)
 	}
 	given := fs.given()
 	spec := def
@@ -136,7 +141,13 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 	senv := studyEnv(env, *dataDir, *quiet, append([]string{"study"}, args...))
 	fmt.Fprintf(env.Stderr, "sparselm study: %d jobs in %s (%s, preset %s, models %s, seeds %v, levels %v)\n",
 		len(study.Plan(spec)), *out, spec.Dataset, spec.Preset, strings.Join(spec.Models, ","), spec.Seeds, spec.Levels)
-	if err := study.RunAll(ctx, *out, spec, senv); err != nil {
+	if *parallel == 1 {
+		err = study.RunAll(ctx, *out, spec, senv)
+	} else {
+		senv.Log = env.Stderr // a line per job started and finished
+		err = study.RunParallel(ctx, *out, spec, *parallel, childLauncher(*out, *dataDir), senv)
+	}
+	if err != nil {
 		return withRunHint(err, "sparselm study --spec "+filepath.Join(*out, study.SpecFile))
 	}
 	fmt.Fprintf(env.Stdout, "study: done; report in %s\n", filepath.Join(*out, study.DirReport))
@@ -152,6 +163,41 @@ func studyEnv(env *Env, dataDir string, quiet bool, args []string) *study.Env {
 	cmd := args[0]
 	return &study.Env{Getenv: env.Getenv, DataDir: dataDir, Log: log,
 		Provenance: func(ddir string) *provenance.Provenance { return sessionProvenance(env, cmd, args[1:], ddir) }}
+}
+
+// childLauncher runs a job as `sparselm study run --job N` in a child
+// process of this executable, its output in DIR/logs/job-N.log; a
+// cancelled context interrupts the child (SIGINT, as Ctrl-C would) and
+// kills it if it has not stopped 30 s later.
+func childLauncher(dir, dataDir string) study.Launcher {
+	return func(ctx context.Context, j study.Job) error {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		logs := filepath.Join(dir, "logs")
+		if err := os.MkdirAll(logs, 0o755); err != nil {
+			return err
+		}
+		logPath := filepath.Join(logs, fmt.Sprintf("job-%d.log", j.ID))
+		f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		args := []string{"study", "run", "--spec", filepath.Join(dir, study.SpecFile), "--job", fmt.Sprint(j.ID), "--quiet"}
+		if dataDir != "" {
+			args = append(args, "--data", dataDir)
+		}
+		cmd := exec.CommandContext(ctx, exe, args...)
+		cmd.Stdout, cmd.Stderr = f, f
+		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+		cmd.WaitDelay = 30 * time.Second
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%w (its output: %s)", err, logPath)
+		}
+		return nil
+	}
 }
 
 // runStudyJob is `sparselm study run`: one job, as a cluster task runs it.

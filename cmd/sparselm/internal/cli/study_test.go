@@ -93,3 +93,29 @@ func TestStudySpecGuards(t *testing.T) {
 		t.Errorf("study run --job 9: %v", err)
 	}
 }
+
+// TestStudyParallel runs the tiny study with two jobs at once, each a child
+// process, and checks its report.csv against the study run in one process.
+func TestStudyParallel(t *testing.T) {
+	t.Setenv("SPARSELM_CLI_MAIN", "1") // the children: this test binary as sparselm (TestMain)
+	dir := t.TempDir()
+	one, two := filepath.Join(dir, "one"), filepath.Join(dir, "two")
+	if _, stderr, err := run(t, tinyStudy(one, "--models", "lstm,egru", "--quiet")...); err != nil {
+		t.Fatalf("one job at a time: %v\n%s", err, stderr)
+	}
+	_, stderr, err := run(t, tinyStudy(two, "--models", "lstm,egru", "--jobs", "2")...)
+	if err != nil {
+		t.Fatalf("--jobs 2: %v\n%s", err, stderr)
+	}
+	if n := strings.Count(stderr, ": finished"); n != 7 {
+		t.Errorf("--jobs 2 finished %d jobs, want 7:\n%s", n, stderr)
+	}
+	a, _ := os.ReadFile(filepath.Join(one, study.DirReport, "report.csv"))
+	b, err := os.ReadFile(filepath.Join(two, study.DirReport, "report.csv"))
+	if err != nil || len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("report.csv of --jobs 2 (%v) differs from one at a time:\n%s\nwant:\n%s", err, b, a)
+	}
+	if _, err := os.Stat(filepath.Join(two, "logs", "job-0.log")); err != nil {
+		t.Errorf("no log of job 0: %v", err)
+	}
+}
