@@ -12,7 +12,9 @@ import (
 type Launcher func(ctx context.Context, j Job) error
 
 // RunParallel runs the jobs of the study in dir that are not done, up to
-// workers at a time, each once its dependencies are done, through launch.
+// workers at a time, each once its dependencies are done, through launch;
+// a bench job runs alone (the others wait), so that it times an idle
+// machine.
 // After a failure it starts no new job, lets the running ones finish and
 // returns the first error; a cancelled ctx stops the launches (launch is
 // expected to stop its job).
@@ -48,17 +50,27 @@ func RunParallel(ctx context.Context, dir string, spec Spec, workers int, launch
 		}
 		return true
 	}
+	alone := false // a timing job is running: nothing else may
 	for {
-		if first == nil && ctx.Err() == nil {
+		if first == nil && ctx.Err() == nil && !alone {
 			for _, j := range jobs {
-				if running == workers {
-					break
+				if running == workers || !ready(j) {
+					continue
 				}
-				if ready(j) {
-					started[j.ID] = true
-					running++
-					env.logf("job %d (%s): started", j.ID, j.Name())
-					go func(j Job) { results <- result{j.ID, launch(ctx, j)} }(j)
+				if j.Kind == KindBench {
+					// Timings run on an otherwise idle machine: wait for
+					// the running jobs, start no other meanwhile.
+					if running > 0 {
+						break
+					}
+					alone = true
+				}
+				started[j.ID] = true
+				running++
+				env.logf("job %d (%s): started", j.ID, j.Name())
+				go func(j Job) { results <- result{j.ID, launch(ctx, j)} }(j)
+				if alone {
+					break
 				}
 			}
 		}
@@ -67,6 +79,9 @@ func RunParallel(ctx context.Context, dir string, spec Spec, workers int, launch
 		}
 		r := <-results
 		running--
+		if jobs[r.id].Kind == KindBench {
+			alone = false
+		}
 		if r.err != nil {
 			if first == nil {
 				first = fmt.Errorf("study: job %d (%s): %w", r.id, jobs[r.id].Name(), r.err)
