@@ -24,12 +24,15 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 			return runStudyJob(ctx, env, args[1:])
 		case "status":
 			return runStudyStatus(env, args[1:])
+		case "emit":
+			return runStudyEmit(env, args[1:])
 		}
 	}
 	const synopsis = "study [--spec FILE] [--out DIR] [--dataset ptb|wikitext-2|DIR] [--preset tiny|small|paper] [--models lstm,egru] " +
 		"[--seeds N] [--levels 0.5,0.9] [flags] [--dry-run]\n" +
 		"       sparselm study run --spec DIR/study.json --job N [--wait]\n" +
-		"       sparselm study status --spec DIR/study.json\n\n" +
+		"       sparselm study status --spec DIR/study.json\n" +
+		"       sparselm study emit --k8s --spec DIR/study.json --name NAME [-o FILE]\n\n" +
 		"Trains every model once per seed, prunes each to every level, measures every checkpoint, times the\n" +
 		"inference engines and writes the report into DIR/report. The spec is written to DIR/study.json on the\n" +
 		"first run; running the same command again continues the study where it stopped."

@@ -119,3 +119,38 @@ func TestStudyParallel(t *testing.T) {
 		t.Errorf("no log of job 0: %v", err)
 	}
 }
+
+// TestStudyEmitK8s checks the CLI wiring of `study emit --k8s`: one Indexed
+// Job per stage from the spec file, the flags reaching the options, and
+// the refusals (the YAML itself is package study/k8s's tests').
+func TestStudyEmitK8s(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s")
+	if _, _, err := run(t, tinyStudy(out)...); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(out, study.SpecFile)
+	yaml, _, err := run(t, "study", "emit", "--k8s", "--spec", spec, "--name", "tiny", "--image", "registry.example/sparselm:1", "--memory", "1Gi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"completionMode: Indexed", "image: registry.example/sparselm:1", "memory: 1Gi", "name: tiny-s1-prune"} {
+		if !strings.Contains(yaml, want) {
+			t.Errorf("the YAML lacks %q", want)
+		}
+	}
+	if n := strings.Count(yaml, "kind: Job\n"); n != 3 {
+		t.Errorf("%d Jobs, want 3 (train, prune both levels at once, report)", n)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"study", "emit", "--spec", spec, "--name", "tiny"}, "--k8s"},
+		{[]string{"study", "emit", "--k8s", "--name", "tiny"}, "--spec is required"},
+		{[]string{"study", "emit", "--k8s", "--spec", spec, "--name", "Bad Name"}, "not a Kubernetes name"},
+	} {
+		if _, _, err := run(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error mentioning %q", c.args, err, c.want)
+		}
+	}
+}
