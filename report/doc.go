@@ -54,6 +54,43 @@
 //   - Markdown: the level column reads "start" for the start and the target
 //     sparsity (0% for a level 0) otherwise; "–" stands for not measured.
 //
+// Seeds: sweeps of one model trained with different seeds carry their
+// training seed and the model's name in Setup.Seed and Setup.Group (in
+// summary.json as "seed" and "group", left out when unset). The sweeps that
+// share a Group, two or more, are a seed group (SeedGroups), summarised
+// point by point (the start, each level) over the seeds that have the
+// point: for each figure the mean and the sample standard deviation, with
+// n − 1 in the denominator (Stat; none for one seed). Write then gives:
+//
+//   - report.md: a table per group (level, n, and mean ± std of the
+//     layers' weight sparsity, activity sparsity, test perplexity and
+//     effective MACs per token of the layers and of the model) in place of
+//     its seeds' rows in the table of perplexity; the tables of the
+//     sweeps, of composition and of speed list every seed.
+//   - report.csv: every seed's rows, as for any sweep, with the seed in
+//     the last column, seed (empty when unknown). Every row of report.csv
+//     stays one checkpoint, so the aggregates have a file of their own:
+//   - report-seeds.csv (SeedsCSVFile, SeedsCSVHeader): a row per group and
+//     point with n, the seeds, and FIGURE_mean and FIGURE_std of each
+//     figure and of the timings (an empty std for one seed). Write removes
+//     an earlier one when the sweeps have no group.
+//   - report.json: "seed_groups", each with its points' Stats ({"n",
+//     "mean", "std"}, std null for one seed).
+//   - the figures: one line per group through the means, error bars of ±
+//     one std of the perplexity and of the MACs (in the speed figure, of
+//     the speedup and the counted reduction, over the timed seeds); the
+//     seeds are not drawn one by one.
+//
+// A sweep with no Group, or alone in its group, is reported as before
+// seeds existed. Seeds of one group that have different levels are not an
+// error, so that a study whose job failed still reports what is there: each
+// level is over the seeds that have it (n says how many), and the group's
+// Missing, printed in report.md, names the sweeps and levels that are not.
+// What is an error (SeedGroups, before Write writes anything): a group
+// whose sweeps differ in cell, dataset, preset, criterion or schedule, a
+// seed that is unknown or given twice, or a sweep with two points of one
+// level.
+//
 // The figures are FigureWidth × FigureHeight (6.5 × 4.5 inches, a paper's
 // text width), PNG at PNGDPI (300) and SVG, fonts 8 to 12 points. Both axes
 // are logarithmic (log perplexity is the cross-entropy), fitted to the

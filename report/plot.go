@@ -136,30 +136,86 @@ func diagonalStyle() draw.LineStyle {
 // the same order, and where the decoder is small they sit on the layers'
 // and leave no room for a second label. It returns an error when a timed point has no positive figure for
 // the log axes.
+//
+// A seed group (SeedGroups) has one pair of lines, through the means over
+// its timed seeds, with error bars of ± one standard deviation of the
+// speedup (y) and of the counted reduction (x).
 func speedLines(sweeps []Sweep) ([]plotLine, error) {
+	groups, err := SeedGroups(sweeps)
+	if err != nil {
+		return nil, err
+	}
 	var lines []plotLine
-	for i, s := range sweeps {
-		layers := plotLine{name: lineName(s), series: i, legend: true}
-		model := plotLine{name: lineName(s) + ", " + modelKey, series: i, dashes: modelDashes}
-		for _, pt := range s.Points {
-			b := pt.Bench
-			if b == nil {
-				continue
-			}
-			for _, v := range []float64{b.LayerReduction, b.LayerSpeedup, b.Reduction, b.Speedup} {
-				if !(v > 0) || math.IsInf(v, 1) {
-					return nil, fmt.Errorf("%s: level %g has no positive, finite speedup and counted reduction for a log axis", s.Name, pt.Level)
-				}
-			}
-			layers.xys = append(layers.xys, plotter.XY{X: b.LayerReduction, Y: b.LayerSpeedup})
-			model.xys = append(model.xys, plotter.XY{X: b.Reduction, Y: b.Speedup})
-			layers.labels = append(layers.labels, levelLabel(pt.Level))
+	for i, u := range seriesOf(sweeps, groups) {
+		var layers, model plotLine
+		if u.group != nil {
+			layers, model, err = groupSpeedLines(u.group)
+		} else {
+			layers, model, err = sweepSpeedLines(*u.sweep)
 		}
+		if err != nil {
+			return nil, err
+		}
+		layers.series, layers.legend = i, true
+		model.series, model.dashes = i, modelDashes
 		if len(layers.xys) > 0 {
 			lines = append(lines, layers, model)
 		}
 	}
 	return lines, nil
+}
+
+// checkBench returns an error unless b has the positive, finite figures of
+// a log axis; name and level say which point.
+func checkBench(name string, level float64, b *BenchRow) error {
+	for _, v := range []float64{b.LayerReduction, b.LayerSpeedup, b.Reduction, b.Speedup} {
+		if !(v > 0) || math.IsInf(v, 1) {
+			return fmt.Errorf("%s: level %g has no positive, finite speedup and counted reduction for a log axis", name, level)
+		}
+	}
+	return nil
+}
+
+// sweepSpeedLines returns the layers' and the whole model's speed lines of
+// one sweep, through its timed points in file order.
+func sweepSpeedLines(s Sweep) (layers, model plotLine, err error) {
+	layers.name, model.name = lineName(s), lineName(s)+", "+modelKey
+	for _, pt := range s.Points {
+		b := pt.Bench
+		if b == nil {
+			continue
+		}
+		if err := checkBench(s.Name, pt.Level, b); err != nil {
+			return layers, model, err
+		}
+		layers.xys = append(layers.xys, plotter.XY{X: b.LayerReduction, Y: b.LayerSpeedup})
+		model.xys = append(model.xys, plotter.XY{X: b.Reduction, Y: b.Speedup})
+		layers.labels = append(layers.labels, levelLabel(pt.Level))
+	}
+	return layers, model, nil
+}
+
+// groupSpeedLines returns the speed lines of a seed group: per point with
+// a timed seed, the means over the timed seeds, ± one standard deviation.
+func groupSpeedLines(g *SeedGroup) (layers, model plotLine, err error) {
+	layers.name, model.name = groupLineName(g), groupLineName(g)+", "+modelKey
+	for _, sp := range g.Points {
+		t := sp.Bench
+		if t == nil {
+			continue
+		}
+		for i, p := range sp.points {
+			if p.Bench != nil {
+				if err := checkBench(fmt.Sprintf("%s seed %d", g.Name, sp.Seeds[i]), sp.Level, p.Bench); err != nil {
+					return layers, model, err
+				}
+			}
+		}
+		layers.add(t.LayerReduction, t.LayerSpeedup)
+		model.add(t.Reduction, t.Speedup)
+		layers.labels = append(layers.labels, levelLabel(sp.Level))
+	}
+	return layers, model, nil
 }
 
 // Figure is one of the study's plots, ready to draw: the plot with its axes,
@@ -188,9 +244,14 @@ type legendEntry struct {
 // NewFigure draws spec for sweeps: both axes logarithmic and fitted to the
 // points, a line with points per sweep in its file order, the points
 // labelled with their pruning levels where a label fits (see levelLabels),
-// and a legend below. It returns an error when a point has no positive MAC
-// count or perplexity for the log axes, or when the points span more than
-// the axes (with their margins) can hold in float64.
+// and a legend below. A seed group (SeedGroups) is one line instead of its
+// sweeps', through the means over its seeds, with error bars of ± one
+// sample standard deviation of the perplexity (and of the MACs, which vary
+// with the seed by activity); the seeds themselves are not drawn. It
+// returns an error when a point has no positive MAC count or perplexity
+// for the log axes, when the points span more than the axes (with their
+// margins) can hold in float64, or when a seed group is not the seeds of
+// one model (SeedGroups).
 func NewFigure(spec PlotSpec, sweeps []Sweep) (*Figure, error) {
 	lines, err := plotLines(spec, sweeps)
 	if err != nil {
@@ -233,9 +294,23 @@ func newFigure(ax figureAxes, lines []plotLine, notes []legendEntry) (*Figure, e
 
 	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, ln := range lines {
-		for _, xy := range ln.xys {
+		for j, xy := range ln.xys {
 			minX, maxX = math.Min(minX, xy.X), math.Max(maxX, xy.X)
 			minY, maxY = math.Min(minY, xy.Y), math.Max(maxY, xy.Y)
+			// The error bars too, but for a low end at or below 0, where a
+			// log axis cannot reach: that bar is cut at the axis.
+			if e := errorAt(ln.xerr, j); e > 0 {
+				maxX = math.Max(maxX, xy.X+e)
+				if xy.X-e > 0 {
+					minX = math.Min(minX, xy.X-e)
+				}
+			}
+			if e := errorAt(ln.yerr, j); e > 0 {
+				maxY = math.Max(maxY, xy.Y+e)
+				if xy.Y-e > 0 {
+					minY = math.Min(minY, xy.Y-e)
+				}
+			}
 		}
 	}
 	if ax.diagonal {
@@ -267,6 +342,12 @@ func newFigure(ax figureAxes, lines []plotLine, notes []legendEntry) (*Figure, e
 			return nil, fmt.Errorf("%s: %w", ln.name, err)
 		}
 		c := seriesColors[ln.series%len(seriesColors)]
+		bars, ends, err := errorBars(p, ln, c)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ln.name, err)
+		}
+		p.Add(bars...) // under the line and markers
+		guides = append(guides, ends...)
 		line.Color = c
 		line.Width = vg.Points(1.2)
 		line.Dashes = ln.dashes
@@ -303,40 +384,164 @@ func logRange(min, max float64) (lo, hi float64) {
 }
 
 // plotLine is a line of a Figure: its name, its points and their labels,
-// the series it belongs to (the sweep's place in the report: its colour
-// and marker shape), its dash pattern, and whether it has an entry of its
-// own in the legend (the speed figure's whole-model line shares its
-// sweep's).
+// the error bars of its points (± xerr[j] and ± yerr[j] about point j,
+// none where an error is 0 or not finite; nil for a line without bars),
+// the series it belongs to (the sweep's or seed group's place in the
+// report: its colour and marker shape), its dash pattern, and whether it
+// has an entry of its own in the legend (the speed figure's whole-model
+// line shares its sweep's).
 type plotLine struct {
-	name   string
-	xys    plotter.XYs
-	labels []string
-	series int
-	dashes []vg.Length
-	legend bool
+	name       string
+	xys        plotter.XYs
+	labels     []string
+	xerr, yerr []float64
+	series     int
+	dashes     []vg.Length
+	legend     bool
 }
 
-// plotLines returns the line of every sweep of spec. It returns an error
-// when a point has no positive x or perplexity for the log axes.
-func plotLines(spec PlotSpec, sweeps []Sweep) ([]plotLine, error) {
-	lines := make([]plotLine, len(sweeps))
-	for i, s := range sweeps {
-		xys := make(plotter.XYs, len(s.Points))
-		labels := make([]string, len(s.Points))
-		for j, pt := range s.Points {
-			x := spec.X(pt)
-			if !(x > 0) {
-				return nil, fmt.Errorf("%s: level %g has no positive MAC count for a log axis", s.Name, pt.Level)
+// add appends the point (x.Mean, y.Mean) to ln with the standard
+// deviations as its error bars.
+func (ln *plotLine) add(x, y Stat) {
+	ln.xys = append(ln.xys, plotter.XY{X: x.Mean, Y: y.Mean})
+	ln.xerr, ln.yerr = append(ln.xerr, x.Std), append(ln.yerr, y.Std)
+}
+
+// errorAt is the error bar errs[j]: 0 for none (nil errs, NaN, ±Inf, ≤ 0).
+func errorAt(errs []float64, j int) float64 {
+	if j >= len(errs) || !(errs[j] > 0) || math.IsInf(errs[j], 1) {
+		return 0
+	}
+	return errs[j]
+}
+
+// yErrorBars and xErrorBars are the data of gonum/plot's error bars:
+// points with their errors.
+type yErrorBars struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+type xErrorBars struct {
+	plotter.XYs
+	plotter.XErrors
+}
+
+// errorBars returns the plotters of ln's error bars in colour c on the
+// axes of p (their ranges set), and each bar's ends in data coordinates,
+// for the level labels to keep off. A bar whose low end would reach 0 or
+// below, where a log axis cannot go, ends at the axis.
+func errorBars(p *plot.Plot, ln plotLine, c color.Color) ([]plot.Plotter, []plotter.XYs, error) {
+	var ys yErrorBars
+	var xs xErrorBars
+	var ends []plotter.XYs
+	for j, xy := range ln.xys {
+		if e := errorAt(ln.yerr, j); e > 0 {
+			low := math.Min(e, xy.Y-p.Y.Min)
+			if xy.Y-low > 0 {
+				ys.XYs = append(ys.XYs, xy)
+				ys.YErrors = append(ys.YErrors, struct{ Low, High float64 }{low, e})
+				ends = append(ends, plotter.XYs{{X: xy.X, Y: xy.Y - low}, {X: xy.X, Y: xy.Y + e}})
 			}
-			if !(pt.TestPPL > 0) {
-				return nil, fmt.Errorf("%s: level %g has no positive perplexity for a log axis", s.Name, pt.Level)
-			}
-			xys[j] = plotter.XY{X: x, Y: pt.TestPPL}
-			labels[j] = levelLabel(pt.Level)
 		}
-		lines[i] = plotLine{name: lineName(s), xys: xys, labels: labels, series: i, dashes: plotutil.Dashes(i), legend: true}
+		if e := errorAt(ln.xerr, j); e > 0 {
+			low := math.Min(e, xy.X-p.X.Min)
+			if xy.X-low > 0 {
+				xs.XYs = append(xs.XYs, xy)
+				xs.XErrors = append(xs.XErrors, struct{ Low, High float64 }{low, e})
+				ends = append(ends, plotter.XYs{{X: xy.X - low, Y: xy.Y}, {X: xy.X + e, Y: xy.Y}})
+			}
+		}
+	}
+	style := draw.LineStyle{Color: c, Width: vg.Points(0.8)}
+	var bars []plot.Plotter
+	if len(ys.XYs) > 0 {
+		b, err := plotter.NewYErrorBars(ys)
+		if err != nil {
+			return nil, nil, err
+		}
+		b.LineStyle, b.CapWidth = style, vg.Points(errorCapWidth)
+		bars = append(bars, b)
+	}
+	if len(xs.XYs) > 0 {
+		b, err := plotter.NewXErrorBars(xs)
+		if err != nil {
+			return nil, nil, err
+		}
+		b.LineStyle, b.CapWidth = style, vg.Points(errorCapWidth)
+		bars = append(bars, b)
+	}
+	return bars, ends, nil
+}
+
+// errorCapWidth is the width of an error bar's caps, in points.
+const errorCapWidth = 4
+
+// plotLines returns the lines of spec: one per sweep, or per seed group
+// instead of its sweeps (seriesOf), the group's through the means over its
+// seeds. It returns an error when a point has no positive x or perplexity
+// for the log axes, or when a seed group is not the seeds of one model.
+func plotLines(spec PlotSpec, sweeps []Sweep) ([]plotLine, error) {
+	groups, err := SeedGroups(sweeps)
+	if err != nil {
+		return nil, err
+	}
+	var lines []plotLine
+	for i, u := range seriesOf(sweeps, groups) {
+		var ln plotLine
+		if u.group != nil {
+			ln, err = groupLine(spec, u.group)
+		} else {
+			ln, err = sweepLine(spec, *u.sweep)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ln.series, ln.dashes, ln.legend = i, plotutil.Dashes(i), true
+		lines = append(lines, ln)
 	}
 	return lines, nil
+}
+
+// checkPoint returns an error unless pt has a positive x and perplexity
+// for the log axes; name says whose point it is.
+func checkPoint(spec PlotSpec, name string, pt Point) error {
+	if !(spec.X(pt) > 0) {
+		return fmt.Errorf("%s: level %g has no positive MAC count for a log axis", name, pt.Level)
+	}
+	if !(pt.TestPPL > 0) {
+		return fmt.Errorf("%s: level %g has no positive perplexity for a log axis", name, pt.Level)
+	}
+	return nil
+}
+
+// sweepLine is the line of one sweep through its points in file order.
+func sweepLine(spec PlotSpec, s Sweep) (plotLine, error) {
+	ln := plotLine{name: lineName(s), xys: make(plotter.XYs, len(s.Points)), labels: make([]string, len(s.Points))}
+	for j, pt := range s.Points {
+		if err := checkPoint(spec, s.Name, pt); err != nil {
+			return ln, err
+		}
+		ln.xys[j] = plotter.XY{X: spec.X(pt), Y: pt.TestPPL}
+		ln.labels[j] = levelLabel(pt.Level)
+	}
+	return ln, nil
+}
+
+// groupLine is the line of a seed group through its points: the means of
+// x and of the perplexity over the seeds, ± one standard deviation.
+func groupLine(spec PlotSpec, g *SeedGroup) (plotLine, error) {
+	ln := plotLine{name: groupLineName(g)}
+	for _, sp := range g.Points {
+		for i, pt := range sp.points {
+			if err := checkPoint(spec, fmt.Sprintf("%s seed %d", g.Name, sp.Seeds[i]), pt); err != nil {
+				return ln, err
+			}
+		}
+		ln.add(statOf(sp.points, spec.X), sp.TestPPL)
+		ln.labels = append(ln.labels, levelLabel(sp.Level))
+	}
+	return ln, nil
 }
 
 // lineName is a sweep's name in a legend, with its cell when the name does

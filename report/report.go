@@ -60,12 +60,21 @@ type Point struct {
 // Setup is how a sweep was made: the dataset and preset of the model it
 // pruned (train.Options.Dataset and Preset), the pruning criterion and
 // schedule, and the checkpoint it started from. An empty field is unknown.
+//
+// Seed and Group make sweeps the seeds of one model: Seed is the training
+// seed of the model the sweep pruned (0: unknown), Group the model's name
+// in the report. Sweeps that share a Group are summarised over their seeds
+// (SeedGroups); a sweep without a Group, or alone in its group, is reported
+// on its own. Both are left out of JSON when unset, so summaries written
+// before them read and write the same.
 type Setup struct {
 	Dataset   string `json:"dataset"`
 	Preset    string `json:"preset"`
 	Criterion string `json:"criterion"`
 	Schedule  string `json:"schedule"`
 	Source    string `json:"source"`
+	Seed      uint64 `json:"seed,omitempty"`
+	Group     string `json:"group,omitempty"`
 }
 
 // Summary is the content of a sweep's summary.json: its setup, where it
@@ -173,10 +182,12 @@ func kindOf(pts []Point, i int) string {
 }
 
 // Row is one line of the study's table: a point, its kind and the sweep it
-// belongs to. The figures are in Point.Stats (measure.Report).
+// belongs to, with the sweep's seed (Setup.Seed, 0 when unknown). The
+// figures are in Point.Stats (measure.Report).
 type Row struct {
 	Sweep, Cell string
 	Kind        string // KindStart or KindLevel, never empty
+	Seed        uint64
 	Point       Point
 }
 
@@ -186,7 +197,7 @@ func Rows(sweeps []Sweep) []Row {
 	var rows []Row
 	for _, s := range sweeps {
 		for i, p := range s.Points {
-			rows = append(rows, Row{Sweep: s.Name, Cell: s.Cell, Kind: kindOf(s.Points, i), Point: p})
+			rows = append(rows, Row{Sweep: s.Name, Cell: s.Cell, Kind: kindOf(s.Points, i), Seed: s.Seed, Point: p})
 		}
 	}
 	return rows
@@ -199,7 +210,9 @@ func Rows(sweeps []Sweep) []Row {
 // see the package doc). A field is empty when its value was not measured:
 // valid_ppl of the start (it is not fine-tuned) or of a level whose
 // fine-tuning result is missing, the timing of a point that was not timed,
-// and any figure that is NaN (a ratio 0/0).
+// and any figure that is NaN (a ratio 0/0). Column seed, the last, is the
+// sweep's training seed (Setup.Seed), empty when unknown; it comes after
+// checkpoint so that readers of the columns before it keep working.
 var CSVHeader = []string{"sweep", "cell", "kind", "level", "weight_sparsity", "recurrent_weight_sparsity", "activity_sparsity",
 	"valid_ppl", "test_ppl",
 	"recurrent_dense_macs", "recurrent_effective_macs", "model_dense_macs", "model_effective_macs",
@@ -207,7 +220,7 @@ var CSVHeader = []string{"sweep", "cell", "kind", "level", "weight_sparsity", "r
 	"model_effective_factor", "recurrent_vs_dense_lstm", "model_vs_dense_lstm",
 	"bench_tokens", "dense_tokens_per_s", "event_tokens_per_s",
 	"recurrent_measured_speedup", "recurrent_counted_reduction", "model_measured_speedup", "model_counted_reduction",
-	"checkpoint"}
+	"checkpoint", "seed"}
 
 // WriteCSV writes rows with CSVHeader. MACs per token are averages over
 // the test split: one decimal, never exponent notation.
@@ -250,7 +263,11 @@ func WriteCSV(w io.Writer, rows []Row) error {
 		} else {
 			fields = append(fields, "", "", "", "", "", "", "")
 		}
-		cw.Write(append(fields, p.Checkpoint))
+		seed := ""
+		if r.Seed != 0 {
+			seed = strconv.FormatUint(r.Seed, 10)
+		}
+		cw.Write(append(fields, p.Checkpoint, seed))
 	}
 	cw.Flush()
 	return cw.Error()
@@ -263,7 +280,17 @@ func WriteCSV(w io.Writer, rows []Row) error {
 // effective factor that an event-driven engine would get), and the speed
 // the event engine measured against the dense engine beside the counted
 // reduction (writeSpeedMarkdown).
+//
+// Sweeps that are seeds of one model (SeedGroups) have, instead of their
+// rows in the table of perplexity, a table of the group: per level the mean
+// ± sample standard deviation over the seeds (writeSeedMarkdown). The other
+// tables list every sweep. It returns an error when a group is not the
+// seeds of one model (SeedGroups).
 func WriteMarkdown(w io.Writer, sweeps []Sweep) error {
+	groups, err := SeedGroups(sweeps)
+	if err != nil {
+		return err
+	}
 	rows := Rows(sweeps)
 	var b strings.Builder
 	b.WriteString("## Sweeps\n\n")
@@ -275,15 +302,19 @@ func WriteMarkdown(w io.Writer, sweeps []Sweep) error {
 	b.WriteString("\n## Perplexity against multiply-accumulates per token\n\n")
 	b.WriteString("Test split, batch 1. MACs per token are effective counts (non-zero inputs × non-zero weights in their rows); " +
 		"\"× dense LSTM\" is the dense LSTM of the same sizes over this model's effective count.\n\n")
-	b.WriteString("| sweep | cell | level | weight sparsity (layers) | activity sparsity | valid ppl | test ppl | " +
-		"eff. MACs/token, layers | eff. MACs/token, model | × dense LSTM, layers | × dense LSTM, model |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, r := range rows {
+	single := Rows(singleSeed(sweeps, groups))
+	if len(single) > 0 {
+		b.WriteString("| sweep | cell | level | weight sparsity (layers) | activity sparsity | valid ppl | test ppl | " +
+			"eff. MACs/token, layers | eff. MACs/token, model | × dense LSTM, layers | × dense LSTM, model |\n")
+		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	}
+	for _, r := range single {
 		p, st := r.Point, r.Point.Stats
 		fmt.Fprintf(&b, "| %s | %s | %s | %.1f%% | %.1f%% | %s | %s | %.0f | %.0f | %.2f× | %.2f× |\n",
 			r.Sweep, r.Cell, levelText(r), 100*st.RecurrentWeightSparsity, 100*p.ActivitySparsity, pplText(p.ValidPPL),
 			pplText(p.TestPPL), st.Recurrent.MACs.Effective, st.Model.MACs.Effective, st.VsDenseLSTM.Recurrent, st.VsDenseLSTM.Model)
 	}
+	writeSeedMarkdown(&b, groups, len(single) > 0)
 	b.WriteString("\n## How the two sparsities compose (recurrent layers)\n\n")
 	b.WriteString("Reduction factors against each model's own dense count: activity = dense / activity-only, " +
 		"weight = dense / weight-sparse; they compose multiplicatively when effective ≈ activity × weight.\n\n")
@@ -295,7 +326,7 @@ func WriteMarkdown(w io.Writer, sweeps []Sweep) error {
 			r.Sweep, levelText(r), f.Activity, f.Weight, f.Product, f.Effective, f.Effective/f.Product)
 	}
 	writeSpeedMarkdown(&b, sweeps, rows)
-	_, err := io.WriteString(w, b.String())
+	_, err = io.WriteString(w, b.String())
 	return err
 }
 
@@ -326,11 +357,14 @@ func pplText(v float64) string {
 }
 
 // Study is the content of report.json: where the report came from (the
-// session of `sparselm report` that wrote it) and the sweeps with every
-// point's accounting.
+// session of `sparselm report` that wrote it), the sweeps with every
+// point's accounting, and the groups of sweeps that are seeds of one model
+// with their figures over the seeds (SeedGroups; none without such
+// groups, and then no "seed_groups").
 type Study struct {
 	Provenance *provenance.Provenance `json:"provenance,omitempty"`
 	Sweeps     []Sweep                `json:"sweeps"`
+	SeedGroups []SeedGroup            `json:"seed_groups,omitempty"`
 }
 
 // CheckDatasets returns an error unless all sweeps were measured on the
@@ -435,14 +469,24 @@ func WriteSummary(dir string, s Summary) error {
 // with every point's accounting and timing) and the plots of Plots, each as
 // PNG and SVG, then, when a point has a timing (AttachBench), the speed
 // figure (NewSpeedFigure, SpeedPlotFile) as PNG and SVG; without timings it
-// removes a speed figure that an earlier report left in dir. The tables and report.json are replaced atomically
+// removes a speed figure that an earlier report left in dir. When sweeps
+// are seeds of one model (SeedGroups), it also writes report-seeds.csv
+// (SeedsCSVFile, WriteSeedsCSV), report.json holds the groups, and the
+// figures draw each group as one line through its means with error bars;
+// without such groups it removes a report-seeds.csv that an earlier report
+// left. The tables and report.json are replaced atomically
 // (ckptdir.WriteFile). It refuses sweeps of different datasets
-// (CheckDatasets) before writing anything. It returns the paths written.
+// (CheckDatasets), and groups that are not the seeds of one model
+// (SeedGroups), before writing anything. It returns the paths written.
 func Write(dir string, sweeps []Sweep, prov *provenance.Provenance) ([]string, error) {
 	if len(sweeps) == 0 {
 		return nil, errors.New("no sweeps to report")
 	}
 	if err := CheckDatasets(sweeps); err != nil {
+		return nil, err
+	}
+	groups, err := SeedGroups(sweeps)
+	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -468,8 +512,15 @@ func Write(dir string, sweeps []Sweep, prov *provenance.Provenance) ([]string, e
 	if err := write("report.csv", func(w io.Writer) error { return WriteCSV(w, rows) }); err != nil {
 		return written, err
 	}
+	if len(groups) > 0 {
+		if err := write(SeedsCSVFile, func(w io.Writer) error { return WriteSeedsCSV(w, groups) }); err != nil {
+			return written, err
+		}
+	} else if err := os.Remove(filepath.Join(dir, SeedsCSVFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return written, err // an earlier report's groups would not be this one's
+	}
 	if err := write("report.json", func(w io.Writer) error {
-		b, err := json.MarshalIndent(Study{Provenance: prov, Sweeps: sweeps}, "", "  ")
+		b, err := json.MarshalIndent(Study{Provenance: prov, Sweeps: sweeps, SeedGroups: groups}, "", "  ")
 		if err != nil {
 			return err
 		}

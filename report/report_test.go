@@ -207,10 +207,12 @@ func TestMarkdownGolden(t *testing.T) {
 
 // TestCSVColumns checks every column of report.csv, by header name, against
 // the point of its row; the levels and perplexities used here are exact in
-// six digits.
+// six digits. The EGRU sweep has a training seed, the LSTM's is unknown
+// (an empty seed).
 func TestCSVColumns(t *testing.T) {
 	root := t.TempDir()
 	sweeps := studySweeps(t, root)
+	sweeps[1].Seed = 7
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, Rows(sweeps)); err != nil {
 		t.Fatal(err)
@@ -233,6 +235,12 @@ func TestCSVColumns(t *testing.T) {
 		"sweep":      func(s Sweep, p Point) string { return s.Name },
 		"cell":       func(s Sweep, p Point) string { return s.Cell },
 		"checkpoint": func(s Sweep, p Point) string { return p.Checkpoint },
+		"seed": func(s Sweep, p Point) string {
+			if s.Name == "egru-sweep" {
+				return "7"
+			}
+			return ""
+		},
 		"kind": func(s Sweep, p Point) string {
 			if start(s, p) {
 				return "start"
@@ -572,13 +580,14 @@ func fourSweeps(t *testing.T, root string) []Sweep {
 	return sweeps
 }
 
-// TestPlotFiles draws the figures of both studies; with -plots DIR it keeps
-// them in DIR (DIR/two, DIR/four) to be looked at.
+// TestPlotFiles draws the figures of the studies (two and four sweeps, and
+// seedStudy's seed group); with -plots DIR it keeps them in DIR (DIR/two,
+// DIR/four, DIR/seeds) to be looked at.
 func TestPlotFiles(t *testing.T) {
 	for _, study := range []struct {
 		name   string
 		sweeps func(*testing.T, string) []Sweep
-	}{{"two", studySweeps}, {"four", fourSweeps}} {
+	}{{"two", studySweeps}, {"four", fourSweeps}, {"seeds", func(*testing.T, string) []Sweep { return timedSeedStudy() }}} {
 		dir := t.TempDir()
 		if *plotDir != "" {
 			dir = filepath.Join(*plotDir, study.name)
