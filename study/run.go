@@ -45,6 +45,17 @@ type Env struct {
 	Provenance func(dataDir string) *provenance.Provenance
 	// Poll is how often --wait looks at the dependencies' state (default 2 s).
 	Poll time.Duration
+	// Heartbeat is how often a running job rewrites its state file
+	// (default a minute); --wait takes a dependency whose state is running
+	// but five heartbeats old for killed, and fails.
+	Heartbeat time.Duration
+}
+
+func (e *Env) heartbeat() time.Duration {
+	if e.Heartbeat > 0 {
+		return e.Heartbeat
+	}
+	return time.Minute
 }
 
 func (e *Env) logf(format string, a ...any) {
@@ -135,13 +146,34 @@ func Run(ctx context.Context, dir string, spec Spec, id int, wait bool, env *Env
 		return err
 	}
 	host, _ := os.Hostname()
-	st = State{Job: id, Name: j.Name(), Status: Running, Host: host, PID: os.Getpid(), Started: time.Now().UTC()}
+	now := time.Now().UTC()
+	st = State{Job: id, Name: j.Name(), Status: Running, Host: host, PID: os.Getpid(), Started: now, Updated: now}
 	if err := writeState(dir, st); err != nil {
 		return err
 	}
 	env.logf("job %d (%s): running in %s", id, j.Name(), filepath.Join(dir, j.Dir))
+	stop := make(chan struct{})
+	beats := make(chan struct{})
+	go func() {
+		defer close(beats)
+		t := time.NewTicker(env.heartbeat())
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				beat := st
+				beat.Updated = time.Now().UTC()
+				_ = writeState(dir, beat) // a missed beat only delays a waiter's verdict
+			}
+		}
+	}()
 	err = runJob(ctx, dir, spec, jobs, j, env)
+	close(stop)
+	<-beats
 	st.Ended = time.Now().UTC()
+	st.Updated = st.Ended
 	if err != nil {
 		st.Status, st.Error = Failed, err.Error()
 		if werr := writeState(dir, st); werr != nil {
@@ -169,6 +201,10 @@ func depsDone(ctx context.Context, dir string, j Job, wait bool, env *Env) error
 			}
 			if s.Status == Failed {
 				return fmt.Errorf("study: job %d (%s) depends on job %d, which failed: %s", j.ID, j.Name(), d, s.Error)
+			}
+			if s.Status == Running && !s.Updated.IsZero() && time.Since(s.Updated) > 5*env.heartbeat() {
+				return fmt.Errorf("study: job %d (%s) depends on job %d, whose state says running but was last updated at %s (on %s, pid %d): it was killed; run it again",
+					j.ID, j.Name(), d, s.Updated.Format(time.RFC3339), s.Host, s.PID)
 			}
 			if s.Status != Done {
 				pending = d

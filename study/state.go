@@ -34,6 +34,9 @@ type State struct {
 	PID     int       `json:"pid,omitempty"`
 	Started time.Time `json:"started,omitzero"`
 	Ended   time.Time `json:"ended,omitzero"`
+	// Updated is the last heartbeat of a running job (see Env.Heartbeat):
+	// a running job whose heartbeat stopped was killed.
+	Updated time.Time `json:"updated,omitzero"`
 	Error   string    `json:"error,omitempty"`
 }
 

@@ -1,0 +1,47 @@
+package study
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWaitDeps checks --wait's verdicts on a dependency: done lets the job
+// run, failed and killed (running, heartbeat stale) are errors naming it,
+// and a live running one is waited for until the context ends.
+func TestWaitDeps(t *testing.T) {
+	s := DefaultSpec("tiny")
+	jobs := Plan(s)
+	j := jobs[len(s.Models)] // the first prune job, after train job 0
+	env := &Env{Poll: time.Millisecond, Heartbeat: time.Second}
+	now := time.Now().UTC()
+	for _, c := range []struct {
+		dep  State
+		want string // "" = no error
+	}{
+		{State{Status: Done}, ""},
+		{State{Status: Failed, Error: "boom"}, "which failed: boom"},
+		{State{Status: Running, Host: "n1", PID: 7, Updated: now.Add(-time.Hour)}, "it was killed"},
+		{State{Status: Running, Updated: now}, "context deadline exceeded"},
+		{State{Status: Pending}, "context deadline exceeded"},
+	} {
+		dir := t.TempDir()
+		c.dep.Job = j.Deps[0]
+		if c.dep.Status != Pending {
+			if err := writeState(dir, c.dep); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		err := depsDone(ctx, dir, j, true, env)
+		cancel()
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("dependency %s: err = %v, want %q", c.dep.Status, err, c.want)
+		}
+	}
+	// Without --wait a dependency not done is an error at once.
+	if err := depsDone(context.Background(), t.TempDir(), j, false, env); err == nil || !strings.Contains(err.Error(), "pass --wait") {
+		t.Errorf("without wait: %v", err)
+	}
+}
