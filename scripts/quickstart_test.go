@@ -18,40 +18,21 @@ while [ $# -gt 0 ] && [ "$1" != -o ]; do shift; done
 mkdir -p "$(dirname "$2")" && cp "$FAKE_SPARSELM" "$2" && chmod +x "$2"
 `
 
-// fakeSparselm logs each command line and leaves what the real command
-// would for the script to find: train a result.json whose options name the
-// preset (small unless --preset says otherwise), prune a summary.json with
-// the preset of the checkpoint it pruned.
+// fakeSparselm logs each command line.
 const fakeSparselm = `#!/usr/bin/env bash
 echo "$*" >> "$QS_LOG"
-cmd=$1; shift
-out=""; ckpt=""; preset=small
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --out) out=$2; shift ;;
-    --ckpt) ckpt=$2; shift ;;
-    --preset) preset=$2; shift ;;
-  esac
-  shift
-done
-case "$cmd" in
-  train) mkdir -p "$out"; printf '{\n  "options": {\n    "preset": "%s",\n    "dataset": "ptb"\n  }\n}\n' "$preset" > "$out/result.json" ;;
-  prune)
-    preset=$(sed -n 's/^ *"preset": "\([^"]*\)".*/\1/p' "$ckpt/result.json" | head -n 1)
-    mkdir -p "$out"; printf '{\n  "dataset": "ptb",\n  "preset": "%s"\n}\n' "$preset" > "$out/summary.json" ;;
-esac
 `
 
 // quickstart runs scripts/quickstart.sh in a scratch repository root with
-// fake go and sparselm binaries; it returns the output, the sparselm
-// command lines run, and the error.
-func quickstart(t *testing.T, root string, args ...string) (string, []string, error) {
+// fake go and sparselm binaries and the given SPARSELM_DATA; it returns the
+// output, the sparselm command lines run, and the error.
+func quickstart(t *testing.T, root, data string, args ...string) (string, []string, error) {
 	t.Helper()
 	log := filepath.Join(root, "sparselm.log")
 	os.Remove(log)
 	cmd := exec.Command("bash", append([]string{filepath.Join(root, "scripts", "quickstart.sh")}, args...)...)
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Join(root, "fakebin")+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"FAKE_SPARSELM="+filepath.Join(root, "fakebin", "sparselm"), "QS_LOG="+log, "SPARSELM_DATA="+filepath.Join(root, "data-elsewhere"))
+		"FAKE_SPARSELM="+filepath.Join(root, "fakebin", "sparselm"), "QS_LOG="+log, "SPARSELM_DATA="+data)
 	out, err := cmd.CombinedOutput()
 	b, _ := os.ReadFile(log)
 	var calls []string
@@ -63,33 +44,15 @@ func quickstart(t *testing.T, root string, args ...string) (string, []string, er
 	return string(out), calls, err
 }
 
-// trained returns the run directories of the train commands in calls.
-func trained(calls []string) []string {
-	var outs []string
-	for _, c := range calls {
-		f := strings.Fields(c)
-		if len(f) == 0 || f[0] != "train" {
-			continue
-		}
-		for i := range f[:len(f)-1] {
-			if f[i] == "--out" {
-				outs = append(outs, f[i+1])
-			}
-		}
-	}
-	return outs
-}
-
-// TestQuickstartPresets: after a tiny smoke run, a plain quickstart trains
-// the small preset in its own directories instead of reporting the tiny
-// run as finished; a tiny run again finds its results finished; and a
-// directory whose stored result names another preset is refused, never
-// taken as finished.
-func TestQuickstartPresets(t *testing.T) {
+// TestQuickstart: the quickstart is one `sparselm study` in a directory
+// named after the preset (small by default, the one given otherwise, in
+// either flag form), with the extra arguments passed on, and it fetches PTB
+// only when no data directory is known.
+func TestQuickstart(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("needs bash")
 	}
-	root := t.TempDir()
+	root := filepath.Join(t.TempDir(), "repo") // no ../shared/data beside it
 	script, err := os.ReadFile("quickstart.sh")
 	if err != nil {
 		t.Fatal(err)
@@ -101,36 +64,22 @@ func TestQuickstartPresets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-
-	out, calls, err := quickstart(t, root, "--preset", "tiny")
-	if err != nil || len(trained(calls)) != 2 {
-		t.Fatalf("quickstart --preset tiny: %v, trained %v\n%s", err, trained(calls), out)
-	}
-	tiny := trained(calls)
-	out, calls, err = quickstart(t, root)
-	if err != nil || strings.Contains(out, "already finished") || len(trained(calls)) != 2 {
-		t.Fatalf("plain quickstart after the tiny one: %v, trained %v\n%s", err, trained(calls), out)
-	}
-	for i, dir := range trained(calls) {
-		if dir == tiny[i] || !strings.Contains(dir, "small") || !strings.Contains(tiny[i], "tiny") {
-			t.Errorf("the small run went to %s, the tiny one to %s: want directories named after their presets", dir, tiny[i])
+	for _, c := range []struct {
+		args []string
+		out  string
+	}{
+		{nil, "--out runs/quickstart-small"},
+		{[]string{"--preset", "tiny"}, "--out runs/quickstart-tiny --preset tiny"},
+		{[]string{"--preset=tiny", "--seeds", "2"}, "--out runs/quickstart-tiny --preset=tiny --seeds 2"},
+	} {
+		out, calls, err := quickstart(t, root, filepath.Join(root, "data"), c.args...)
+		if err != nil || len(calls) != 1 || !strings.HasPrefix(calls[0], "study --dataset ptb") || !strings.HasSuffix(calls[0], c.out) {
+			t.Errorf("quickstart %v: %v, ran %q, want one study ending in %q\n%s", c.args, err, calls, c.out, out)
 		}
 	}
-	if !strings.Contains(out, "runs/quickstart-small/study") {
-		t.Errorf("the plain quickstart's study is not under runs/quickstart-small:\n%s", out)
-	}
-	out, calls, err = quickstart(t, root, "--preset=tiny")
-	if err != nil || strings.Count(out, "already finished") != 4 || len(trained(calls)) != 0 {
-		t.Errorf("quickstart --preset=tiny again: %v, trained %v, want both runs and both sweeps finished\n%s", err, trained(calls), out)
-	}
-
-	// A run directory holding another preset's result is refused.
-	dir := filepath.Join(root, "runs", "quickstart-paper", "ptb-lstm")
-	os.MkdirAll(dir, 0o755)
-	b, _ := os.ReadFile(filepath.Join(root, tiny[0], "result.json"))
-	os.WriteFile(filepath.Join(dir, "result.json"), b, 0o644)
-	out, calls, err = quickstart(t, root, "--preset", "paper")
-	if err == nil || strings.Contains(out, "already finished") || !strings.Contains(out, "records preset 'tiny', not 'paper'") || len(calls) != 0 {
-		t.Errorf("quickstart --preset paper over a tiny result: %v, ran %v\n%s", err, calls, out)
+	// No SPARSELM_DATA and no ../shared/data: PTB is fetched first.
+	_, calls, err := quickstart(t, root, "")
+	if err != nil || len(calls) != 2 || calls[0] != "data fetch ptb" {
+		t.Errorf("quickstart without data: %v, ran %q, want data fetch ptb then the study", err, calls)
 	}
 }

@@ -85,7 +85,7 @@ func writeSummary(dir string, spec Spec, cell string, seed uint64) (report.Sweep
 		pts = append(pts, p)
 	}
 	setup := report.Setup{Dataset: spec.Dataset, Preset: spec.Preset, Criterion: string(spec.Criterion),
-		Schedule: string(spec.Schedule), Source: start}
+		Schedule: string(spec.Schedule), Source: start, Seed: seed, Group: strings.ToUpper(cell)}
 	if err := report.WriteSummary(filepath.Join(dir, sw), report.Summary{Setup: setup, Points: pts}); err != nil {
 		return report.Sweep{}, err
 	}
@@ -93,6 +93,8 @@ func writeSummary(dir string, spec Spec, cell string, seed uint64) (report.Sweep
 	if err != nil {
 		return s, err
 	}
+	// One name per seed; the seeds of a model share their Group, which the
+	// report summarises as mean ± standard deviation (report.SeedGroups).
 	s.Name = fmt.Sprintf("%s seed %d", strings.ToUpper(cell), seed)
 	if spec.Bench {
 		warnings, err := report.AttachBench(&s)
