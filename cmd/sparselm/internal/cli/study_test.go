@@ -154,3 +154,30 @@ func TestStudyEmitK8s(t *testing.T) {
 		}
 	}
 }
+
+// TestStudySeeds runs the tiny EGRU study with two seeds: the report
+// summarises them as one group (report-seeds.csv, n = 2 at every point)
+// and report.csv keeps each seed's rows.
+func TestStudySeeds(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s")
+	if _, stderr, err := run(t, tinyStudy(out, "--seeds", "2", "--quiet")...); err != nil {
+		t.Fatalf("study: %v\n%s", err, stderr)
+	}
+	seeds, err := os.ReadFile(filepath.Join(out, study.DirReport, "report-seeds.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(seeds)), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("report-seeds.csv has %d lines, want a header and 3 points:\n%s", len(lines), seeds)
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "EGRU,egru,") || !strings.Contains(l, ",2,1 2,") {
+			t.Errorf("report-seeds.csv row %q: want group EGRU over n = 2 seeds 1 and 2", l)
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, study.DirReport, "report.csv"))
+	if n := strings.Count(string(csv), "\nEGRU seed "); n != 6 {
+		t.Errorf("report.csv has %d seed rows, want 2 seeds × 3 points:\n%s", n, csv)
+	}
+}
