@@ -15,6 +15,7 @@ import (
 	"github.com/sparselm/sparselm/provenance"
 	"github.com/sparselm/sparselm/prune"
 	"github.com/sparselm/sparselm/study"
+	"github.com/sparselm/sparselm/study/slurm"
 )
 
 func runStudy(ctx context.Context, env *Env, args []string) error {
@@ -23,15 +24,18 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 		case "run":
 			return runStudyJob(ctx, env, args[1:])
 		case "status":
-			return runStudyStatus(env, args[1:])
+			return runStudyStatus(ctx, env, args[1:])
 		case "emit":
 			return runStudyEmit(env, args[1:])
+		case "submit":
+			return runStudySubmit(ctx, env, args[1:])
 		}
 	}
 	const synopsis = "study [--spec FILE] [--out DIR] [--dataset ptb|wikitext-2|DIR] [--preset tiny|small|paper] [--models lstm,egru] " +
 		"[--seeds N] [--levels 0.5,0.9] [flags] [--dry-run]\n" +
 		"       sparselm study run --spec DIR/study.json --job N [--wait]\n" +
 		"       sparselm study status --spec DIR/study.json\n" +
+		"       sparselm study submit --slurm --spec DIR/study.json [--partition P] [--time T] [--cpus-per-task N] [--array-limit K]\n" +
 		"       sparselm study emit --k8s --spec DIR/study.json --name NAME [-o FILE]\n\n" +
 		"Trains every model once per seed, prunes each to every level, measures every checkpoint, times the\n" +
 		"inference engines and writes the report into DIR/report. The spec is written to DIR/study.json on the\n" +
@@ -226,7 +230,7 @@ func runStudyJob(ctx context.Context, env *Env, args []string) error {
 }
 
 // runStudyStatus prints every job's state.
-func runStudyStatus(env *Env, args []string) error {
+func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "study status", "study status --spec DIR/study.json")
 	specFile := fs.String("spec", "", "the study's spec `file`, DIR/study.json")
 	if err := fs.Parse(args); err != nil {
@@ -240,8 +244,19 @@ func runStudyStatus(env *Env, args []string) error {
 		return fmt.Errorf("study status: %w", err)
 	}
 	dir := filepath.Dir(*specFile)
+	// Slurm's view, when the study was submitted and squeue answers.
+	var tasks map[int]slurm.Task
+	if subs, err := slurm.ReadSubmitted(dir); err == nil {
+		if tasks, err = slurm.Status(ctx, slurm.Exec{}, subs); err != nil {
+			fmt.Fprintf(env.Stderr, "sparselm study status: Slurm's view left out: %v\n", err)
+		}
+	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "job\tstage\tname\tstatus\thost\tstarted\tended\terror")
+	header := "job\tstage\tname\tstatus\thost\tstarted\tended\terror"
+	if tasks != nil {
+		header += "\tslurm"
+	}
+	fmt.Fprintln(tw, header)
 	count := map[study.Status]int{}
 	for _, j := range study.Plan(spec) {
 		s, err := study.ReadState(dir, j.ID)
@@ -249,7 +264,15 @@ func runStudyStatus(env *Env, args []string) error {
 			return err
 		}
 		count[s.Status]++
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Stage, j.Name(), s.Status, s.Host, timeText(s.Started), timeText(s.Ended), s.Error)
+		line := fmt.Sprintf("%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s", j.ID, j.Stage, j.Name(), s.Status, s.Host, timeText(s.Started), timeText(s.Ended), s.Error)
+		if tasks != nil {
+			if t, ok := tasks[j.ID]; ok {
+				line += fmt.Sprintf("\t%s %s (%s)", t.ID(), t.State, t.Reason)
+			} else {
+				line += "\t-"
+			}
+		}
+		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
 	fmt.Fprintf(env.Stdout, "%d done, %d running, %d failed, %d pending\n", count[study.Done], count[study.Running], count[study.Failed], count[study.Pending])
