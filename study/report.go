@@ -1,14 +1,13 @@
 package study
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
-	"github.com/sparselm/sparselm/prune"
 	"github.com/sparselm/sparselm/report"
 	"github.com/sparselm/sparselm/train"
 )
@@ -61,7 +60,8 @@ func reportJob(dir string, spec Spec, jobs []Job, env *Env) error {
 func writeSummary(dir string, spec Spec, cell string, seed uint64) (report.Sweep, error) {
 	sw := SweepDir(cell, seed)
 	start := path.Join(sw, DirTrain, train.DirBest)
-	pt, err := point(dir, start, path.Join(sw, FileStartStats), spec)
+	ctx := context.Background() // the points are read, never measured here
+	pt, err := spec.measure(dir, start, path.Join(sw, FileStartStats), nil, &Env{}, "").Point(ctx)
 	if err != nil {
 		return report.Sweep{}, err
 	}
@@ -69,15 +69,11 @@ func writeSummary(dir string, spec Spec, cell string, seed uint64) (report.Sweep
 	pts := []report.Point{pt}
 	for _, lv := range spec.Levels {
 		ld := LevelDir(sw, lv)
-		p, err := point(dir, path.Join(ld, train.DirBest), path.Join(ld, FileLevelStats), spec)
+		p, err := spec.measure(dir, path.Join(ld, train.DirBest), path.Join(ld, FileLevelStats), nil, &Env{}, "").Point(ctx)
 		if err != nil {
 			return report.Sweep{}, err
 		}
-		var res train.Result
-		b, err := os.ReadFile(filepath.Join(dir, ld, train.FileResult))
-		if err == nil {
-			err = json.Unmarshal(b, &res)
-		}
+		res, err := ReadResult(filepath.Join(dir, ld))
 		if err != nil {
 			return report.Sweep{}, fmt.Errorf("level %v: %w", lv, err)
 		}
@@ -106,29 +102,4 @@ func writeSummary(dir string, spec Spec, cell string, seed uint64) (report.Sweep
 		}
 	}
 	return s, nil
-}
-
-// point is the report point of a checkpoint (relative to the study) from
-// its stats file.
-func point(dir, ckpt, statsPath string, spec Spec) (report.Point, error) {
-	b, err := os.ReadFile(filepath.Join(dir, statsPath))
-	if err != nil {
-		return report.Point{}, err
-	}
-	var f statsFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return report.Point{}, fmt.Errorf("%s: %w", statsPath, err)
-	}
-	c, err := train.LoadCheckpoint(filepath.Join(dir, ckpt))
-	if err != nil {
-		return report.Point{}, err
-	}
-	p := &c.Model.Params
-	if spec.Embedding {
-		if err := prune.MarkEmbedding(p); err != nil {
-			return report.Point{}, err
-		}
-	}
-	return report.Point{Checkpoint: ckpt, WeightSparsity: prune.Sparsity(p), TestPPL: f.PPL,
-		ActivitySparsity: f.ActivitySparsity, Stats: f.Report}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -18,7 +17,6 @@ import (
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/infer"
 	"github.com/sparselm/sparselm/internal/ckptdir"
-	"github.com/sparselm/sparselm/measure"
 	"github.com/sparselm/sparselm/provenance"
 	"github.com/sparselm/sparselm/prune"
 	"github.com/sparselm/sparselm/report"
@@ -297,9 +295,20 @@ func trainJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error
 			return err
 		}
 	}
-	sweep := filepath.Join(dir, filepath.Dir(j.Dir))
-	_, err = stats(ctx, filepath.Join(out, train.DirBest), filepath.Join(sweep, FileStartStats), corpus, spec, env, ddir)
+	m := spec.measure(dir, path.Join(j.Dir, train.DirBest), path.Join(path.Dir(j.Dir), FileStartStats), corpus, env, ddir)
+	_, err = m.Report(ctx)
 	return err
+}
+
+// measure is the accounting of checkpoint ckpt (relative to the study
+// dir) into statsFile (relative too); corpus nil: read it, never measure.
+func (s Spec) measure(dir, ckpt, statsFile string, corpus *data.Corpus, env *Env, ddir string) *Measure {
+	m := &Measure{Checkpoint: filepath.Join(dir, ckpt), Name: ckpt, StatsFile: filepath.Join(dir, statsFile),
+		Batch: s.StatsBatch, BPTT: s.StatsBPTT, Embedding: s.Embedding, Corpus: corpus, Log: env.Log}
+	if corpus != nil {
+		m.Prov = env.provenance(ddir)
+	}
+	return m
 }
 
 // FinetuneOptions returns the fine-tuning options after pruning a model
@@ -318,91 +327,38 @@ func FinetuneOptions(spec Spec, o train.Options, seed uint64) train.Options {
 func pruneJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error {
 	out := filepath.Join(dir, j.Dir)
 	from := filepath.Join(dir, j.From)
-	var corpus *data.Corpus
-	var ddir string
-	if _, err := os.Stat(filepath.Join(out, train.FileResult)); err != nil {
-		c, err := train.LoadCheckpoint(from)
-		if err != nil {
-			return err
+	c, err := train.LoadCheckpoint(from)
+	if err != nil {
+		return err
+	}
+	corpus, ddir, err := env.corpus(spec.Dataset, &c.Options)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(corpus.Vocab.Words(), c.Vocab.Words()) {
+		return fmt.Errorf("the vocabulary of %s differs from the checkpoint %s's", ddir, from)
+	}
+	previous := 0.0
+	if spec.Schedule == prune.Iterative {
+		if i := slices.Index(spec.Levels, j.Level); i > 0 {
+			previous = spec.Levels[i-1]
 		}
-		if corpus, ddir, err = env.corpus(spec.Dataset, &c.Options); err != nil {
-			return err
-		}
-		if !slices.Equal(corpus.Vocab.Words(), c.Vocab.Words()) {
-			return fmt.Errorf("the vocabulary of %s differs from the checkpoint %s's", ddir, from)
-		}
-		o := FinetuneOptions(spec, c.Options, j.Seed)
-		r := &train.Runner{Options: o, Corpus: corpus, Out: out, Progress: env.Log, Provenance: env.provenance(ddir)}
-		resume := ckptdir.Exists(filepath.Join(out, train.DirLast))
-		if !resume {
-			p := &c.Model.Params
-			if spec.Embedding {
-				if err := prune.MarkEmbedding(p); err != nil {
-					return err
-				}
-			}
-			if err := prune.Prune(p, spec.Criterion, j.Level, j.Seed); err != nil {
-				return err
-			}
-			r.Init = c.Model
-			env.logf("pruned %s to %.2f%%, fine-tuning into %s", j.From, 100*prune.Sparsity(p), out)
-		}
-		if _, err := r.Run(ctx, resume); err != nil {
-			return err
-		}
+	}
+	l := &Level{Dir: out, From: from, Previous: previous, Sparsity: j.Level, Criterion: spec.Criterion, Embedding: spec.Embedding,
+		FineTune: FinetuneOptions(spec, c.Options, j.Seed), Corpus: corpus, Log: env.Log, Progress: env.Log, Prov: env.provenance(ddir)}
+	if _, err := l.Run(ctx); err != nil {
+		return err
 	}
 	best := filepath.Join(out, train.DirBest)
-	c, err := train.LoadCheckpoint(best)
+	bc, err := train.LoadCheckpoint(best)
 	if err != nil {
 		return err
 	}
-	if err := prune.RequireMasks(&c.Model.Params, j.Level, best); err != nil {
+	if err := prune.RequireMasks(&bc.Model.Params, j.Level, best); err != nil {
 		return err
 	}
-	if corpus == nil {
-		if corpus, ddir, err = env.corpus(spec.Dataset, &c.Options); err != nil {
-			return err
-		}
-	}
-	_, err = stats(ctx, best, filepath.Join(out, FileLevelStats), corpus, spec, env, ddir)
+	_, err = spec.measure(dir, path.Join(j.Dir, train.DirBest), path.Join(j.Dir, FileLevelStats), corpus, env, ddir).Report(ctx)
 	return err
-}
-
-// statsFile is the content of a stats file: the accounting of a checkpoint
-// on the test split, the checkpoint relative to the study, and the session
-// that measured it.
-type statsFile struct {
-	*measure.Report
-	Checkpoint string                 `json:"checkpoint"`
-	Provenance *provenance.Provenance `json:"provenance"`
-}
-
-// stats returns the accounting of the checkpoint ckpt on the test split,
-// measuring it and writing it to path unless path holds it already.
-func stats(ctx context.Context, ckpt, path string, corpus *data.Corpus, spec Spec, env *Env, ddir string) (*measure.Report, error) {
-	if b, err := os.ReadFile(path); err == nil {
-		var f statsFile
-		if err := json.Unmarshal(b, &f); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return f.Report, nil
-	}
-	c, err := train.LoadCheckpoint(ckpt)
-	if err != nil {
-		return nil, err
-	}
-	bar := train.NewProgress(env.Log, "stats", int64(len(corpus.Test)))
-	var done int64
-	r, err := measure.Run(ctx, c.Model, corpus.Test, spec.StatsBatch, spec.StatsBPTT, func(tokens int64, nll float64) {
-		bar.Add(tokens-done, fmt.Sprintf("ppl %.2f", math.Exp(nll)))
-		done = tokens
-	})
-	bar.Finish()
-	if err != nil {
-		return nil, err
-	}
-	b, _ := json.MarshalIndent(statsFile{r, ckpt, env.provenance(ddir)}, "", "  ")
-	return r, ckptdir.WriteFile(path, append(b, '\n'))
 }
 
 // benchJob times both engines on every checkpoint of a sweep (the trained
@@ -441,7 +397,7 @@ func benchJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error
 		if err != nil {
 			return fmt.Errorf("%s: %w", rel, err)
 		}
-		pt, err := point(dir, rel, statsFiles[i], spec)
+		pt, err := spec.measure(dir, rel, statsFiles[i], nil, env, "").Point(ctx)
 		if err != nil {
 			return err
 		}

@@ -17,11 +17,10 @@ import (
 	"github.com/sparselm/sparselm/config"
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/internal/ckptdir"
-	"github.com/sparselm/sparselm/measure"
-	"github.com/sparselm/sparselm/model"
 	"github.com/sparselm/sparselm/provenance"
 	"github.com/sparselm/sparselm/prune"
 	"github.com/sparselm/sparselm/report"
+	"github.com/sparselm/sparselm/study"
 	"github.com/sparselm/sparselm/tensor"
 	"github.com/sparselm/sparselm/train"
 )
@@ -31,7 +30,7 @@ const (
 	filePruneSpec    = "prune.json"          // the settings; a resumed run must have the same
 	filePruneSummary = report.SummaryFile    // the sweep's setup, provenance and one row per level
 	filePruneCSV     = report.SummaryCSVFile // the rows in the columns of report.csv
-	fileLevelStats   = "stats.json"          // in each level directory: the accounting of its best checkpoint
+	fileLevelStats   = study.FileLevelStats  // in each level directory: the accounting of its best checkpoint
 )
 
 // pruneSpec is what defines a prune run.
@@ -77,11 +76,7 @@ func (l *floatList) Set(s string) error {
 
 // levelDir names the run directory of a level: level-0.50, level-0.875.
 func levelDir(out string, s float64) string {
-	name := fmt.Sprintf("%.2f", s)
-	if v, _ := strconv.ParseFloat(name, 64); v != s {
-		name = strconv.FormatFloat(s, 'f', -1, 64)
-	}
-	return filepath.Join(out, "level-"+name)
+	return filepath.FromSlash(study.LevelDir(filepath.ToSlash(out), s))
 }
 
 // pruneFlags holds the values of prune's flags.
@@ -529,111 +524,37 @@ func writePruneSpec(out string, spec pruneSpec, prov *provenance.Provenance) err
 	return ckptdir.WriteFile(path, append(b, '\n'))
 }
 
-// pruneLevel brings the level run in dir to its end: nothing when it has
-// finished, a resumed run when it has a resumable checkpoint, otherwise a
-// fresh fine-tuning run from the checkpoint in from, pruned to s (gradual:
-// pruned during training); it returns the run's result.
+// pruneLevel brings the level run in dir to its end (study.Level: nothing
+// when it has finished, a resumed run when it has a resumable checkpoint,
+// otherwise a fresh fine-tuning run from the checkpoint in from, pruned to
+// s; gradual: pruned during training) and returns the run's result.
 func pruneLevel(ctx context.Context, env *Env, spec pruneSpec, corpus *data.Corpus, dir, from string, fromLevel, s float64, progress io.Writer,
 	prov *provenance.Provenance) (*train.Result, error) {
-	if res, err := readResult(dir); err == nil {
-		fmt.Fprintf(env.Stderr, "level %v: done (%s)\n", s, dir)
-		return res, nil
-	}
-	r := &train.Runner{Options: spec.FineTune, Corpus: corpus, Out: dir, Progress: progress, Provenance: prov}
-	if g := spec.Gradual; g != nil {
-		r.BestAfterStep = g.End()
-		r.OnStep = func(step int64, p *model.Params[float32]) {
-			if _, err := g.Step(step, p); err != nil {
-				panic(err) // the schedule was validated and only grows the masks
-			}
-		}
-	}
-	resume := ckptdir.Exists(filepath.Join(dir, train.DirLast))
-	if !resume {
-		c, err := train.LoadCheckpoint(from)
-		if err != nil {
-			return nil, fmt.Errorf("prune: level %v: %w", s, err)
-		}
-		if fromLevel > 0 {
-			if err := prune.RequireMasks(&c.Model.Params, fromLevel, from); err != nil {
-				return nil, err
-			}
-		}
-		p := &c.Model.Params
-		if spec.Embedding {
-			if err := prune.MarkEmbedding(p); err != nil {
-				return nil, err
-			}
-		}
-		first := s
-		if spec.Gradual != nil {
-			first = spec.Gradual.Sparsity(0)
-		}
-		if err := prune.Prune(p, spec.Criterion, first, spec.FineTune.Seed); err != nil {
-			return nil, fmt.Errorf("level %v: %w", s, err)
-		}
-		r.Init = c.Model
-		fmt.Fprintf(env.Stderr, "level %v: pruned %s to %.2f%%, fine-tuning into %s\n", s, from, 100*prune.Sparsity(p), dir)
-	} else {
-		fmt.Fprintf(env.Stderr, "level %v: resuming %s\n", s, dir)
-	}
-	res, err := r.Run(ctx, resume)
+	l := &study.Level{Dir: dir, From: from, Previous: fromLevel, Sparsity: s, Criterion: spec.Criterion, Embedding: spec.Embedding,
+		FineTune: spec.FineTune, Gradual: spec.Gradual, Corpus: corpus, Log: env.Stderr, Progress: progress, Prov: prov}
+	res, err := l.Run(ctx)
 	if err != nil {
-		return nil, withRunHint(fmt.Errorf("prune: level %v: %w", s, err), "sparselm prune --out "+filepath.Dir(dir)+" --resume")
+		return nil, withRunHint(fmt.Errorf("prune: %w", err), "sparselm prune --out "+filepath.Dir(dir)+" --resume")
 	}
 	return res, nil
 }
 
-func readResult(dir string) (*train.Result, error) {
-	b, err := os.ReadFile(filepath.Join(dir, train.FileResult))
-	if err != nil {
-		return nil, err
-	}
-	var res train.Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, train.FileResult), err)
-	}
-	return &res, nil
-}
-
 // levelStats measures checkpoint c (in ckpt) on the test split, or reads the
 // measurement cached in dir (under the name prefix + stats.json, written
-// with the provenance of the session that measured it).
+// with the provenance of the session that measured it): study.Measure.
 func levelStats(ctx context.Context, c *train.Checkpoint, ckpt, dir, prefix string, corpus *data.Corpus, spec pruneSpec, progress io.Writer,
 	prov *provenance.Provenance) (*pruneRow, error) {
 	name := fileLevelStats
 	if prefix != "" {
 		name = prefix + "-" + fileLevelStats
 	}
-	path := filepath.Join(dir, name)
-	var r *measure.Report
-	if b, err := os.ReadFile(path); err == nil {
-		r = &measure.Report{}
-		if err := json.Unmarshal(b, r); err != nil {
-			return nil, fmt.Errorf("prune: %s: %w", path, err)
-		}
-	} else {
-		var err error
-		if r, err = measureIDs(ctx, c, corpus.Test, spec.StatsB, spec.StatsT, progress); err != nil {
-			return nil, err
-		}
-		b, _ := json.MarshalIndent(struct {
-			*measure.Report
-			Checkpoint string                 `json:"checkpoint"`
-			Provenance *provenance.Provenance `json:"provenance"`
-		}{r, ckpt, prov}, "", "  ")
-		if err := ckptdir.WriteFile(path, append(b, '\n')); err != nil {
-			return nil, fmt.Errorf("prune: %w", err)
-		}
+	m := &study.Measure{Checkpoint: ckpt, Name: ckpt, StatsFile: filepath.Join(dir, name), Batch: spec.StatsB, BPTT: spec.StatsT,
+		Embedding: spec.Embedding, Corpus: corpus, Log: progress, Prov: prov}
+	p, err := m.Point(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
 	}
-	p := &c.Model.Params
-	if spec.Embedding {
-		if err := prune.MarkEmbedding(p); err != nil {
-			return nil, err
-		}
-	}
-	return &pruneRow{Checkpoint: ckpt, WeightSparsity: prune.Sparsity(p), TestPPL: r.PPL,
-		ActivitySparsity: r.ActivitySparsity, Stats: r}, nil
+	return &p, nil
 }
 
 // writeSummary writes the summary of the sweep (report.WriteSummary:

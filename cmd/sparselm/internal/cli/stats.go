@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/measure"
+	"github.com/sparselm/sparselm/study"
 	"github.com/sparselm/sparselm/tensor"
 	"github.com/sparselm/sparselm/train"
 )
@@ -156,16 +156,9 @@ func splitIDs(corpus *data.Corpus, split string) ([]int32, error) {
 }
 
 // measureIDs runs the accounting pass with a progress bar on w (may be nil);
-// it stops within a window once ctx is cancelled.
+// it stops within a window once ctx is cancelled (study.MeasureIDs).
 func measureIDs(ctx context.Context, c *train.Checkpoint, ids []int32, batch, bptt int, w io.Writer) (*measure.Report, error) {
-	bar := train.NewProgress(w, "stats", int64(len(ids)))
-	var done int64
-	r, err := measure.Run(ctx, c.Model, ids, batch, bptt, func(tokens int64, nll float64) {
-		bar.Add(tokens-done, fmt.Sprintf("ppl %.2f", math.Exp(nll)))
-		done = tokens
-	})
-	bar.Finish()
-	return r, err
+	return study.MeasureIDs(ctx, c, ids, batch, bptt, w)
 }
 
 // printStats writes the accounting as aligned tables.
