@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/sparselm/sparselm/config"
-	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/provenance"
 	"github.com/sparselm/sparselm/prune"
@@ -261,39 +260,14 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "sparselm prune: %s, %s %s to %v, %d fine-tuning epoch(s) per level at lr %g, out %s\n",
 		src, spec.Criterion, sched, spec.Levels, o.Epochs, o.Optim.LR, out)
 
-	startRow, err := levelStats(ctx, c, src, out, "start", corpus, spec, progress, prov)
+	sw := &study.Sweep{Out: out, Source: src, Criterion: spec.Criterion, Schedule: sched, Levels: spec.Levels, Embedding: spec.Embedding,
+		Gradual: spec.Gradual, FineTune: spec.FineTune, StatsB: spec.StatsB, StatsT: spec.StatsT, Corpus: corpus,
+		Log: env.Stderr, Progress: progress, Prov: prov,
+		Setup: report.Setup{Dataset: spec.FineTune.Dataset, Preset: spec.FineTune.Preset, Criterion: string(spec.Criterion),
+			Schedule: string(spec.Schedule), Source: spec.Source}}
+	rows, err := sw.Run(ctx)
 	if err != nil {
-		return err
-	}
-	startRow.Kind = report.KindStart
-	rows := []pruneRow{*startRow}
-	prevDir, prevLevel := src, 0.0
-	for _, s := range spec.Levels {
-		dir := levelDir(out, s)
-		res, err := pruneLevel(ctx, env, spec, corpus, dir, prevDir, prevLevel, s, progress, prov)
-		if err != nil {
-			return err
-		}
-		best := filepath.Join(dir, train.DirBest)
-		bc, err := train.LoadCheckpoint(best)
-		if err != nil {
-			return fmt.Errorf("prune: level %v: %w", s, err)
-		}
-		if err := prune.RequireMasks(&bc.Model.Params, s, best); err != nil {
-			return err
-		}
-		row, err := levelStats(ctx, bc, best, dir, "", corpus, spec, progress, prov)
-		if err != nil {
-			return err
-		}
-		row.Kind, row.Level, row.ValidPPL = report.KindLevel, s, res.BestValid.PPL
-		rows = append(rows, *row)
-		if sched == prune.Iterative {
-			prevDir, prevLevel = best, s
-		}
-	}
-	if err := writeSummary(out, spec, rows, prov); err != nil {
-		return err
+		return withRunHint(fmt.Errorf("prune: %w", err), "sparselm prune --out "+out+" --resume")
 	}
 	printPruneTable(env.Stdout, rows)
 	return nil
@@ -522,51 +496,6 @@ func writePruneSpec(out string, spec pruneSpec, prov *provenance.Provenance) err
 		Provenance *provenance.Provenance `json:"provenance"` // not part of the spec: readPruneSpec skips it
 	}{spec, prov}, "", "  ")
 	return ckptdir.WriteFile(path, append(b, '\n'))
-}
-
-// pruneLevel brings the level run in dir to its end (study.Level: nothing
-// when it has finished, a resumed run when it has a resumable checkpoint,
-// otherwise a fresh fine-tuning run from the checkpoint in from, pruned to
-// s; gradual: pruned during training) and returns the run's result.
-func pruneLevel(ctx context.Context, env *Env, spec pruneSpec, corpus *data.Corpus, dir, from string, fromLevel, s float64, progress io.Writer,
-	prov *provenance.Provenance) (*train.Result, error) {
-	l := &study.Level{Dir: dir, From: from, Previous: fromLevel, Sparsity: s, Criterion: spec.Criterion, Embedding: spec.Embedding,
-		FineTune: spec.FineTune, Gradual: spec.Gradual, Corpus: corpus, Log: env.Stderr, Progress: progress, Prov: prov}
-	res, err := l.Run(ctx)
-	if err != nil {
-		return nil, withRunHint(fmt.Errorf("prune: %w", err), "sparselm prune --out "+filepath.Dir(dir)+" --resume")
-	}
-	return res, nil
-}
-
-// levelStats measures checkpoint c (in ckpt) on the test split, or reads the
-// measurement cached in dir (under the name prefix + stats.json, written
-// with the provenance of the session that measured it): study.Measure.
-func levelStats(ctx context.Context, c *train.Checkpoint, ckpt, dir, prefix string, corpus *data.Corpus, spec pruneSpec, progress io.Writer,
-	prov *provenance.Provenance) (*pruneRow, error) {
-	name := fileLevelStats
-	if prefix != "" {
-		name = prefix + "-" + fileLevelStats
-	}
-	m := &study.Measure{Checkpoint: ckpt, Name: ckpt, StatsFile: filepath.Join(dir, name), Batch: spec.StatsB, BPTT: spec.StatsT,
-		Embedding: spec.Embedding, Corpus: corpus, Log: progress, Prov: prov}
-	p, err := m.Point(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("prune: %w", err)
-	}
-	return &p, nil
-}
-
-// writeSummary writes the summary of the sweep (report.WriteSummary:
-// summary.json, which report.Read reads back, and summary.csv, in the
-// columns of the study's report).
-func writeSummary(out string, spec pruneSpec, rows []pruneRow, prov *provenance.Provenance) error {
-	setup := report.Setup{Dataset: spec.FineTune.Dataset, Preset: spec.FineTune.Preset, Criterion: string(spec.Criterion),
-		Schedule: string(spec.Schedule), Source: spec.Source}
-	if err := report.WriteSummary(out, report.Summary{Setup: setup, Provenance: prov, Points: rows}); err != nil {
-		return fmt.Errorf("prune: %w", err)
-	}
-	return nil
 }
 
 // printPruneTable writes the summary as an aligned table.
