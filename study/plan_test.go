@@ -9,7 +9,7 @@ import (
 
 func TestPlanOneShot(t *testing.T) {
 	s := DefaultSpec("tiny")
-	s.Seeds = []uint64{1, 2}
+	s.Seeds, s.Schedule = []uint64{1, 2}, prune.OneShot
 	s.Levels = []float64{0.5, 0.9}
 	jobs := Plan(s)
 	// 2 models × 2 seeds: 4 train, 8 prune, 4 bench, 1 report.

@@ -60,12 +60,13 @@ type Spec struct {
 }
 
 // DefaultSpec returns the spec of `sparselm study` without flags for a
-// preset: both models, one seed, magnitude pruning, oneshot, to 50 … 98%,
+// preset: both models, one seed, magnitude pruning, iterative (as
+// `sparselm prune`), to 50 … 98%,
 // one fine-tuning epoch, the engines timed.
 func DefaultSpec(preset string) Spec {
 	return Spec{
 		Dataset: "ptb", Preset: preset, Models: []string{model.CellLSTM, model.CellEGRU}, Seeds: []uint64{1},
-		Criterion: prune.Magnitude, Schedule: prune.OneShot, Levels: []float64{0.5, 0.75, 0.9, 0.95, 0.98},
+		Criterion: prune.Magnitude, Schedule: prune.Iterative, Levels: []float64{0.5, 0.75, 0.9, 0.95, 0.98},
 		FinetuneEpochs: 1, Bench: true, BenchTokens: 200, BenchRepeats: 5,
 		Threads: 1, StatsBatch: 1, StatsBPTT: 70,
 	}

@@ -29,6 +29,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // the report, in 4 stages.
 func oneshotSpec() study.Spec {
 	s := study.DefaultSpec("tiny")
+	s.Schedule = prune.OneShot
 	s.Seeds, s.Levels, s.Threads = []uint64{1, 2}, []float64{0.5, 0.9}, 2
 	return s
 }

@@ -67,7 +67,7 @@ func TestStudyKillAndResume(t *testing.T) {
 func TestStudySpecGuards(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "s")
 	dry, _, err := run(t, append(tinyStudy(out), "--dry-run")...)
-	if err != nil || !strings.Contains(dry, "prune egru seed 1 to 0.9") || !strings.Contains(dry, "4 jobs in 3 stages") {
+	if err != nil || !strings.Contains(dry, "prune egru seed 1 to 0.9") || !strings.Contains(dry, "4 jobs in 4 stages") {
 		t.Fatalf("--dry-run: %v\n%s", err, dry)
 	}
 	if _, err := os.Stat(out); err == nil {
@@ -138,8 +138,8 @@ func TestStudyEmitK8s(t *testing.T) {
 			t.Errorf("the YAML lacks %q", want)
 		}
 	}
-	if n := strings.Count(yaml, "kind: Job\n"); n != 3 {
-		t.Errorf("%d Jobs, want 3 (train, prune both levels at once, report)", n)
+	if n := strings.Count(yaml, "kind: Job\n"); n != 4 {
+		t.Errorf("%d Jobs, want 4 (train, prune 0.5, prune 0.9 after it, report)", n)
 	}
 	for _, c := range []struct {
 		args []string
