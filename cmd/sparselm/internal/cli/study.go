@@ -152,7 +152,7 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 		err = study.RunAll(ctx, *out, spec, senv)
 	} else {
 		senv.Log = env.Stderr // a line per job started and finished
-		err = study.RunParallel(ctx, *out, spec, *parallel, childLauncher(*out, *dataDir), senv)
+		err = study.RunParallel(ctx, *out, spec, *parallel, childLauncher(*out, *dataDir, *quiet), senv)
 	}
 	if err != nil {
 		return withRunHint(err, "sparselm study --spec "+filepath.Join(*out, study.SpecFile))
@@ -173,10 +173,11 @@ func studyEnv(env *Env, dataDir string, quiet bool, args []string) *study.Env {
 }
 
 // childLauncher runs a job as `sparselm study run --job N` in a child
-// process of this executable, its output in DIR/logs/job-N.log; a
+// process of this executable, its output (a progress line every tenth of
+// an epoch, unless quiet) in DIR/logs/job-N.log; a
 // cancelled context interrupts the child (SIGINT, as Ctrl-C would) and
 // kills it if it has not stopped 30 s later.
-func childLauncher(dir, dataDir string) study.Launcher {
+func childLauncher(dir, dataDir string, quiet bool) study.Launcher {
 	return func(ctx context.Context, j study.Job) error {
 		exe, err := os.Executable()
 		if err != nil {
@@ -192,7 +193,10 @@ func childLauncher(dir, dataDir string) study.Launcher {
 			return err
 		}
 		defer f.Close()
-		args := []string{"study", "run", "--spec", filepath.Join(dir, study.SpecFile), "--job", fmt.Sprint(j.ID), "--quiet"}
+		args := []string{"study", "run", "--spec", filepath.Join(dir, study.SpecFile), "--job", fmt.Sprint(j.ID)}
+		if quiet {
+			args = append(args, "--quiet")
+		}
 		if dataDir != "" {
 			args = append(args, "--data", dataDir)
 		}
