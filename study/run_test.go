@@ -2,6 +2,8 @@ package study
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -43,5 +45,21 @@ func TestWaitDeps(t *testing.T) {
 	// Without --wait a dependency not done is an error at once.
 	if err := depsDone(context.Background(), t.TempDir(), j, false, env); err == nil || !strings.Contains(err.Error(), "pass --wait") {
 		t.Errorf("without wait: %v", err)
+	}
+}
+
+// TestProgress reads how many epochs a running job's log records.
+func TestProgress(t *testing.T) {
+	s := DefaultSpec("tiny")
+	j := Plan(s)[0] // train lstm seed 1: the tiny preset's 2 epochs
+	dir := t.TempDir()
+	if got := Progress(dir, s, j); got != "" {
+		t.Errorf("no log: %q", got)
+	}
+	log := filepath.Join(dir, j.Dir, "log.jsonl")
+	os.MkdirAll(filepath.Dir(log), 0o755)
+	os.WriteFile(log, []byte(`{"event":"session"}`+"\n"+`{"epoch":1,"event":"epoch","train_loss":6}`+"\n"), 0o644)
+	if got := Progress(dir, s, j); got != "epoch 1 of 2 done" {
+		t.Errorf("after one epoch: %q", got)
 	}
 }

@@ -256,7 +256,7 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	header := "job\tstage\tname\tstatus\thost\tstarted\tended\terror"
+	header := "job\tstage\tname\tstatus\thost\tstarted\tended\tprogress or error"
 	if tasks != nil {
 		header += "\tslurm"
 	}
@@ -268,7 +268,11 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		count[s.Status]++
-		line := fmt.Sprintf("%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s", j.ID, j.Stage, j.Name(), s.Status, s.Host, timeText(s.Started), timeText(s.Ended), s.Error)
+		note := s.Error
+		if s.Status == study.Running {
+			note = study.Progress(dir, spec, j)
+		}
+		line := fmt.Sprintf("%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s", j.ID, j.Stage, j.Name(), s.Status, s.Host, timeText(s.Started), timeText(s.Ended), note)
 		if tasks != nil {
 			if t, ok := tasks[j.ID]; ok {
 				line += fmt.Sprintf("\t%s %s (%s)", t.ID(), t.State, t.Reason)
