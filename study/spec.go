@@ -110,7 +110,7 @@ func (s *Spec) Validate() error {
 		return bad("schedule", s.Schedule, "must be oneshot or iterative (a gradual sweep is `sparselm prune --schedule gradual`)")
 	}
 	if err := prune.CheckLevels(s.Levels, s.Schedule); err != nil {
-		return config.Within("levels", err)
+		return err // a *config.FieldError for "levels"
 	}
 	if s.FinetuneEpochs < 1 {
 		return bad("finetune_epochs", s.FinetuneEpochs, "must be positive")

@@ -138,6 +138,14 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 	if *out == "" {
 		*out = filepath.Join("runs", fmt.Sprintf("study-%s-%s", filepath.Base(spec.Dataset), spec.Preset))
 	}
+	// The dataset must resolve before anything is written (each job loads
+	// it again where it runs: a cluster node may see it elsewhere).
+	if _, err := data.Resolve(spec.Dataset, *dataDir, env.Getenv); err != nil {
+		if !*dryRun {
+			return fmt.Errorf("study: %w", err)
+		}
+		fmt.Fprintf(env.Stderr, "sparselm study: warning: %v\n", err)
+	}
 	if *dryRun {
 		return printPlan(env, *out, spec)
 	}

@@ -181,3 +181,34 @@ func TestStudySeeds(t *testing.T) {
 		t.Errorf("report.csv has %d seed rows, want 2 seeds × 3 points:\n%s", n, csv)
 	}
 }
+
+// TestStudyBadInput: bad flags and specs are refused with the field named,
+// and nothing is written.
+func TestStudyBadInput(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s")
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"dataset": "ptb", "presett": "tiny"}`), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{tinyStudy(out, "--models", "gru"), `models.0 = "gru" must be lstm or egru`},
+		{tinyStudy(out, "--seeds", "0"), "--seeds 0"},
+		{tinyStudy(out, "--levels", "0.9,0.5", "--schedule", "iterative"), "must increase"},
+		{tinyStudy(out, "--schedule", "gradual"), "must be oneshot or iterative"},
+		{tinyStudy(out, "--preset", "huge"), `preset = "huge"`},
+		{tinyStudy(out, "--jobs", "0"), "--jobs 0"},
+		{tinyStudy(out, "--dataset", "no-such-dataset"), "sparselm data fetch"},
+		{[]string{"study", "--spec", bad, "--out", out}, `unknown field "presett"`},
+		{[]string{"study", "run", "--spec", bad}, "--spec and --job are required"},
+		{[]string{"study", "frobnicate"}, "unexpected argument"},
+	} {
+		_, _, err := run(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error mentioning %q", c.args, err, c.want)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused study wrote its directory")
+	}
+}
