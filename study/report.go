@@ -8,14 +8,20 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/report"
 	"github.com/sparselm/sparselm/train"
 )
 
+// Report writes the report of the study in dir from what is there, done or
+// not (`sparselm study report`): the report job without waiting for the
+// other jobs.
+func Report(dir string, spec Spec, env *Env) error { return reportJob(dir, spec, Plan(spec), env) }
+
 // reportJob writes each sweep's summary.json from the stats files of its
 // jobs, then the study's report from every sweep whose jobs are all done;
-// the sweeps left out are listed in the report's log line and in
-// report/missing.txt.
+// the sweeps left out are listed in the report's log line, in report.md
+// and in report/missing.txt.
 func reportJob(dir string, spec Spec, jobs []Job, env *Env) error {
 	var sweeps []report.Sweep
 	var missing []string
@@ -49,6 +55,21 @@ func reportJob(dir string, spec Spec, jobs []Job, env *Env) error {
 	files, err := report.Write(out, sweeps, env.provenance(""))
 	if err != nil {
 		return err
+	}
+	if len(missing) > 0 {
+		// Say in the report itself what it lacks.
+		md := filepath.Join(out, "report.md")
+		b, err := os.ReadFile(md)
+		if err != nil {
+			return err
+		}
+		b = fmt.Appendf(b, "\n## Not in this report yet\n\nThe study's other sweeps have jobs that are not done:\n\n")
+		for _, m := range missing {
+			b = fmt.Appendf(b, "- %s\n", m)
+		}
+		if err := ckptdir.WriteFile(md, b); err != nil {
+			return err
+		}
 	}
 	env.logf("report: wrote %d files in %s", len(files), out)
 	return nil

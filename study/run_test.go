@@ -63,3 +63,19 @@ func TestProgress(t *testing.T) {
 		t.Errorf("after one epoch: %q", got)
 	}
 }
+
+// TestReportPartial: the report job of a study whose sweeps are not all
+// done reports the complete ones and names the others, in report.md and
+// missing.txt; with none complete it fails.
+func TestReportPartial(t *testing.T) {
+	s := DefaultSpec("tiny")
+	dir := t.TempDir()
+	err := reportJob(dir, s, Plan(s), &Env{})
+	if err == nil || !strings.Contains(err.Error(), "no sweep is complete") {
+		t.Fatalf("report of an empty study: %v", err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, DirReport, "missing.txt"))
+	if !strings.Contains(string(b), "runs/lstm-seed1") || !strings.Contains(string(b), "runs/egru-seed1") {
+		t.Errorf("missing.txt does not name both sweeps:\n%s", b)
+	}
+}

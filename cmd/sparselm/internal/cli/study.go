@@ -29,12 +29,15 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 			return runStudyEmit(env, args[1:])
 		case "submit":
 			return runStudySubmit(ctx, env, args[1:])
+		case "report":
+			return runStudyReport(env, args[1:])
 		}
 	}
 	const synopsis = "study [--spec FILE] [--out DIR] [--dataset ptb|wikitext-2|DIR] [--preset tiny|small|paper] [--models lstm,egru] " +
 		"[--seeds N] [--levels 0.5,0.9] [flags] [--dry-run]\n" +
 		"       sparselm study run --spec DIR/study.json --job N [--wait]\n" +
 		"       sparselm study status --spec DIR/study.json\n" +
+		"       sparselm study report --spec DIR/study.json   (the report of what is done so far)\n" +
 		"       sparselm study submit --slurm --spec DIR/study.json [--partition P] [--time T] [--cpus-per-task N] [--array-limit K]\n" +
 		"       sparselm study emit --k8s --spec DIR/study.json --name NAME [-o FILE]\n\n" +
 		"Trains every model once per seed, prunes each to every level, measures every checkpoint, times the\n" +
@@ -239,6 +242,28 @@ func runStudyJob(ctx context.Context, env *Env, args []string) error {
 	}
 	dir := filepath.Dir(*specFile)
 	return study.Run(ctx, dir, spec, *job, *wait, studyEnv(env, *dataDir, *quiet, append([]string{"study"}, append([]string{"run"}, args...)...)))
+}
+
+// runStudyReport writes the report of the sweeps that are complete so far.
+func runStudyReport(env *Env, args []string) error {
+	fs := newFlagSet(env, "study report", "study report --spec DIR/study.json")
+	specFile := fs.String("spec", "", "the study's spec `file`, DIR/study.json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *specFile == "" {
+		return errors.New("study report: --spec is required")
+	}
+	spec, err := study.ReadSpec(*specFile)
+	if err != nil {
+		return fmt.Errorf("study report: %w", err)
+	}
+	dir := filepath.Dir(*specFile)
+	if err := study.Report(dir, spec, studyEnv(env, "", true, []string{"study", "report"})); err != nil {
+		return fmt.Errorf("study report: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "study report: %s\n", filepath.Join(dir, study.DirReport))
+	return nil
 }
 
 // runStudyStatus prints every job's state.

@@ -212,3 +212,27 @@ func TestStudyBadInput(t *testing.T) {
 		t.Error("a refused study wrote its directory")
 	}
 }
+
+// TestStudyPartialReport: `study report` on a study with one sweep not done
+// reports the other and names the missing one in report.md.
+func TestStudyPartialReport(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s")
+	if _, stderr, err := run(t, tinyStudy(out, "--models", "lstm,egru", "--quiet")...); err != nil {
+		t.Fatalf("study: %v\n%s", err, stderr)
+	}
+	// As if the EGRU's last level had not been measured yet.
+	if err := os.Remove(filepath.Join(out, "runs", "egru-seed1", "level-0.90", study.FileLevelStats)); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := run(t, "study", "report", "--spec", filepath.Join(out, study.SpecFile)); err != nil {
+		t.Fatalf("study report: %v\n%s", err, stderr)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, study.DirReport, "report.md"))
+	csv, _ := os.ReadFile(filepath.Join(out, study.DirReport, "report.csv"))
+	if !strings.Contains(string(md), "## Not in this report yet") || !strings.Contains(string(md), "runs/egru-seed1") {
+		t.Errorf("report.md does not name the missing sweep:\n%s", md)
+	}
+	if strings.Contains(string(csv), "EGRU") || !strings.Contains(string(csv), "LSTM seed 1") {
+		t.Errorf("report.csv should hold the LSTM only:\n%s", csv)
+	}
+}
