@@ -31,9 +31,8 @@ type kernelInfo struct {
 	// must be 12): dst[s·stride+p·mr+r] = src[p·lds+s·mr+r] for p < kc,
 	// s < strips (both ≥ 1).
 	packAT func(dst, src *float32, lds, kc, strips, stride int)
-	// packA16, if set, packs 16 columns of a full mr-row strip (mr must be
-	// 12) of a non-transposed op(A): dst[p·mr+r] = src[r·lds+p] for r < mr,
-	// p < 16.
+	// packA16, if set, packs 16 columns of a full mr-row strip of a
+	// non-transposed op(A): dst[p·mr+r] = src[r·lds+p] for r < mr, p < 16.
 	packA16 func(dst *float32, src *float32, lds int)
 	// edges are optional smaller variants for the last rows/columns of C,
 	// cheapest first. They read the same packed panels (mr-row A strips)
