@@ -11,11 +11,15 @@
 # THREADS ("1 2", torch), CELLS ("egru lstm", torch), TORCH_MATVEC (mv: 1-D addmv; mm: [1×I] addmm),
 # STEPS/WARMUP/REPEATS (tokens per timed repeat, untimed tokens, repeats: 100/20/5),
 # GEMV_BENCHTIME (0.3s per Go run) with GEMV_REPEATS (3 runs of each side per shape and round),
-# CORETYPES (OpenBLAS settings; default "default", plus SkylakeX on an Intel CPU with AVX-512),
+# CORETYPES (OpenBLAS core types forced besides the default one, each only where the CPU has its
+# instruction sets: bench/harness.sh; default SkylakeX, so only on a CPU with AVX-512),
 # PARTS ("gemv torch infer"), OUT (results directory, default bench/results),
 # SPARSELM_BIN (use this sparselm binary instead of building ./cmd/sparselm).
 #
 # Writes $OUT/compare-infer-DATE.md and .json and keeps the raw outputs in $OUT/raw-infer-DATE/.
+# A part that cannot run (a core type the CPU lacks, a command that fails) is
+# listed with its cause under "Not measured" (raw-infer-DATE/skipped.txt)
+# while the rest of the run goes on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -54,6 +58,8 @@ gemv_model() { # gemv_model VOCAB: the model of tensor/paper_gemv_bench_test.go
 torch_vocab() { if [[ -n "${QUICK:-}" ]]; then echo 100; else echo "$1"; fi; }
 
 # ---------------------------------------------------------------- dependencies
+# shellcheck source=harness.sh
+source bench/harness.sh
 # shellcheck source=deps.sh
 source bench/deps.sh
 
@@ -64,7 +70,9 @@ ct_env() { # ct_env CORETYPE THREADS: the env(1) prefix of one OpenBLAS setting
 stamp=$(date -u +%Y%m%d-%H%M%S)
 raw=$OUT/raw-infer-$stamp
 mkdir -p "$raw"
+: >"$raw/skipped.txt"
 printf '%s\n' "$preset_env" >"$raw/preset_env.txt"
+for why in "${CORETYPES_SKIPPED[@]}"; do note_skip "OpenBLAS core type" "$why"; done
 
 # ---------------------------------------------------------------- builds
 # Binaries live in a temporary directory, never in the results.
@@ -77,13 +85,14 @@ else
 	go build -o "$bin/sparselm" ./cmd/sparselm
 fi
 go test -c -o "$bin/tensor.test" ./tensor
+tmp=$bin/out # the stdout of the part just run (run_part)
 
 {
 	echo "date: $(date -u +%FT%TZ)"
 	echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet 2>/dev/null || echo ' (dirty)')"
 	echo "go: $(go version)"
-	echo "cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p') ($vendor, family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), model $(grep -m1 '^model[[:space:]]' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')), $(nproc) cpus"
-	echo "simd: $(for f in avx2 fma avx512f avx512bw avx512vl; do [[ " $flags " == *" $f "* ]] && printf '%s ' $f; done)"
+	echo "cpu: $(cpu_model), $(nproc) cpus"
+	echo "simd: $(simd_flags "$flags")"
 	echo "caches: $(lscpu | grep -E '^(L2|L3) cache' | tr -s ' ' | paste -sd ';' -)"
 	echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "coretypes: $CORETYPES"
@@ -94,7 +103,7 @@ for ct in $CORETYPES; do
 lib = ctypes.CDLL(sys.argv[1]); lib.openblas_get_corename.restype = lib.openblas_get_config.restype = ctypes.c_char_p
 print(lib.openblas_get_corename().decode()); print(lib.openblas_get_config().decode())' "$OPENBLAS_DIR/libopenblas.so.0" >"$raw/openblas-core-$ct.txt" 2>&1 || true
 done
-$PY -c 'import torch; print(torch.__version__); print(torch.__config__.show()); print(torch.__config__.parallel_info())' >"$raw/torch-config.txt" 2>&1
+$PY -c 'import torch; print(torch.__version__); print(torch.__config__.show()); print(torch.__config__.parallel_info())' >"$raw/torch-config.txt" 2>&1 || true
 
 tag() { # tag KEY=VALUE...: adds the fields to the JSON object on stdin, printed on one line
 	$PY -c 'import json, sys
@@ -118,12 +127,15 @@ for r in $(seq 1 "$ROUNDS"); do
 			mapfile -t shapes < <($PY bench/sgemv.py --model "$model" --list)
 			echo "  round $r, V $V: (b) dense kernel vs OpenBLAS sgemv, ${#shapes[@]} products of model $model" >&2
 			for shape in "${shapes[@]}"; do
-				"$bin/tensor.test" -test.run '^$' -test.bench "^BenchmarkPaperGEMV\$/^$model\$/^$shape\$" \
-					-test.benchtime "$GEMV_BENCHTIME" -test.count "$GEMV_REPEATS" | grep '^BenchmarkPaperGEMV' |
-					sed "s/^/round=$r /" >>"$raw/gemv-go.txt"
+				if run_part "(b) sparselm $model $shape, round $r" "$tmp" "$bin/tensor.test" -test.run '^$' -test.bench "^BenchmarkPaperGEMV\$/^$model\$/^$shape\$" \
+					-test.benchtime "$GEMV_BENCHTIME" -test.count "$GEMV_REPEATS"; then
+					sed -n "/^BenchmarkPaperGEMV/s/^/round=$r /p" "$tmp" >>"$raw/gemv-go.txt"
+				fi
 				for ct in $CORETYPES; do
-					$(ct_env "$ct" 1) $PY bench/sgemv.py --model "$model" --shape "$shape" --json \
-						--min-time "$GEMV_TIME" --repeats "$GEMV_REPEATS" | tag round="$r" coretype="$ct" >>"$raw/gemv-openblas.jsonl"
+					if run_part "(b) OpenBLAS $ct sgemv $model $shape, round $r" "$tmp" $(ct_env "$ct" 1) $PY bench/sgemv.py --model "$model" --shape "$shape" --json \
+						--min-time "$GEMV_TIME" --repeats "$GEMV_REPEATS"; then
+						tag round="$r" coretype="$ct" <"$tmp" >>"$raw/gemv-openblas.jsonl"
+					fi
 				done
 			done
 		fi
@@ -132,22 +144,28 @@ for r in $(seq 1 "$ROUNDS"); do
 				for th in $THREADS; do
 					for ct in $CORETYPES; do
 						echo "  round $r, V $V: (a) torch $cell, $th threads, OpenBLAS $ct" >&2
-						$(ct_env "$ct" "$th") $PY bench/infer_torch.py --cell "$cell" --threads "$th" --matvec "$TORCH_MATVEC" \
+						if run_part "(a) torch $cell on OpenBLAS $ct, $th threads, V $V, round $r" "$tmp" \
+							$(ct_env "$ct" "$th") $PY bench/infer_torch.py --cell "$cell" --threads "$th" --matvec "$TORCH_MATVEC" \
 							--vocab "$(torch_vocab "$V")" --embed "$EMBED" --hidden "$HIDDEN" --active "${ACTIVE%%,*}" \
-							--steps "$STEPS" --warmup "$WARMUP" --repeats "$REPEATS" --json |
-							tag round="$r" coretype="$ct" paper_vocab="$V" >>"$raw/torch.jsonl"
+							--steps "$STEPS" --warmup "$WARMUP" --repeats "$REPEATS" --json; then
+							tag round="$r" coretype="$ct" paper_vocab="$V" <"$tmp" >>"$raw/torch.jsonl"
+						fi
 					done
 				done
 			done
 		fi
 		if [[ " $PARTS " == *" infer "* ]]; then
 			echo "  round $r, V $V: (c) sparselm bench infer --paper, sparsities $SPARSITIES, active $ACTIVE" >&2
-			"$bin/sparselm" bench infer --paper --vocab "$V" --sparsities "$SPARSITIES" --active "$ACTIVE" \
-				--steps "$STEPS" --warmup "$WARMUP" --repeats "$REPEATS" --json | tag round="$r" >>"$raw/infer.jsonl"
+			if run_part "(c) sparselm bench infer --paper, V $V, round $r" "$tmp" "$bin/sparselm" bench infer --paper --vocab "$V" --sparsities "$SPARSITIES" --active "$ACTIVE" \
+				--steps "$STEPS" --warmup "$WARMUP" --repeats "$REPEATS" --json; then
+				tag round="$r" <"$tmp" >>"$raw/infer.jsonl"
+			fi
 			if [[ " $CELLS " == *" lstm "* ]]; then
 				echo "  round $r, V $V: (c) sparselm bench infer --paper --cell lstm, sparsities $SPARSITIES" >&2
-				"$bin/sparselm" bench infer --paper --cell lstm --vocab "$V" --sparsities "$SPARSITIES" \
-					--steps "$STEPS" --warmup "$WARMUP" --repeats "$REPEATS" --json | tag round="$r" >>"$raw/infer-lstm.jsonl"
+				if run_part "(c) sparselm bench infer --paper --cell lstm, V $V, round $r" "$tmp" "$bin/sparselm" bench infer --paper --cell lstm --vocab "$V" --sparsities "$SPARSITIES" \
+					--steps "$STEPS" --warmup "$WARMUP" --repeats "$REPEATS" --json; then
+					tag round="$r" <"$tmp" >>"$raw/infer-lstm.jsonl"
+				fi
 			fi
 		fi
 	done

@@ -20,7 +20,7 @@ import re
 import statistics
 import sys
 
-from report import jsonl, med, read  # bench/report.py: the raw-file readers of compare.sh's report
+from report import jsonl, med, read, skipped  # bench/report.py: the raw-file readers of compare.sh's report
 
 
 def ratio(num, den):
@@ -269,6 +269,11 @@ def main():
         md += ["QUICK run: torch and sgemv ran tiny shapes, sparselm the paper shape; the ratios across them mean nothing.", ""]
     out["bars"] = dict(bars)
 
+    gaps = skipped(raw)
+    out["not_measured"] = [{"part": l, "why": w} for l, w in gaps]
+    if gaps:
+        md += ["## Not measured", "", "Parts compare_infer.sh could not run on this machine, and why (raw outputs of failures in failures.txt):", ""]
+        md += [f"- {l}: {w}" for l, w in gaps] + [""]
     text = "\n".join(md)
     if a.md:
         with open(a.md, "w") as f:

@@ -121,10 +121,12 @@ func BenchmarkGemm(b *testing.B) {
 // machine gives a core drifts by tens of percent within minutes (the peak
 // measured before each shape ranged 83..163 GFLOP/s within one
 // bench/compare.sh run), so a peak measured even seconds away is a poor
-// denominator. Run it with -benchtime Nx for N pairs.
+// denominator. The loop runs on the widest vector unit the CPU has
+// (AVX-512, AVX2+FMA or NEON: fmapeak.Unit), the ceiling of any kernel on
+// that CPU. Run it with -benchtime Nx for N pairs.
 func BenchmarkGemmOfPeak(b *testing.B) {
 	if !fmapeak.Available() {
-		b.Skip("no AVX-512F: no FMA peak loop to compare with")
+		b.Skipf("no FMA peak loop to compare with: %v", fmapeak.Err())
 	}
 	for _, s := range benchShapes {
 		b.Run(s.name, func(b *testing.B) { benchGemmOfPeak(b, s) })
@@ -134,7 +136,7 @@ func BenchmarkGemmOfPeak(b *testing.B) {
 func benchGemmOfPeak(b *testing.B, s benchShape) {
 	defer SetThreads(Threads())
 	SetThreads(1)
-	const loopIters = 1 << 22 // 2.1 GFLOP, 14 ms at 150 GFLOP/s
+	const loopFlops = 2.1e9 // 14 ms at 150 GFLOP/s, 21 ms at 100
 	flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 	reps := max(1, int(1.5e9/flops)) // about 15 ms at 100 GFLOP/s
 	run := gemmRunner(s)
@@ -148,11 +150,7 @@ func benchGemmOfPeak(b *testing.B, s benchShape) {
 		}
 		return flops * float64(reps) / time.Since(t0).Seconds() / 1e9
 	}
-	peak := func() float64 {
-		t0 := time.Now()
-		fmapeak.Loop(loopIters)
-		return fmapeak.FlopsPerIter * loopIters / time.Since(t0).Seconds() / 1e9
-	}
+	peak := func() float64 { return fmapeak.Rate(loopFlops) }
 	var frac, rates, peaks []float64
 	i := 0
 	for b.Loop() {

@@ -1,12 +1,16 @@
-//go:build !amd64
+//go:build !amd64 && !arm64
 
 package fmapeak
 
-// Available reports whether the AVX-512 loop can run on this CPU: never off amd64.
-func Available() bool { return false }
+import (
+	"fmt"
+	"runtime"
+)
 
-// FlopsPerIter is the number of floating-point operations of one loop iteration.
-const FlopsPerIter = 16 * 16 * 2
+// chooseLoop says that there is no FMA loop for this architecture.
+func chooseLoop() (*fmaLoop, error) {
+	return nil, fmt.Errorf("fmapeak: no FMA loop for GOARCH=%s (amd64 and arm64 have one)", runtime.GOARCH)
+}
 
-// Loop panics: there is no FMA loop for this architecture.
-func Loop(n int) { panic("fmapeak: no FMA loop for this architecture") }
+// runnable returns no loop: there is none for this architecture.
+func runnable() []*fmaLoop { return nil }
