@@ -50,6 +50,9 @@ func transpose16AVX2(dst *float32, ldd int, src *float32, lds int)
 //go:noescape
 func transpose6x16AVX2(dst *float32, src *float32, lds int)
 
+//go:noescape
+func packAT6AVX2(dst, src *float32, lds, kc, strips, stride int)
+
 var (
 	// avx512Kernel: 12×32 tiles. kc=256 keeps the 256×32 B micro-panel
 	// (32 KiB) in the 48 KiB L1; mc×kc of packed A (384 KiB) stays in the
@@ -64,7 +67,7 @@ var (
 		}}
 	// avx2Kernel: 6×16 tiles, B micro-panel 256×16 (16 KiB) in L1.
 	avx2Kernel = &kernelInfo{name: "avx2", mr: 6, nr: 16, mc: 192, kc: 256, nc: 2048, kern: sgemmKernelAVX2, vec: &avx2Vec, packBN: packBNAVX2,
-		transpose16: transpose16AVX2, packA16: transpose6x16AVX2}
+		transpose16: transpose16AVX2, packA16: transpose6x16AVX2, packAT: packAT6AVX2}
 )
 
 func hasAVX512() bool { return cpu.X86.HasAVX512F && cpu.X86.HasFMA }

@@ -27,9 +27,9 @@ type kernelInfo struct {
 	// transpose16, if set, transposes a 16×16 block:
 	// dst[p·ldd+j] = src[j·lds+p] for p, j < 16.
 	transpose16 func(dst *float32, ldd int, src *float32, lds int)
-	// packAT, if set, packs full mr-row strips of a transposed op(A) (mr
-	// must be 12): dst[s·stride+p·mr+r] = src[p·lds+s·mr+r] for p < kc,
-	// s < strips (both ≥ 1).
+	// packAT, if set, packs full mr-row strips of a transposed op(A):
+	// dst[s·stride+p·mr+r] = src[p·lds+s·mr+r] for p < kc, s < strips
+	// (both ≥ 1).
 	packAT func(dst, src *float32, lds, kc, strips, stride int)
 	// packA16, if set, packs 16 columns of a full mr-row strip of a
 	// non-transposed op(A): dst[p·mr+r] = src[r·lds+p] for r < mr, p < 16.
