@@ -330,3 +330,43 @@ func TestNEONPackBN(t *testing.T) {
 		}
 	}
 }
+
+// TestNEONAdamW checks that AdamW runs the NEON kernel on arm64 and gives
+// adamwGeneric's bits (the same float32 operations in the same order) at
+// lengths around the 4-float vector and one long (1001, for rounding cases),
+// with and without a first moment, writing nothing past x, m and v.
+func TestNEONAdamW(t *testing.T) {
+	if !adamwAVX512On {
+		t.Fatalf("AdamW does not use the NEON kernel")
+	}
+	r := rand.New(rand.NewPCG(4, 44))
+	for _, beta1 := range []float32{0, 0.9} {
+		for _, n := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 1001} {
+			x, g, m, v := randSlice(r, n+1), randSlice(r, n), randSlice(r, n+1), make([]float32, n+1)
+			// Second moments from 0 (the first step) over six decades, so
+			// that the (1−β2)·g·g term is not lost in the rounding of v.
+			for i := range v {
+				if i%5 != 0 {
+					v[i] = float32(r.Float64() * math.Pow(10, -6*r.Float64()))
+				}
+			}
+			x[n], m[n], v[n] = guard, guard, guard
+			s := AdamWStep{LR: 3e-3, Decay: 0.1, Beta1: beta1, Beta2: 0.999, Eps: 1e-8, BC1: 0.3, BC2: 0.7}
+			c := adamwConsts{s.LR, s.Decay, s.Beta1, 1 - s.Beta1, s.Beta2, 1 - s.Beta2, s.Eps, s.BC1, s.BC2}
+			x2, m2, v2 := append([]float32(nil), x[:n]...), append([]float32(nil), m[:n]...), append([]float32(nil), v[:n]...)
+			AdamW(x[:n], g, m[:n], v[:n], s)
+			adamwGeneric(x2, g, m2, v2, &c)
+			for i := 0; i < n; i++ {
+				if math.Float32bits(x[i]) != math.Float32bits(x2[i]) || math.Float32bits(m[i]) != math.Float32bits(m2[i]) ||
+					math.Float32bits(v[i]) != math.Float32bits(v2[i]) {
+					t.Fatalf("β1=%v n=%d i=%d: NEON x,m,v = %v,%v,%v; Go %v,%v,%v", beta1, n, i, x[i], m[i], v[i], x2[i], m2[i], v2[i])
+				}
+			}
+			for name, s := range map[string][]float32{"x": x, "m": m, "v": v} {
+				if math.Float32bits(s[n]) != guardBits {
+					t.Fatalf("β1=%v n=%d: wrote past the end of %s", beta1, n, name)
+				}
+			}
+		}
+	}
+}

@@ -50,6 +50,10 @@ class Asm:
         self.lines.append(f"\tWORD ${enc:#010x} // {arm}")
         self.words[len(self.lines)] = gosyntax
 
+    def note(self, s):
+        """Appends s to the comment of the instruction just emitted."""
+        self.lines[-1] += ": " + s
+
     def text(self):
         return "\n".join(self.lines) + "\n"
 
@@ -410,6 +414,61 @@ def pack():
     return a
 
 
+# ---- AdamW ----
+
+def adamw():
+    a = Asm("adamw_neon_arm64.s")
+    w = a.w
+    w("// func adamwNEON(xp, gp, mp, vp *float32, n, useM int, c *adamwConsts)")
+    w("//")
+    w("// 4 elements per iteration (n a multiple of 4); the same operations in the")
+    w("// same order as adamwGeneric (multiplies, adds, IEEE divisions and square")
+    w("// roots, no FMA), so the results are bit-identical (the float64 square root")
+    w("// of adamwGeneric, rounded to float32, is the correctly rounded float32 one).")
+    w("// c = lr, decay, β1, 1−β1, β2, 1−β2, ε, bc1, bc2, broadcast into V24..V31 and")
+    w("// V23; useM = 0 skips m (β1 = 0: m_i = g). R0..R3 = x, g, m, v; R4 = n left.")
+    w("TEXT ·adamwNEON(SB), NOSPLIT, $0-56")
+    w("\tMOVD xp+0(FP), R0"); w("\tMOVD gp+8(FP), R1"); w("\tMOVD mp+16(FP), R2"); w("\tMOVD vp+24(FP), R3")
+    w("\tMOVD n+32(FP), R4"); w("\tMOVD useM+40(FP), R5"); w("\tMOVD c+48(FP), R6")
+    w("\tVLD1 (R6), [V20.S4, V21.S4]")
+    w("\tFMOVS 32(R6), F22")
+    names = ["lr", "decay", "β1", "1−β1", "β2", "1−β2", "ε", "bc1"]
+    for i, nm in enumerate(names):
+        w(f"\tVDUP V{20 + i//4}.S[{i%4}], V{24+i}.S4 // {nm}")
+    w("\tVDUP V22.S[0], V23.S4 // bc2")
+    w("\tCBZ R4, done")
+    w("loop:")
+    w("\tVLD1.P 16(R1), [V0.S4] // g")
+    w("\tVMOV V0.B16, V1.B16 // m_i = g without a first moment")
+    w("\tCBZ R5, second")
+    w("\tVLD1 (R2), [V2.S4]")
+    fmul(a, 2, 26, 2); a.note("β1·m")
+    fmul(a, 3, 27, 0); a.note("(1−β1)·g")
+    fadd(a, 1, 2, 3); a.note("m_i")
+    w("\tVST1.P [V1.S4], 16(R2)")
+    w("second:")
+    w("\tVLD1 (R3), [V4.S4]")
+    fmul(a, 4, 28, 4); a.note("β2·v")
+    fmul(a, 5, 29, 0); a.note("(1−β2)·g")
+    fmul(a, 5, 5, 0); a.note("·g")
+    fadd(a, 4, 4, 5); a.note("v_i")
+    w("\tVST1.P [V4.S4], 16(R3)")
+    fdiv(a, 5, 4, 23); a.note("v_i/bc2")
+    fsqrt(a, 5, 5)
+    fadd(a, 5, 5, 30); a.note("+ ε")
+    fdiv(a, 6, 1, 31); a.note("m_i/bc1")
+    fdiv(a, 6, 6, 5); a.note("q")
+    w("\tVLD1 (R0), [V7.S4] // x")
+    fmul(a, 8, 25, 7); a.note("decay·x")
+    fadd(a, 8, 8, 6); a.note("+ q")
+    fmul(a, 8, 24, 8); a.note("lr·(…)")
+    fsub(a, 7, 7, 8); a.note("x − lr·(…)")
+    w("\tVST1.P [V7.S4], 16(R0)")
+    w("\tSUBS $4, R4, R4"); w("\tBNE loop")
+    w("done:"); w("\tRET")
+    return a
+
+
 def write(a):
     text = HDR + a.text()
     hdr_lines = HDR.count("\n")
@@ -448,7 +507,7 @@ def check():
 
 
 if __name__ == "__main__":
-    for a in (vec(), sgemm(), pack()):
+    for a in (vec(), sgemm(), pack(), adamw()):
         write(a)
     if "--check" in sys.argv[1:] and not check():
         sys.exit(1)
