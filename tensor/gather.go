@@ -149,7 +149,7 @@ func gatherGeneric(x []float32, g *colGather, y []float32) {
 			ix := g.idx[p+t*blockWidth : p+(t+1)*blockWidth]
 			v := g.vals[p+t*blockWidth : p+(t+1)*blockWidth]
 			for li := range acc {
-				acc[li] += float32(x[ix[li]] * v[li])
+				acc[li] += x[ix[li]] * v[li]
 			}
 		}
 		p += l * blockWidth
@@ -157,7 +157,7 @@ func gatherGeneric(x []float32, g *colGather, y []float32) {
 			a := acc[li]
 			e := p + int(g.extra[q*blockWidth+li])
 			for r := p; r < e; r++ {
-				a += float32(x[g.idx[r]] * g.vals[r])
+				a += x[g.idx[r]] * g.vals[r]
 			}
 			y[c] = a
 			p = e

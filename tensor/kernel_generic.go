@@ -51,23 +51,17 @@ func kernGeneric(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta
 	}
 }
 
-// The vector kernels below round every product to float32 before adding it
-// (the explicit conversions): the Go spec lets a compiler fuse x*y + z,
-// and the arm64 compiler does, but these are the reference the SIMD
-// kernels and MulAddNaive are checked against bit for bit, unfused on
-// every architecture.
-
 func dotGeneric(x, y []float32) float32 {
 	var s0, s1, s2, s3 float32
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
-		s0 += float32(x[i] * y[i])
-		s1 += float32(x[i+1] * y[i+1])
-		s2 += float32(x[i+2] * y[i+2])
-		s3 += float32(x[i+3] * y[i+3])
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
 	}
 	for ; i < len(x); i++ {
-		s0 += float32(x[i] * y[i])
+		s0 += x[i] * y[i]
 	}
 	return (s0 + s1) + (s2 + s3)
 }
@@ -75,7 +69,7 @@ func dotGeneric(x, y []float32) float32 {
 func axpyGeneric(alpha float32, x, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
-		y[i] += float32(alpha * v)
+		y[i] += alpha * v
 	}
 }
 
@@ -89,14 +83,14 @@ func axpy8Generic(a [8]float32, w [8][]float32, y []float32) {
 	}
 	for j := range y {
 		s := y[j]
-		s += float32(a[0] * w[0][j])
-		s += float32(a[1] * w[1][j])
-		s += float32(a[2] * w[2][j])
-		s += float32(a[3] * w[3][j])
-		s += float32(a[4] * w[4][j])
-		s += float32(a[5] * w[5][j])
-		s += float32(a[6] * w[6][j])
-		s += float32(a[7] * w[7][j])
+		s += a[0] * w[0][j]
+		s += a[1] * w[1][j]
+		s += a[2] * w[2][j]
+		s += a[3] * w[3][j]
+		s += a[4] * w[4][j]
+		s += a[5] * w[5][j]
+		s += a[6] * w[6][j]
+		s += a[7] * w[7][j]
 		y[j] = s
 	}
 }

@@ -316,7 +316,7 @@ func (s *SparseRows) mulAdd(x []float32, ev []int32, all bool, y []float32) {
 		eachActive(x, ev, func(i int) {
 			xi := x[i]
 			for t, v := range s.tail[i*rem : i*rem+rem] {
-				yt[t] += float32(xi * v)
+				yt[t] += xi * v
 			}
 		})
 	}
@@ -507,7 +507,7 @@ func blocksGeneric(x []float32, rowStart []int32, blocks []uint16, vals []float3
 			yb := (*[blockWidth]float32)(y[int(c)*blockWidth:])
 			vb := (*[blockWidth]float32)(v[q*blockWidth:])
 			for t := range blockWidth {
-				yb[t] += float32(xi * vb[t])
+				yb[t] += xi * vb[t]
 			}
 		}
 	}
@@ -522,7 +522,7 @@ func csrGeneric(x []float32, rowStart []int32, cols []uint16, vals []float32, y 
 		a, b := rowStart[i], rowStart[i+1]
 		v := vals[a:b]
 		for q, c := range cols[a:b] {
-			y[c] += float32(xi * v[q])
+			y[c] += xi * v[q]
 		}
 	}
 }
@@ -534,7 +534,7 @@ func csrEventsGeneric(x []float32, ev []int32, rowStart []int32, cols []uint16, 
 		a, b := rowStart[i], rowStart[i+1]
 		v := vals[a:b]
 		for q, c := range cols[a:b] {
-			y[c] += float32(xi * v[q])
+			y[c] += xi * v[q]
 		}
 	}
 }
