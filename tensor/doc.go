@@ -46,8 +46,11 @@
 // On amd64 (unless built with the purego tag) the package selects at start
 // up, using golang.org/x/sys/cpu, AVX-512 kernels if the CPU has AVX-512F
 // and FMA, else AVX2+FMA kernels, else portable Go kernels; Features reports
-// the choice ("avx512", "avx2" or "generic"). Other architectures and the
-// purego build tag use the portable Go kernels.
+// the choice ("avx512", "avx2" or "generic"). On arm64 it selects the NEON
+// kernels ("neon"; NEON is part of every arm64 CPU) for the GEMM, the
+// vector operations and AdamW; the activation, cell and sparse kernels run
+// in Go there. Other architectures and the purego build tag use the
+// portable Go kernels.
 //
 // Gemm follows the BLIS/GotoBLAS scheme: op(B) is cut into column panels
 // and op(A) into row blocks, both packed into contiguous, reused buffers
