@@ -47,8 +47,8 @@ func TestStudySlurm(t *testing.T) {
 	if err != nil {
 		t.Fatalf("study submit --slurm: %v\n%s", err, stderr)
 	}
-	if n := strings.Count(stdout, "Slurm job"); n != 3 {
-		t.Errorf("submitted %d arrays, want 3 (train, prune, report):\n%s", n, stdout)
+	if n := strings.Count(stdout, "Slurm job"); n != 4 {
+		t.Errorf("submitted %d arrays, want 4 (train, prune 0.5, prune 0.9 after it, report):\n%s", n, stdout)
 	}
 	subs, err := slurm.ReadSubmitted(remote)
 	if err != nil {
