@@ -8,14 +8,14 @@ package tensor
 //go:noescape
 func adamwNEON(xp, gp, mp, vp *float32, n, useM int, c *adamwConsts)
 
-// adamwAVX512On selects the assembly kernel, here the NEON one (tests and
+// adamwSIMDOn selects the assembly kernel, here the NEON one (tests and
 // BenchmarkAdamW clear it; the name is the amd64 file's, which they
 // share). The kernel is called directly, not through a function value, so
 // that c stays on the caller's stack.
-var adamwAVX512On = true
+var adamwSIMDOn = true
 
 func adamwKernel(x, g, m, v []float32, c *adamwConsts) {
-	if !adamwAVX512On {
+	if !adamwSIMDOn {
 		adamwGeneric(x, g, m, v, c)
 		return
 	}

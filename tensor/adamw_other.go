@@ -2,6 +2,6 @@
 
 package tensor
 
-var adamwAVX512On = false
+var adamwSIMDOn = false
 
 func adamwKernel(x, g, m, v []float32, c *adamwConsts) { adamwGeneric(x, g, m, v, c) }

@@ -62,8 +62,8 @@ func BenchmarkAdamW(b *testing.B) {
 	s := AdamWStep{LR: 1e-3, Decay: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, BC1: 0.5, BC2: 0.5}
 	for _, simd := range []bool{true, false} {
 		b.Run(map[bool]string{true: "kernel", false: "go"}[simd], func(b *testing.B) {
-			defer func(on bool) { adamwAVX512On = on }(adamwAVX512On)
-			adamwAVX512On = adamwAVX512On && simd
+			defer func(on bool) { adamwSIMDOn = on }(adamwSIMDOn)
+			adamwSIMDOn = adamwSIMDOn && simd
 			b.ReportAllocs()
 			for b.Loop() {
 				AdamW(x, g, m, v, s)

@@ -336,7 +336,7 @@ func TestNEONPackBN(t *testing.T) {
 // lengths around the 4-float vector and one long (1001, for rounding cases),
 // with and without a first moment, writing nothing past x, m and v.
 func TestNEONAdamW(t *testing.T) {
-	if !adamwAVX512On {
+	if !adamwSIMDOn {
 		t.Fatalf("AdamW does not use the NEON kernel")
 	}
 	r := rand.New(rand.NewPCG(4, 44))
