@@ -2,28 +2,11 @@
 
 #include "textflag.h"
 
-// TRANSPOSE8 transposes the 8×8 block of floats at (SI) (rows CX bytes
-// apart) into (DI) (rows DX bytes apart): dst[p·ldd+j] = src[j·lds+p] for
-// p, j < 8. Y0..Y7 hold the rows; unpack pairs of rows (Y8..Y15), shuffle
-// quadruples within each 128-bit lane (Y0..Y7), then swap 128-bit lanes
-// (Y8..Y15). Uses AX and BX to walk the rows.
-#define TRANSPOSE8 \
-	MOVQ SI, AX; \
-	VMOVUPS (AX), Y0; \
-	ADDQ CX, AX; \
-	VMOVUPS (AX), Y1; \
-	ADDQ CX, AX; \
-	VMOVUPS (AX), Y2; \
-	ADDQ CX, AX; \
-	VMOVUPS (AX), Y3; \
-	ADDQ CX, AX; \
-	VMOVUPS (AX), Y4; \
-	ADDQ CX, AX; \
-	VMOVUPS (AX), Y5; \
-	ADDQ CX, AX; \
-	VMOVUPS (AX), Y6; \
-	ADDQ CX, AX; \
-	VMOVUPS (AX), Y7; \
+// NET8 transposes the 8×8 matrix whose rows are Y0..Y7 into Y8..Y15 (row
+// p of the result in Y(8+p)): unpack pairs of rows (Y8..Y15), shuffle
+// quadruples within each 128-bit lane (Y0..Y7), then swap 128-bit lanes.
+// It overwrites Y0..Y7.
+#define NET8 \
 	VUNPCKLPS Y1, Y0, Y8; \
 	VUNPCKHPS Y1, Y0, Y9; \
 	VUNPCKLPS Y3, Y2, Y10; \
@@ -47,7 +30,30 @@
 	VPERM2F128 $0x31, Y4, Y0, Y12; \
 	VPERM2F128 $0x31, Y5, Y1, Y13; \
 	VPERM2F128 $0x31, Y6, Y2, Y14; \
-	VPERM2F128 $0x31, Y7, Y3, Y15; \
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+// TRANSPOSE8 transposes the 8×8 block of floats at (SI) (rows CX bytes
+// apart) into (DI) (rows DX bytes apart): dst[p·ldd+j] = src[j·lds+p] for
+// p, j < 8: the rows loaded into Y0..Y7, NET8, the results stored. Uses AX
+// and BX to walk the rows.
+#define TRANSPOSE8 \
+	MOVQ SI, AX; \
+	VMOVUPS (AX), Y0; \
+	ADDQ CX, AX; \
+	VMOVUPS (AX), Y1; \
+	ADDQ CX, AX; \
+	VMOVUPS (AX), Y2; \
+	ADDQ CX, AX; \
+	VMOVUPS (AX), Y3; \
+	ADDQ CX, AX; \
+	VMOVUPS (AX), Y4; \
+	ADDQ CX, AX; \
+	VMOVUPS (AX), Y5; \
+	ADDQ CX, AX; \
+	VMOVUPS (AX), Y6; \
+	ADDQ CX, AX; \
+	VMOVUPS (AX), Y7; \
+	NET8; \
 	MOVQ DI, BX; \
 	VMOVUPS Y8, (BX); \
 	ADDQ DX, BX; \
@@ -108,8 +114,8 @@ TEXT ·transpose16AVX2(SB), NOSPLIT, $0-32
 
 // PACK6x8 packs 6 rows × 8 columns of floats at (SI) (rows CX bytes apart)
 // into the 6-row interleaved layout at (DI): dst[p·6+r] = src[r·lds+p] for
-// r < 6, p < 8 (48 floats). The 8×8 network of TRANSPOSE8 with rows 6 and 7
-// zero; each result row's first 6 floats are stored (16 + 8 bytes).
+// r < 6, p < 8 (48 floats): NET8 with rows 6 and 7 zero; each result row's
+// first 6 floats are stored (16 + 8 bytes).
 #define PACK6x8 \
 	MOVQ SI, AX; \
 	VMOVUPS (AX), Y0; \
@@ -125,30 +131,7 @@ TEXT ·transpose16AVX2(SB), NOSPLIT, $0-32
 	VMOVUPS (AX), Y5; \
 	VXORPS Y6, Y6, Y6; \
 	VXORPS Y7, Y7, Y7; \
-	VUNPCKLPS Y1, Y0, Y8; \
-	VUNPCKHPS Y1, Y0, Y9; \
-	VUNPCKLPS Y3, Y2, Y10; \
-	VUNPCKHPS Y3, Y2, Y11; \
-	VUNPCKLPS Y5, Y4, Y12; \
-	VUNPCKHPS Y5, Y4, Y13; \
-	VUNPCKLPS Y7, Y6, Y14; \
-	VUNPCKHPS Y7, Y6, Y15; \
-	VSHUFPS $0x44, Y10, Y8, Y0; \
-	VSHUFPS $0xEE, Y10, Y8, Y1; \
-	VSHUFPS $0x44, Y11, Y9, Y2; \
-	VSHUFPS $0xEE, Y11, Y9, Y3; \
-	VSHUFPS $0x44, Y14, Y12, Y4; \
-	VSHUFPS $0xEE, Y14, Y12, Y5; \
-	VSHUFPS $0x44, Y15, Y13, Y6; \
-	VSHUFPS $0xEE, Y15, Y13, Y7; \
-	VPERM2F128 $0x20, Y4, Y0, Y8; \
-	VPERM2F128 $0x20, Y5, Y1, Y9; \
-	VPERM2F128 $0x20, Y6, Y2, Y10; \
-	VPERM2F128 $0x20, Y7, Y3, Y11; \
-	VPERM2F128 $0x31, Y4, Y0, Y12; \
-	VPERM2F128 $0x31, Y5, Y1, Y13; \
-	VPERM2F128 $0x31, Y6, Y2, Y14; \
-	VPERM2F128 $0x31, Y7, Y3, Y15; \
+	NET8; \
 	VMOVUPS X8, 0(DI); \
 	VEXTRACTF128 $1, Y8, X0; \
 	VMOVQ X0, 16(DI); \
