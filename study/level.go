@@ -120,6 +120,22 @@ type Measure struct {
 	Corpus     *data.Corpus
 	Log        io.Writer
 	Prov       *provenance.Provenance
+	// Loaded, if set, is the checkpoint already in memory (a caller that
+	// checked its masks); otherwise it is loaded from Checkpoint once, when
+	// first needed.
+	Loaded *train.Checkpoint
+}
+
+// load returns the checkpoint, reading it at most once.
+func (m *Measure) load() (*train.Checkpoint, error) {
+	if m.Loaded == nil {
+		c, err := train.LoadCheckpoint(m.Checkpoint)
+		if err != nil {
+			return nil, err
+		}
+		m.Loaded = c
+	}
+	return m.Loaded, nil
 }
 
 // statsFile is the content of a stats file: the accounting of a checkpoint
@@ -143,7 +159,7 @@ func (m *Measure) Report(ctx context.Context) (*measure.Report, error) {
 	if m.Corpus == nil {
 		return nil, fmt.Errorf("%s: not measured yet (no %s)", m.Name, m.StatsFile)
 	}
-	c, err := train.LoadCheckpoint(m.Checkpoint)
+	c, err := m.load()
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +179,7 @@ func (m *Measure) Point(ctx context.Context) (report.Point, error) {
 	if err != nil {
 		return report.Point{}, err
 	}
-	c, err := train.LoadCheckpoint(m.Checkpoint)
+	c, err := m.load()
 	if err != nil {
 		return report.Point{}, err
 	}

@@ -357,7 +357,9 @@ func pruneJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error
 	if err := prune.RequireMasks(&bc.Model.Params, j.Level, best); err != nil {
 		return err
 	}
-	_, err = spec.measure(dir, path.Join(j.Dir, train.DirBest), path.Join(j.Dir, FileLevelStats), corpus, env, ddir).Report(ctx)
+	m := spec.measure(dir, path.Join(j.Dir, train.DirBest), path.Join(j.Dir, FileLevelStats), corpus, env, ddir)
+	m.Loaded = bc
+	_, err = m.Report(ctx)
 	return err
 }
 
@@ -397,7 +399,12 @@ func benchJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error
 		if err != nil {
 			return fmt.Errorf("%s: %w", rel, err)
 		}
-		pt, err := spec.measure(dir, rel, statsFiles[i], nil, env, "").Point(ctx)
+		// The row's weight sparsity as bench infer --sweep gives it, before
+		// Point marks a pruned embedding in c.
+		row := report.NewBenchRow(rel, c.Model.Config.Cell, prune.Sparsity(&c.Model.Params), report.TokensTest, cmp)
+		m := spec.measure(dir, rel, statsFiles[i], nil, env, "")
+		m.Loaded = c
+		pt, err := m.Point(ctx)
 		if err != nil {
 			return err
 		}
@@ -405,7 +412,6 @@ func benchJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error
 		if i > 0 {
 			pt.Kind, pt.Level = report.KindLevel, spec.Levels[i-1]
 		}
-		row := report.NewBenchRow(rel, c.Model.Config.Cell, prune.Sparsity(&c.Model.Params), report.TokensTest, cmp)
 		row.Point = report.KeyOf(pt)
 		bench.Checkpoints = append(bench.Checkpoints, row)
 		env.logf("%s: event engine %.2f× the dense engine's speed", rel, row.Speedup)

@@ -67,7 +67,9 @@ func (s *Sweep) Run(ctx context.Context) ([]report.Point, error) {
 		if err := prune.RequireMasks(&c.Model.Params, lv, best); err != nil {
 			return nil, err
 		}
-		pt, err := measure(best, filepath.Join(filepath.Base(dir), FileLevelStats)).Point(ctx)
+		m := measure(best, filepath.Join(filepath.Base(dir), FileLevelStats))
+		m.Loaded = c
+		pt, err := m.Point(ctx)
 		if err != nil {
 			return nil, err
 		}
