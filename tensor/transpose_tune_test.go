@@ -26,56 +26,48 @@ func TestTransposeTune(t *testing.T) {
 		avx2Kernel.transpose16, avx2Kernel.packA16, avx2Kernel.packAT = transpose16AVX2, transpose6x16AVX2, packAT6AVX2
 	}()
 	SetThreads(1)
-	// The transposed-B products, then the non-transposed-A ones with and
-	// without transpose6x16AVX2 (packA16).
-	for _, s := range benchShapes {
-		if s.transA || s.m*s.n*s.k > 2e9 {
-			continue
-		}
-		a, b, c, lda, ldb := s.operands()
-		run := func(p func(dst *float32, src *float32, lds int)) func() {
-			return func() {
-				avx2Kernel.packA16 = p
-				withKernel(avx2Kernel, func() {
-					Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
-				})
+	// Each packing kernel against the Go loops on the products that use
+	// it, the other kernels on: set(false) clears the kernel's field.
+	for _, v := range []struct {
+		name string
+		uses func(benchShape) bool
+		set  func(on bool)
+	}{
+		{"A (packA16)", func(s benchShape) bool { return !s.transA }, func(on bool) {
+			avx2Kernel.packA16 = nil
+			if on {
+				avx2Kernel.packA16 = transpose6x16AVX2
 			}
-		}
-		med, ratio := pairedRun(9, max(1, int(3e8/float64(s.m*s.n*s.k))), []func(){run(nil), run(transpose6x16AVX2)})
-		fmt.Printf("A %-34s go-pack %8.0f µs  avx2-pack %8.0f µs  speed %.3f×  (%.1f GFLOP/s)\n", s.name, med[0]/1e3, med[1]/1e3, 1/ratio[1], 2*float64(s.m*s.n*s.k)/med[1])
-	}
-	avx2Kernel.packA16 = transpose6x16AVX2
-	for _, s := range benchShapes {
-		if !s.transA || s.m*s.n*s.k > 2e9 {
-			continue
-		}
-		a, b, c, lda, ldb := s.operands()
-		run := func(p func(dst, src *float32, lds, kc, strips, stride int)) func() {
-			return func() {
-				avx2Kernel.packAT = p
-				withKernel(avx2Kernel, func() {
-					Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
-				})
+		}},
+		{"Aᵀ (packAT)", func(s benchShape) bool { return s.transA }, func(on bool) {
+			avx2Kernel.packAT = nil
+			if on {
+				avx2Kernel.packAT = packAT6AVX2
 			}
-		}
-		med, ratio := pairedRun(9, max(1, int(3e8/float64(s.m*s.n*s.k))), []func(){run(nil), run(packAT6AVX2)})
-		fmt.Printf("AT %-33s go-pack %8.0f µs  avx2-pack %8.0f µs  speed %.3f×  (%.1f GFLOP/s)\n", s.name, med[0]/1e3, med[1]/1e3, 1/ratio[1], 2*float64(s.m*s.n*s.k)/med[1])
-	}
-	avx2Kernel.packAT = packAT6AVX2
-	for _, s := range benchShapes {
-		if !s.transB || s.m*s.n*s.k > 2e9 {
-			continue
-		}
-		a, b, c, lda, ldb := s.operands()
-		run := func(tr func(dst *float32, ldd int, src *float32, lds int)) func() {
-			return func() {
-				avx2Kernel.transpose16 = tr
-				withKernel(avx2Kernel, func() {
-					Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
-				})
+		}},
+		{"Bᵀ (transpose16)", func(s benchShape) bool { return s.transB }, func(on bool) {
+			avx2Kernel.transpose16 = nil
+			if on {
+				avx2Kernel.transpose16 = transpose16AVX2
 			}
+		}},
+	} {
+		for _, s := range benchShapes {
+			if !v.uses(s) || s.m*s.n*s.k > 2e9 {
+				continue
+			}
+			a, b, c, lda, ldb := s.operands()
+			run := func(on bool) func() {
+				return func() {
+					v.set(on)
+					withKernel(avx2Kernel, func() {
+						Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
+					})
+				}
+			}
+			med, ratio := pairedRun(9, max(1, int(3e8/float64(s.m*s.n*s.k))), []func(){run(false), run(true)})
+			fmt.Printf("%-16s %-34s go %8.0f µs  avx2 %8.0f µs  speed %.3f×  (%.1f GFLOP/s)\n", v.name, s.name, med[0]/1e3, med[1]/1e3, 1/ratio[1], 2*float64(s.m*s.n*s.k)/med[1])
+			v.set(true)
 		}
-		med, ratio := pairedRun(9, max(1, int(3e8/float64(s.m*s.n*s.k))), []func(){run(nil), run(transpose16AVX2)})
-		fmt.Printf("%-36s go-pack %8.0f µs  avx2-transpose %8.0f µs  speed %.3f×  (%.1f GFLOP/s)\n", s.name, med[0]/1e3, med[1]/1e3, 1/ratio[1], 2*float64(s.m*s.n*s.k)/med[1])
 	}
 }
