@@ -151,7 +151,7 @@ func (p *Progress) line(now time.Time, cols int) string {
 	rate := float64(p.done-p.base) / max(1e-9, el.Seconds())
 	eta := "?"
 	if rate > 0 {
-		eta = fmtDuration(time.Duration(float64(p.total-p.done) / rate * float64(time.Second)))
+		eta = FormatDuration(time.Duration(float64(p.total-p.done) / rate * float64(time.Second)))
 	}
 	// The ranks implement the drop order of the Progress doc.
 	fields := []field{
@@ -246,7 +246,9 @@ func fmtRate(r float64) string {
 	return fmt.Sprintf("%.0f", r)
 }
 
-func fmtDuration(d time.Duration) string {
+// FormatDuration is d rounded to the second as 1h05m or 4m10s: the ETA of
+// the progress bar, and the estimates of sparselm study --dry-run.
+func FormatDuration(d time.Duration) string {
 	d = d.Round(time.Second)
 	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
 	if h > 0 {

@@ -16,6 +16,7 @@ import (
 	"github.com/sparselm/sparselm/prune"
 	"github.com/sparselm/sparselm/study"
 	"github.com/sparselm/sparselm/study/slurm"
+	"github.com/sparselm/sparselm/train"
 )
 
 func runStudy(ctx context.Context, env *Env, args []string) error {
@@ -344,21 +345,12 @@ func printPlan(env *Env, out string, spec study.Spec) error {
 		if len(after) > 24 {
 			after = fmt.Sprintf("%d jobs", len(deps))
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Stage, j.Name(), orDash(after), filepath.Join(out, j.Dir), orDash(j.From), durationText(est))
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Stage, j.Name(), orDash(after), filepath.Join(out, j.Dir), orDash(j.From), train.FormatDuration(est))
 	}
 	tw.Flush()
 	fmt.Fprintf(env.Stdout, "estimated: %s of one core per job in all (jobs of a stage can run at once); the rates behind it are in study.Estimate\n",
-		durationText(time.Duration(total*float64(time.Second))))
+		train.FormatDuration(time.Duration(total*float64(time.Second))))
 	return nil
-}
-
-// durationText is d as 1h05m or 4m10s.
-func durationText(d time.Duration) string {
-	d = d.Round(time.Second)
-	if h := int(d.Hours()); h > 0 {
-		return fmt.Sprintf("%dh%02dm", h, int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }
 
 // timeText is t in UTC to the second, or "-" for the zero time.
