@@ -22,6 +22,8 @@ Registers: R0..R17 and R19..R25 are free in Go assembly (R18 is the
 platform register, R26 the closure context, R27 the assembler's temporary,
 R28 g, R29 FP, R30 LR); V0..V31 are all caller-saved.
 """
+import glob
+import importlib
 import os
 import re
 import subprocess
@@ -506,8 +508,23 @@ def check():
     return bad == 0
 
 
+def families():
+    """The generated files: this script's own, then each arm64_*.py module's.
+
+    A kernel family in a module of its own (arm64_act.py, …) imports what it
+    needs from this one (`from arm64 import Asm, fmul, …`) and defines
+    files(), which returns its Asm objects.
+    """
+    out = [vec(), sgemm(), pack(), adamw()]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "arm64_*.py"))):
+        mod = importlib.import_module(os.path.splitext(os.path.basename(path))[0])
+        out.extend(mod.files())
+    return out
+
+
 if __name__ == "__main__":
-    for a in (vec(), sgemm(), pack(), adamw()):
+    for a in families():
         write(a)
     if "--check" in sys.argv[1:] and not check():
         sys.exit(1)
