@@ -17,6 +17,11 @@ type decoder[F Float] struct {
 	V, E   int
 	logits []F // [decoderRows×V] scratch
 	rows   softmaxRows[F]
+	// Emb packed once per call for the products of all its row chunks
+	// (three at 35·32 rows), Embᵀ for the logits and Emb for dh, where
+	// Gemm would pack it again for every chunk; at 2 threads each half of
+	// dh would also pack all of Emb.
+	embT, embN stepMat[F]
 }
 
 // softmaxRows is the row-wise part of the decoder, split across threads by
@@ -61,12 +66,16 @@ func (d *decoder[F]) forwardBackward(h []F, targets []int32, emb, bias []F, dh, 
 	d.logits = grow(d.logits, min(N, decoderRows)*V)
 	sr := &d.rows
 	sr.nll = grow(sr.nll, min(N, decoderRows))
+	d.embT.set(emb, E, V, true)
+	if dh != nil {
+		d.embN.set(emb, V, E, false)
+	}
 	var nll float64
 	for r0 := 0; r0 < N; r0 += decoderRows {
 		rows := min(decoderRows, N-r0)
 		logits := d.logits[:rows*V]
 		hc := h[r0*E : (r0+rows)*E]
-		matmulTB(logits, hc, emb, rows, E, V, false)
+		d.embT.mul(logits, hc, rows, false) // logits = hc·Embᵀ
 		*sr = softmaxRows[F]{logits: logits, bias: bias, V: V, targets: targets[r0 : r0+rows],
 			nll: sr.nll, store: dh != nil, scale: scale}
 		// A row of V = 10000 is a few µs of work: two rows per goroutine at least.
@@ -76,7 +85,7 @@ func (d *decoder[F]) forwardBackward(h []F, targets []int32, emb, bias []F, dh, 
 		}
 		sr.logits, sr.bias, sr.targets = nil, nil, nil
 		if dh != nil {
-			matmul(dh[r0*E:(r0+rows)*E], logits, emb, rows, V, E, false)
+			d.embN.mul(dh[r0*E:(r0+rows)*E], logits, rows, false) // dh = dlogits·Emb
 			matmulTA(dEmb, logits, hc, V, rows, E, true)
 			addColumnSums(dBias, logits)
 		}

@@ -83,3 +83,46 @@ func TestDecoderLongWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoderEmbChanges runs the float32 decoder (the instantiation that
+// packs Emb once per call for all its row chunks) on one embedding, changes
+// the embedding in place as an optimizer step does, and checks that the next
+// call gives the bits of a fresh decoder: the packed copy must follow Emb.
+func TestDecoderEmbChanges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const V, E, N = 300, 24, decoderRows + 40
+	rand32 := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	emb, bias, h := rand32(V*E), rand32(V), rand32(N*E)
+	targets := make([]int32, N)
+	for i := range targets {
+		targets[i] = int32(rng.IntN(V))
+	}
+	run := func(d *decoder[float32]) (float64, []float32, []float32, []float32) {
+		dh, dEmb, dBias := make([]float32, N*E), make([]float32, V*E), make([]float32, V)
+		nll := d.forwardBackward(h, targets, emb, bias, dh, dEmb, dBias, 1.0/N)
+		return nll, dh, dEmb, dBias
+	}
+	used := &decoder[float32]{V: V, E: E}
+	run(used)
+	for i := range emb {
+		emb[i] = emb[i]*0.5 + 0.01
+	}
+	nll, dh, dEmb, dBias := run(used)
+	wantNLL, wantDh, wantDEmb, wantDBias := run(&decoder[float32]{V: V, E: E})
+	if nll != wantNLL {
+		t.Fatalf("NLL after Emb changed: %v, a fresh decoder gives %v", nll, wantNLL)
+	}
+	for name, pair := range map[string][2][]float32{"dh": {dh, wantDh}, "dEmb": {dEmb, wantDEmb}, "dBias": {dBias, wantDBias}} {
+		for i := range pair[0] {
+			if math.Float32bits(pair[0][i]) != math.Float32bits(pair[1][i]) {
+				t.Fatalf("%s[%d] after Emb changed: %v, a fresh decoder gives %v", name, i, pair[0][i], pair[1][i])
+			}
+		}
+	}
+}

@@ -35,24 +35,50 @@ func (p *PackedB) Set(transB bool, k, n int, b []float32, ldb int) {
 	p.ki = nil
 }
 
-// pack packs op(B) for kernel ki, all columns, k block by k block.
+// pack packs op(B) for kernel ki, all columns, k block by k block. A large
+// B (the decoder's tied embedding: V×E, 10 MB at V = 10000, E = 256) is
+// packed by all threads, each taking a range of nr-wide strips in every
+// block; the packed bits do not depend on the split.
 func (p *PackedB) pack(ki *kernelInfo) {
 	nb, kb, krem := kBlocks(p.k, ki.kcFor(p.n, p.k))
 	strips := (p.n + ki.nr - 1) / ki.nr
 	p.blockOff = p.blockOff[:0]
 	p.data = growHuge(p.data, p.k*strips*ki.nr)
-	off, p0 := 0, 0
+	off := 0
 	for blk := 0; blk < nb; blk++ {
 		kc := kb
 		if blk < krem {
 			kc++
 		}
 		p.blockOff = append(p.blockOff, off)
-		packB(ki, p.transB, p.b, p.ldb, p0, kc, 0, p.n, ki.nr, p.data[off:])
 		off += kc * strips * ki.nr
-		p0 += kc
 	}
 	p.ki = ki
+	j := packJob{p: p, ki: ki, nb: nb, kb: kb, krem: krem}
+	// Below about 64K values (a few tens of µs) one goroutine is faster
+	// than a hand-off to a worker.
+	Parallel(strips, max(1, (1<<16)/max(1, p.k*ki.nr)), &j)
+}
+
+// packJob packs strips [lo, hi) of every k block of p (a Parallel body).
+type packJob struct {
+	p            *PackedB
+	ki           *kernelInfo
+	nb, kb, krem int
+}
+
+func (j *packJob) Range(lo, hi int) {
+	p, nr := j.p, j.ki.nr
+	c0, c1 := lo*nr, min(hi*nr, p.n)
+	p0 := 0
+	for blk := 0; blk < j.nb; blk++ {
+		kc := j.kb
+		if blk < j.krem {
+			kc++
+		}
+		packB(j.ki, p.transB, p.b, p.ldb, p0, kc, c0, c1-c0, nr, p.data[p.blockOff[blk]+lo*kc*nr:])
+		p0 += kc
+	}
 }
 
 // Pack packs op(B) now (GemmPacked otherwise packs at its first use).

@@ -26,6 +26,8 @@ func TestGemmPackedBitIdentical(t *testing.T) {
 			{true, true, 5, 33, 2, 0, 0, 0, 2, 1},
 			{false, false, 250, 40, 517, 0, 0, 0, 1, 0},
 			{false, false, 40, 1030, 600, 0, 0, 0, 1, 1}, // twice the k block (kcFor)
+			{false, false, 96, 256, 3000, 0, 0, 0, 1, 0}, // the decoder's dh: Emb [V×E] in several k blocks
+			{false, true, 96, 3000, 256, 0, 0, 0, 1, 0},  // its logits: Embᵀ, many strips
 		} {
 			ar, _, br, _, lda, ldb, ldc := tc.dims()
 			b := randSlice(r, br*ldb)
@@ -38,6 +40,23 @@ func TestGemmPackedBitIdentical(t *testing.T) {
 							b[i] = -b[i] * 0.5
 						}
 						p.Set(tc.transB, tc.k, tc.n, b, ldb)
+					}
+					// Pack on one thread, then on two (strips split across
+					// goroutines): the packed values must be the same.
+					SetThreads(1)
+					p.Set(tc.transB, tc.k, tc.n, b, ldb)
+					p.Pack()
+					one := append([]float32(nil), p.data...)
+					SetThreads(2)
+					p.Set(tc.transB, tc.k, tc.n, b, ldb)
+					p.Pack()
+					for i := range one {
+						if math.Float32bits(p.data[i]) != math.Float32bits(one[i]) {
+							t.Fatalf("%s %+v: packed[%d] = %v on 2 threads, %v on 1", ki.name, tc, i, p.data[i], one[i])
+						}
+					}
+					if step == 1 {
+						p.Set(tc.transB, tc.k, tc.n, b, ldb) // unpacked: GemmPacked packs
 					}
 					a := randSlice(r, ar*lda)
 					c0 := randSlice(r, tc.m*ldc)
