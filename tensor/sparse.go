@@ -22,7 +22,8 @@ import (
 //
 //   - FormatCSR: per row the uint16 column indices and float32 values of
 //     its non-zero weights only (6 bytes a weight), added one by one by a
-//     scalar load-FMA-store (AVX2 has a gather but no scatter). Fastest
+//     scalar load-FMA-store (AVX2 has a gather but no scatter, NEON
+//     neither). Fastest
 //     when few weights survive.
 //   - FormatBlocks: every row cut into blocks of 8 consecutive columns
 //     (block c holds columns 8c..8c+7), only the blocks with a non-zero
@@ -47,13 +48,16 @@ import (
 // # Rounding
 //
 // Each y[j] receives its products in increasing i, one at a time. The AVX2
-// kernels fuse each multiply-add (the generic kernels do not, nor do the
-// last N mod 8 columns), exactly like the Axpy kernel of the same
-// instruction set, so with y zeroed MulAdd is bit-identical in every format
-// to VecMat (and to Gemm at batch 1) of the same matrix when the
-// instruction sets have the same vector width (AVX2, generic): a pruned
-// weight adds x_i·0 = 0, an inactive row 0·W[i,j] = 0, neither changes y (up
-// to the sign of a zero, or an Inf/NaN weight in an inactive row). With the
+// and NEON kernels fuse each multiply-add, exactly like the Axpy kernel of
+// the same instruction set; the generic kernels and the last N mod 8
+// columns are Go code, which the amd64 compiler leaves unfused and the
+// arm64 compiler fuses (fuse_test.go), so on arm64 the NEON and generic
+// kernels give the same bits. With y zeroed MulAdd is bit-identical in
+// every format to VecMat (and to Gemm at batch 1) of the same matrix when
+// the instruction sets have the same vector width (AVX2, generic) or fuse
+// everything (NEON, generic on arm64): a pruned weight adds x_i·0 = 0, an
+// inactive row 0·W[i,j] = 0, neither changes y (up to the sign of a zero,
+// or an Inf/NaN weight in an inactive row). With the
 // AVX-512 vector kernels the columns between N rounded down to 16 and N
 // rounded down to 8 are fused by CSR and Blocks and not by VecMat, and
 // differ in the last bit.
