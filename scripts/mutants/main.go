@@ -23,6 +23,10 @@
 //	end
 //
 // A line "test ..." inside a mutant overrides the default for that mutant.
+// A line "arch arm64", before the mutants (for all below it) or inside
+// one, builds their tests for arm64 and runs them under qemu-aarch64 (go
+// test -exec), for the code only an arm64 build compiles: the NEON
+// assembly.
 // The tree is copied once (tracked and untracked, non-ignored files), so
 // the working tree is never touched and a run can be interrupted at any
 // time. A mutant is killed when `go test` fails, survives when it passes,
@@ -60,6 +64,7 @@ type mutant struct {
 	id, file, why string
 	old, new      string
 	tests         []string // package patterns given to go test
+	arch          string   // GOARCH of the test build, "" for the host's
 	source        string   // mutant file and line, for messages
 }
 
@@ -103,7 +108,7 @@ func main() {
 	}
 	if *list {
 		for _, m := range mutants {
-			fmt.Printf("%-45s %s (%s)\n", m.id, m.file, strings.Join(m.tests, " "))
+			fmt.Printf("%-45s %s (%s)%s\n", m.id, m.file, strings.Join(m.tests, " "), archNote(m.arch))
 		}
 		return
 	}
@@ -149,6 +154,7 @@ func parseFile(path string) ([]mutant, error) {
 	var (
 		out         []mutant
 		defaults    []string
+		defaultArch string
 		cur         *mutant
 		block       *strings.Builder // old or new text being read
 		blockName   string
@@ -209,7 +215,16 @@ func parseFile(path string) ([]mutant, error) {
 			if cur != nil {
 				return nil, fmt.Errorf("%s: mutant %s not ended", where(i), cur.id)
 			}
-			cur = &mutant{id: val, source: where(i)}
+			cur = &mutant{id: val, source: where(i), arch: defaultArch}
+		case "arch":
+			if _, ok := emulators[val]; !ok {
+				return nil, fmt.Errorf("%s: arch %q: only %s are emulated", where(i), val, emulatedArches())
+			}
+			if cur != nil {
+				cur.arch = val
+			} else {
+				defaultArch = val
+			}
 		case "file", "why", "old":
 			if cur == nil {
 				return nil, fmt.Errorf("%s: %q outside a mutant", where(i), key)
@@ -262,23 +277,42 @@ func run(ctx context.Context, mutants []mutant, timeout time.Duration) error {
 	defer os.RemoveAll(tree)
 	fmt.Printf("tree copied to %s; %d mutants\n", tree, len(mutants))
 
-	// The unmutated tests must pass, or every mutant would look killed.
-	pkgs := map[string]bool{}
+	// The unmutated tests must pass, or every mutant would look killed:
+	// once per architecture.
+	pkgs := map[string]map[string]bool{}
 	for _, m := range mutants {
+		if pkgs[m.arch] == nil {
+			pkgs[m.arch] = map[string]bool{}
+		}
 		for _, p := range m.tests {
-			pkgs[p] = true
+			pkgs[m.arch][p] = true
 		}
 	}
-	var all []string
-	for p := range pkgs {
-		all = append(all, p)
+	var arches []string
+	for a := range pkgs {
+		arches = append(arches, a)
 	}
-	sort.Strings(all)
-	start := time.Now()
-	if out, err := goTest(ctx, tree, all, timeout); err != nil {
-		return fmt.Errorf("the unmutated tests fail (%v):\n%s", err, tail(out, 40))
+	sort.Strings(arches)
+	for _, arch := range arches {
+		if arch == "" {
+			continue
+		}
+		if _, err := exec.LookPath(emulators[arch]); err != nil {
+			return fmt.Errorf("the %s mutants run their tests under %s: %v (on Debian: apt-get install qemu-user)", arch, emulators[arch], err)
+		}
 	}
-	fmt.Printf("baseline: tests of %s pass (%.0f s)\n", strings.Join(all, " "), time.Since(start).Seconds())
+	for _, arch := range arches {
+		var all []string
+		for p := range pkgs[arch] {
+			all = append(all, p)
+		}
+		sort.Strings(all)
+		start := time.Now()
+		if out, err := goTest(ctx, tree, arch, all, timeout); err != nil {
+			return fmt.Errorf("the unmutated tests fail%s (%v):\n%s", archNote(arch), err, tail(out, 40))
+		}
+		fmt.Printf("baseline: tests of %s pass%s (%.0f s)\n", strings.Join(all, " "), archNote(arch), time.Since(start).Seconds())
+	}
 
 	type tally struct{ killed, total int }
 	perPkg := map[string]*tally{}
@@ -365,7 +399,7 @@ func runOne(ctx context.Context, tree string, m mutant, timeout time.Duration) (
 		return "", "", err
 	}
 	defer os.WriteFile(path, orig, 0o644)
-	out, err := goTest(ctx, tree, m.tests, timeout)
+	out, err := goTest(ctx, tree, m.arch, m.tests, timeout)
 	if ctx.Err() != nil {
 		return "", "", ctx.Err()
 	}
@@ -379,10 +413,38 @@ func runOne(ctx context.Context, tree string, m mutant, timeout time.Duration) (
 	}
 }
 
-func goTest(ctx context.Context, dir string, pkgs []string, timeout time.Duration) ([]byte, error) {
-	args := append([]string{"test", "-count=1", "-vet=off", "-timeout", timeout.String()}, pkgs...)
-	cmd := exec.CommandContext(ctx, "go", args...)
+// emulators names, per GOARCH an arch line may give, the user-mode
+// emulator that runs its test binaries (Debian's qemu-user).
+var emulators = map[string]string{"arm64": "qemu-aarch64"}
+
+func emulatedArches() string {
+	var names []string
+	for a := range emulators {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func archNote(arch string) string {
+	if arch == "" {
+		return ""
+	}
+	return " (" + arch + " under " + emulators[arch] + ")"
+}
+
+// goTest runs go test on pkgs in dir; for an arch other than "" it builds
+// for that GOARCH and runs the test binaries under its emulator.
+func goTest(ctx context.Context, dir, arch string, pkgs []string, timeout time.Duration) ([]byte, error) {
+	args := []string{"test", "-count=1", "-vet=off", "-timeout", timeout.String()}
+	if arch != "" {
+		args = append(args, "-exec", emulators[arch])
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, pkgs...)...)
 	cmd.Dir = dir
+	if arch != "" {
+		cmd.Env = append(os.Environ(), "GOARCH="+arch)
+	}
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err := cmd.Run()
