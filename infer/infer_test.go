@@ -69,7 +69,8 @@ func trainTiny(t testing.TB, cell string, corpus *data.Corpus) *model.LM[float32
 	t.Helper()
 	cfg := model.Config{Cell: cell, Vocab: corpus.Vocab.Len(), Embed: 16, Hidden: []int{24, 16},
 		ThresholdMean: 0.1, LearnThreshold: true, PseudoHeight: 3.6, PseudoWidth: 3.6}
-	rng := rand.New(rand.NewPCG(7, 11))
+	pcg := rand.NewPCG(7, 11)
+	rng := rand.New(pcg)
 	m, err := model.New[float32](cfg, rng)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +85,7 @@ func trainTiny(t testing.TB, cell string, corpus *data.Corpus) *model.LM[float32
 	x, y := make([]int32, T*B), make([]int32, T*B)
 	for i := 0; i < trainSteps; i++ {
 		n := s.Window(i*T, T, x, y)
-		train.Step(m, opt, x[:n*B], y[:n*B], n, B, st, rng, 1, 1)
+		train.Step(m, opt, x[:n*B], y[:n*B], n, B, st, pcg, 1, 1)
 	}
 	return m
 }

@@ -14,14 +14,11 @@ type recurrentWeights[F Float] struct {
 }
 
 // sample draws a new mask for R with drop probability p.
-func (rw *recurrentWeights[F]) sample(R []F, p float64, rng *rand.Rand) {
+func (rw *recurrentWeights[F]) sample(R []F, p float64, src *rand.PCG) {
 	rw.active = true
 	rw.mask = grow(rw.mask, len(R))
 	rw.dropped = grow(rw.dropped, len(R))
-	fillDropMask(rw.mask, p, rng)
-	for i, m := range rw.mask {
-		rw.dropped[i] = R[i] * m
-	}
+	fillDropMask(rw.mask, p, src, R, rw.dropped)
 }
 
 // disable makes the layer use R itself (evaluation, or p = 0).
@@ -56,18 +53,6 @@ func (rw *recurrentWeights[F]) finishGrad(dR []F) {
 	}
 }
 
-// fillDropMask sets each element to 0 with probability p and to 1/(1−p) otherwise.
-func fillDropMask[F Float](mask []F, p float64, rng *rand.Rand) {
-	keep := F(1 / (1 - p))
-	for i := range mask {
-		if rng.Float64() < p {
-			mask[i] = 0
-		} else {
-			mask[i] = keep
-		}
-	}
-}
-
 // lockedDropout is variational dropout: one mask [B×W] per window, shared by all T steps.
 type lockedDropout[F Float] struct {
 	active bool
@@ -75,14 +60,14 @@ type lockedDropout[F Float] struct {
 	ones   []F // [W] of ones, returned by rowMask when inactive
 }
 
-func (d *lockedDropout[F]) sample(B, W int, p float64, rng *rand.Rand) {
+func (d *lockedDropout[F]) sample(B, W int, p float64, src *rand.PCG) {
 	if p == 0 {
 		d.active = false
 		return
 	}
 	d.active = true
 	d.mask = grow(d.mask, B*W)
-	fillDropMask(d.mask, p, rng)
+	fillDropMask(d.mask, p, src, nil, nil)
 }
 
 // apply writes out = in ⊙ mask (broadcast over T) for in, out [T×B×W]; without a mask it copies.

@@ -44,7 +44,7 @@ func thresholdGradientCase[F Float](t *testing.T, tol float64) {
 		st.C[0][i] = F(0.6 * (2*rng.Float64() - 1))
 	}
 	m.Params.ZeroGrad()
-	m.TrainStep(x, y, 1, B, st, rand.New(rand.NewPCG(1, 1)))
+	m.TrainStep(x, y, 1, B, st, rand.NewPCG(1, 1))
 
 	e := m.layers[0].(*egru[F])
 	theta := m.Params.Value(e.theta)

@@ -76,7 +76,7 @@ func layerCase(t *testing.T, name string, mk func(p *Params[float64]) layer[floa
 	c0 := randomSlice(rng, B*H, 0.5)
 	proj := randomSlice(rng, T*B*H, 1)
 	if dropConnect > 0 {
-		l.recurrent().sample(p.Value(l.rIndex()), dropConnect, rand.New(rand.NewPCG(3, 4)))
+		l.recurrent().sample(p.Value(l.rIndex()), dropConnect, rand.NewPCG(3, 4))
 	}
 	loss := func() float64 {
 		if dropConnect > 0 {
@@ -210,7 +210,7 @@ func TestModelGradient(t *testing.T) {
 					copy(st.S[l], init.S[l])
 					copy(st.C[l], init.C[l])
 				}
-				return m.TrainStep(x, y, T, B, st, rand.New(rand.NewPCG(9, 10)))
+				return m.TrainStep(x, y, T, B, st, rand.NewPCG(9, 10))
 			}
 			loss := func() float64 {
 				s := run()

@@ -168,7 +168,7 @@ func (m *LM[F]) Embedding() []F { return m.Params.Value(m.emb) }
 // forward embeds x [T×B], runs the layers from st (updating it) and leaves
 // the decoder input in m.top. With rng non-nil it samples and applies the
 // dropout masks of a training window; with rng nil every dropout is off.
-func (m *LM[F]) forward(x []int32, T, B int, st *State[F], rng *rand.Rand) {
+func (m *LM[F]) forward(x []int32, T, B int, st *State[F], rng *rand.PCG) {
 	c := &m.Config
 	if len(x) != T*B || st.B != B {
 		panic("model: forward: window and state shapes disagree")
@@ -183,7 +183,7 @@ func (m *LM[F]) forward(x []int32, T, B int, st *State[F], rng *rand.Rand) {
 	m.wordScale = m.wordScale[:0]
 	if train && c.DropWord > 0 {
 		m.wordScale = grow(m.wordScale, V)
-		fillDropMask(m.wordScale, c.DropWord, rng)
+		fillDropMask(m.wordScale, c.DropWord, rng, nil, nil)
 	}
 	m.inputs[0] = grow(m.inputs[0], T*B*E)
 	emb := p.Value(m.emb)
@@ -225,7 +225,7 @@ func (m *LM[F]) forward(x []int32, T, B int, st *State[F], rng *rand.Rand) {
 	}
 }
 
-func (m *LM[F]) sampleLocked(d *lockedDropout[F], train bool, B, W int, p float64, rng *rand.Rand) {
+func (m *LM[F]) sampleLocked(d *lockedDropout[F], train bool, B, W int, p float64, rng *rand.PCG) {
 	if !train || p == 0 {
 		d.active = false
 		return
@@ -235,9 +235,9 @@ func (m *LM[F]) sampleLocked(d *lockedDropout[F], train bool, B, W int, p float6
 
 // TrainStep runs forward and backward over one window: x and y [T×B] are
 // the inputs and targets, st the carried state (updated), rng the source of
-// dropout masks. Gradients of the mean NLL (plus the activity regulariser)
+// dropout masks (one number per mask element, see masks.go). Gradients of the mean NLL (plus the activity regulariser)
 // are added to Params.Grad; the caller zeroes them and steps the optimiser.
-func (m *LM[F]) TrainStep(x, y []int32, T, B int, st *State[F], rng *rand.Rand) StepStats {
+func (m *LM[F]) TrainStep(x, y []int32, T, B int, st *State[F], rng *rand.PCG) StepStats {
 	if len(y) != T*B {
 		panic("model: TrainStep: targets and window shapes disagree")
 	}

@@ -135,13 +135,13 @@ func trainStepRepeatable[F Float](t *testing.T, cell string, dropConnect float64
 	}
 	x, y := tinyWindow(rng, cfg.Vocab, T*B)
 	init := randomState(m, B, rng)
-	step := func() { m.TrainStep(x, y, T, B, cloneState(init), rand.New(rand.NewPCG(9, 10))) }
+	step := func() { m.TrainStep(x, y, T, B, cloneState(init), rand.NewPCG(9, 10)) }
 	m.Params.ZeroGrad()
 	step()
 	once := slices.Clone(m.Params.Grad)
 	// Another window in between, so that leftovers of a different pass would show.
 	other, _ := tinyWindow(rng, cfg.Vocab, T*B)
-	m.TrainStep(other, y, T, B, m.NewState(B), rand.New(rand.NewPCG(1, 2)))
+	m.TrainStep(other, y, T, B, m.NewState(B), rand.NewPCG(1, 2))
 	m.Params.ZeroGrad()
 	step()
 	if !slices.Equal(m.Params.Grad, once) {
@@ -199,7 +199,7 @@ func TestEvaluateIgnoresDropout(t *testing.T) {
 			if maxAbs(m.Params.Grad) != 0 {
 				t.Error("Evaluate changed the gradients")
 			}
-			if train := m.TrainStep(x, y, T, B, cloneState(init), rand.New(rand.NewPCG(1, 2))).NLL; train == want {
+			if train := m.TrainStep(x, y, T, B, cloneState(init), rand.NewPCG(1, 2)).NLL; train == want {
 				t.Error("a training step gives the evaluation NLL: dropout is not on in training, the case tests nothing")
 			}
 		})
@@ -221,7 +221,7 @@ func TestDropoutMasks(t *testing.T) {
 			t.Fatal(err)
 		}
 		x, y := tinyWindow(rng, cfg.Vocab, T*B)
-		m.TrainStep(x, y, T, B, m.NewState(B), rand.New(rand.NewPCG(3, 4)))
+		m.TrainStep(x, y, T, B, m.NewState(B), rand.NewPCG(3, 4))
 		for l := range m.Layers() {
 			in, _ := m.LayerIO(l)
 			I := len(in) / (T * B)
@@ -259,7 +259,7 @@ func TestDropoutMasks(t *testing.T) {
 			t.Fatal(err)
 		}
 		x, y := tinyWindow(rng, cfg.Vocab, T*B)
-		m.TrainStep(x, y, T, B, m.NewState(B), rand.New(rand.NewPCG(0, 6)))
+		m.TrainStep(x, y, T, B, m.NewState(B), rand.NewPCG(0, 6))
 		in, _ := m.LayerIO(0)
 		E := cfg.Embed
 		dropped := map[int32]bool{}
@@ -309,7 +309,7 @@ func zeroPattern[F Float](x []F) string {
 func TestDropMask(t *testing.T) {
 	const n, p = 100000, 0.3
 	mask := make([]float64, n)
-	fillDropMask(mask, p, rand.New(rand.NewPCG(71, 72)))
+	fillDropMask(mask, p, rand.NewPCG(71, 72), nil, nil)
 	zeros, sum := 0, 0.0
 	for _, v := range mask {
 		switch {
@@ -456,8 +456,8 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 			m64.Params.ZeroGrad()
 			m32.Params.ZeroGrad()
 			// The same seed draws the same dropout masks in both.
-			s64 := m64.TrainStep(x, y, T, B, st64, rand.New(rand.NewPCG(7, 7)))
-			s32 := m32.TrainStep(x, y, T, B, st32, rand.New(rand.NewPCG(7, 7)))
+			s64 := m64.TrainStep(x, y, T, B, st64, rand.NewPCG(7, 7))
+			s32 := m32.TrainStep(x, y, T, B, st32, rand.NewPCG(7, 7))
 			if cell == CellEGRU {
 				// An event decided by less than float32 rounding could flip between
 				// the two; the case must have none (change the seed if it does).

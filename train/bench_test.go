@@ -20,13 +20,14 @@ func benchConfig(cell string) model.Config {
 
 // benchSetup builds the model and one window of random ids [T×B]; threads
 // come from SPARSELM_THREADS (default 1).
-func benchSetup(b *testing.B, cfg model.Config, B, T int) (m *model.LM[float32], x, y []int32, rng *rand.Rand) {
+func benchSetup(b *testing.B, cfg model.Config, B, T int) (m *model.LM[float32], x, y []int32, pcg *rand.PCG) {
 	threads := 1
 	if os.Getenv("SPARSELM_THREADS") == "2" {
 		threads = 2
 	}
 	tensor.SetThreads(threads)
-	rng = rand.New(rand.NewPCG(1, 1))
+	pcg = rand.NewPCG(1, 1)
+	rng := rand.New(pcg)
 	m, err := model.New[float32](cfg, rng)
 	if err != nil {
 		b.Fatal(err)
@@ -35,7 +36,7 @@ func benchSetup(b *testing.B, cfg model.Config, B, T int) (m *model.LM[float32],
 	for i := range x {
 		x[i], y[i] = int32(rng.IntN(cfg.Vocab)), int32(rng.IntN(cfg.Vocab))
 	}
-	return m, x, y, rng
+	return m, x, y, pcg
 }
 
 // BenchmarkTrainStep measures one training window (batch 32 × BPTT 35);
@@ -44,13 +45,13 @@ func BenchmarkTrainStep(b *testing.B) {
 	for _, cell := range []string{model.CellLSTM, model.CellEGRU} {
 		b.Run(cell, func(b *testing.B) {
 			const B, T = 32, 35
-			m, x, y, rng := benchSetup(b, benchConfig(cell), B, T)
+			m, x, y, pcg := benchSetup(b, benchConfig(cell), B, T)
 			opt := NewOptimizer(OptimizerConfig{Kind: AdamW, LR: 1e-3, Beta2: 0.999, Eps: 1e-8}, len(m.Params.Data))
 			st := m.NewState(B)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				Step(m, opt, x, y, T, B, st, rng, 0.25, 1)
+				Step(m, opt, x, y, T, B, st, pcg, 0.25, 1)
 			}
 			b.ReportMetric(float64(b.N*T*B)/b.Elapsed().Seconds(), "tokens/s")
 		})

@@ -20,7 +20,8 @@ func Example() {
 	}
 	cfg := model.Config{Cell: model.CellEGRU, Vocab: corpus.Vocab.Len(), Embed: 16, Hidden: []int{24, 16},
 		ThresholdMean: 0.2, LearnThreshold: true, PseudoHeight: 3.6, PseudoWidth: 3.6}
-	rng := rand.New(rand.NewPCG(1, 2))
+	pcg := rand.NewPCG(1, 2)
+	rng := rand.New(pcg)
 	m, err := model.New[float32](cfg, rng)
 	if err != nil {
 		panic(err)
@@ -36,7 +37,7 @@ func Example() {
 	state := m.NewState(B)
 	for t0 := 0; t0+T < 40*T; t0 += T {
 		n := stream.Window(t0, T, x, y)
-		train.Step(m, opt, x[:n*B], y[:n*B], n, B, state, rng, 1, 1)
+		train.Step(m, opt, x[:n*B], y[:n*B], n, B, state, pcg, 1, 1)
 	}
 	valid, err := train.Evaluate(context.Background(), m, corpus.Valid, 1, 32, nil, "")
 	if err != nil {

@@ -235,7 +235,7 @@ func viewName(p *model.Params[float32], i int) string {
 func TestStepClipsGradientNorm(t *testing.T) {
 	cfg := model.Config{Cell: model.CellLSTM, Vocab: 40, Embed: 8, Hidden: []int{12, 8}, DropInput: 0.1, DropConnect: 0.2}
 	const B, T, lr, scale, clip = 3, 6, 0.1, 0.5, 1e-3
-	newModel := func() (*model.LM[float32], *rand.Rand) {
+	newModel := func() (*model.LM[float32], *rand.PCG) {
 		rng := rand.New(rand.NewPCG(3, 4))
 		m, err := model.New[float32](cfg, rng)
 		if err != nil {
@@ -251,7 +251,7 @@ func TestStepClipsGradientNorm(t *testing.T) {
 			}
 		}
 		p.ApplyMask()
-		return m, rand.New(rand.NewPCG(5, 6))
+		return m, rand.NewPCG(5, 6)
 	}
 	x, y := make([]int32, T*B), make([]int32, T*B)
 	ids := rand.New(rand.NewPCG(7, 8))

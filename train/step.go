@@ -13,7 +13,7 @@ import (
 // gradient norm to clip (0: off) and applies one update of opt with
 // learning-rate multiplier scale. Thresholds are updated only when the model
 // learns them.
-func Step(m *model.LM[float32], opt *Optimizer, x, y []int32, T, B int, st *model.State[float32], rng *rand.Rand, clip, scale float64) model.StepStats {
+func Step(m *model.LM[float32], opt *Optimizer, x, y []int32, T, B int, st *model.State[float32], rng *rand.PCG, clip, scale float64) model.StepStats {
 	m.Params.ZeroGrad()
 	s := m.TrainStep(x, y, T, B, st, rng)
 	m.Params.ApplyMask()

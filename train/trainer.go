@@ -292,7 +292,7 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			if o.VariableBPTT {
 				scale *= float64(T) / float64(o.BPTT) // AWD-LSTM: longer windows take larger steps
 			}
-			s := Step(ru.m, ru.opt, x[:n], y[:n], T, o.Batch, ru.carry, ru.rng, o.Clip, scale)
+			s := Step(ru.m, ru.opt, x[:n], y[:n], T, o.Batch, ru.carry, ru.pcg, o.Clip, scale)
 			if ru.OnStep != nil {
 				ru.OnStep(ru.opt.Step, &ru.m.Params)
 			}

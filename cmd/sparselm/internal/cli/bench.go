@@ -117,7 +117,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	}
 
 	tensor.SetThreads(o.Threads)
-	rng := rand.New(rand.NewPCG(o.Seed, 0xbe1c))
+	pcg := rand.NewPCG(o.Seed, 0xbe1c)
+	rng := rand.New(pcg)
 	m, err := model.New[float32](o.Model, rng)
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
@@ -139,7 +140,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			m.Evaluate(x, y, T, B, state)
 			return
 		}
-		train.Step(m, opt, x, y, T, B, state, rng, o.Clip, 1)
+		train.Step(m, opt, x, y, T, B, state, pcg, o.Clip, 1)
 	}
 
 	for i := 0; i < *warmup; i++ {
