@@ -94,7 +94,7 @@ func egruCellBackwardGeneric(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr
 		if v := 1 - float32(slope*s); !(v <= 0) {
 			psi = height * v
 		}
-		ds := do * psi
+		ds := float32(do * psi) // rounded, or Go may fuse it into the two sums below (arm64, GOAMD64=v3)
 		dchat := float32(float32(dyk*o[j])+dc) + ds
 		dth[j] = ds + float32(dc*o[j])
 		du := dchat * float32(cprev[j]-z)
@@ -118,7 +118,8 @@ func egruCellBackwardGeneric(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr
 //	ĉ = u·c₋ + (1 − u)·z;  o = H(ĉ − ϑ);  y = o·ĉ;  c = ĉ − o·ϑ
 //
 // The element-wise passes are fused SIMD kernels with the Go loop's float32
-// operations and order; σ and tanh are Sigmoid and Tanh.
+// operations and order, each rounded (no fused multiply-add); σ and tanh are
+// Sigmoid and Tanh.
 func EGRUCellForward(gates, rec, brz, zr, cprev, theta, chat, o, y, c []float32) {
 	h := len(brz)
 	if len(gates) != 3*h || len(rec) != 3*h {
@@ -135,7 +136,7 @@ func EGRUCellForward(gates, rec, brz, zr, cprev, theta, chat, o, y, c []float32)
 	done := egruCellForward1SIMD(rec[2*h:], brz, r, zr, z)
 	for j := done; j < h; j++ {
 		zr[j] = rec[2*h+j] + brz[j]
-		z[j] += r[j] * zr[j]
+		z[j] += float32(r[j] * zr[j]) // rounded, as in the kernels (Go may fuse it otherwise)
 	}
 	Tanh(z, z)
 	done = egruCellForward2SIMD(gates, cprev, theta, chat, o, y, c, h)
