@@ -5,7 +5,8 @@ import "math"
 // Activation kernels: element-wise exp, sigmoid and tanh over float32
 // slices, plus the max reduction needed for a numerically stable softmax.
 //
-// Semantics shared by every implementation (generic Go, AVX2, AVX-512):
+// Semantics shared by every implementation (generic Go, AVX2, AVX-512,
+// NEON):
 //
 //   - exp: d = x−shift is rounded to float32 first (as in any float32
 //     softmax); e^d is returned with relative error ≤ ~2e-7 (a few ulp).
@@ -60,7 +61,7 @@ var actGeneric = &actImpl{
 var act = actBest()
 
 // ActKernel reports which implementation the activation kernels use:
-// "avx512", "avx2" or "generic".
+// "avx512", "avx2", "neon" or "generic".
 func ActKernel() string { return act.name }
 
 // Max returns the largest element of x. It returns NaN if any element is
@@ -79,7 +80,7 @@ func Max(x []float32) float32 {
 // itself (but must not overlap x partially). See the package comment of
 // act.go for the accuracy and the handling of ±Inf/NaN/underflow.
 //
-// The sum is accumulated in float64 (generic) or, in the vector
+// The sum is accumulated in float64 (generic, NEON) or, in the x86 vector
 // implementations, first in per-lane float32 partial sums: the AVX-512
 // kernel adds four exp vectors pairwise and then up to four such sums
 // before converting to float64 (≤ 6 float32 roundings per term), the AVX2

@@ -153,3 +153,13 @@ func EGRUCellForward(gates, rec, brz, zr, cprev, theta, chat, o, y, c []float32)
 		c[j] = ch - float32(ev*theta[j])
 	}
 }
+
+// simdPrefix is how many of h elements the cell kernels take: the largest
+// multiple of the vector width cellSIMD, a power of two (the Go loops do
+// the rest); 0 when cellSIMD is 0.
+func simdPrefix(h int) int {
+	if cellSIMD == 0 {
+		return 0
+	}
+	return h &^ (cellSIMD - 1)
+}

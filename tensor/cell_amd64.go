@@ -20,15 +20,6 @@ var cellSIMD = func() int {
 	return 0
 }()
 
-// simdPrefix is how many of h elements the cell kernels take: the largest
-// multiple of the vector width (the Go loops do the rest).
-func simdPrefix(h int) int {
-	if cellSIMD == 0 {
-		return 0
-	}
-	return h &^ (cellSIMD - 1)
-}
-
 // lstmCellBackwardSIMD runs the kernel on the largest multiple of the
 // vector width and returns how many elements it did.
 func lstmCellBackwardSIMD(g, dg, dout, dnext, dcell, tc, cprev []float32, h int) int {
@@ -44,8 +35,18 @@ func lstmCellBackwardSIMD(g, dg, dout, dnext, dcell, tc, cprev []float32, h int)
 	return n
 }
 
-func hasAVX512Cell() bool { return hasAVX512() }
-func hasAVX2Cell() bool   { return hasAVX2() }
+// cellKernelWidths lists the widths of the cell kernels this CPU can run
+// (for tests).
+func cellKernelWidths() []int {
+	var w []int
+	if hasAVX2() {
+		w = append(w, 8)
+	}
+	if hasAVX512() {
+		w = append(w, 16)
+	}
+	return w
+}
 
 //go:noescape
 func egruCellBackward1AVX512(dy, dnext, dcell, chat, theta, o, dchat, dth *float32, n int, c *egruConsts)

@@ -1,4 +1,4 @@
-//go:build !amd64 || purego
+//go:build (!amd64 && !arm64) || purego
 
 package tensor
 
@@ -6,8 +6,7 @@ var cellSIMD = 0
 
 func lstmCellBackwardSIMD(g, dg, dout, dnext, dcell, tc, cprev []float32, h int) int { return 0 }
 
-func hasAVX512Cell() bool { return false }
-func hasAVX2Cell() bool   { return false }
+func cellKernelWidths() []int { return nil }
 
 func egruCellBackwardSIMD(gates, dp, dr, dy, dnext, dcell, chat, o, cprev, zr, theta, dth []float32, h int, c *egruConsts) int {
 	return 0

@@ -258,13 +258,4 @@ func BenchmarkEGRUCellForward(b *testing.B) {
 
 // cellWidths lists the cell-kernel widths to test: 0 (the Go loops) and each
 // vector width this CPU has.
-func cellWidths() []int {
-	widths := []int{0}
-	if hasAVX2Cell() {
-		widths = append(widths, 8)
-	}
-	if hasAVX512Cell() {
-		widths = append(widths, 16)
-	}
-	return widths
-}
+func cellWidths() []int { return append([]int{0}, cellKernelWidths()...) }

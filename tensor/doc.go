@@ -48,9 +48,9 @@
 // and FMA, else AVX2+FMA kernels, else portable Go kernels; Features reports
 // the choice ("avx512", "avx2" or "generic"). On arm64 it selects the NEON
 // kernels ("neon"; NEON is part of every arm64 CPU) for the GEMM, the
-// vector operations, AdamW and SparseRows; the activation and cell kernels
-// run in Go there. Other architectures and the purego build tag use the
-// portable Go kernels.
+// vector operations, AdamW, SparseRows, the activations and the LSTM and
+// EGRU cells. Other architectures and the purego build tag use the portable
+// Go kernels.
 //
 // Gemm follows the BLIS/GotoBLAS scheme: op(B) is cut into column panels
 // and op(A) into row blocks, both packed into contiguous, reused buffers
