@@ -235,8 +235,9 @@ func (m *LM[F]) sampleLocked(d *lockedDropout[F], train bool, B, W int, p float6
 
 // TrainStep runs forward and backward over one window: x and y [T×B] are
 // the inputs and targets, st the carried state (updated), rng the source of
-// dropout masks (one number per mask element, see masks.go). Gradients of the mean NLL (plus the activity regulariser)
-// are added to Params.Grad; the caller zeroes them and steps the optimiser.
+// dropout masks (one number per mask element, see masks.go). Gradients of
+// the mean NLL (plus the activity regulariser) are added to Params.Grad;
+// the caller zeroes them and steps the optimiser.
 func (m *LM[F]) TrainStep(x, y []int32, T, B int, st *State[F], rng *rand.PCG) StepStats {
 	if len(y) != T*B {
 		panic("model: TrainStep: targets and window shapes disagree")
