@@ -11,6 +11,7 @@ type recurrentWeights[F Float] struct {
 	mask    []F // [H×G] M/(1−p)
 	dropped []F // [H×G] R⊙M/(1−p)
 	grad    []F // [H×G] gradient with respect to the dropped matrix
+	draw    maskJob[F]
 }
 
 // sample draws a new mask for R with drop probability p.
@@ -18,7 +19,7 @@ func (rw *recurrentWeights[F]) sample(R []F, p float64, src *rand.PCG) {
 	rw.active = true
 	rw.mask = grow(rw.mask, len(R))
 	rw.dropped = grow(rw.dropped, len(R))
-	fillDropMask(rw.mask, p, src, R, rw.dropped)
+	rw.draw.draw(rw.mask, p, src, R, rw.dropped)
 }
 
 // disable makes the layer use R itself (evaluation, or p = 0).
@@ -58,6 +59,7 @@ type lockedDropout[F Float] struct {
 	active bool
 	mask   []F // [B×W]
 	ones   []F // [W] of ones, returned by rowMask when inactive
+	draw   maskJob[F]
 }
 
 func (d *lockedDropout[F]) sample(B, W int, p float64, src *rand.PCG) {
@@ -67,7 +69,7 @@ func (d *lockedDropout[F]) sample(B, W int, p float64, src *rand.PCG) {
 	}
 	d.active = true
 	d.mask = grow(d.mask, B*W)
-	fillDropMask(d.mask, p, src, nil, nil)
+	d.draw.draw(d.mask, p, src, nil, nil)
 }
 
 // apply writes out = in ⊙ mask (broadcast over T) for in, out [T×B×W]; without a mask it copies.

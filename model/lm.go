@@ -46,6 +46,7 @@ type LM[F Float] struct {
 
 	// Regularisation state of the current training window.
 	wordScale []F // [V] word-dropout scale per vocabulary row; nil when off
+	wordDraw  maskJob[F]
 	dropIn    lockedDropout[F]
 	dropOut   []lockedDropout[F] // per layer: between layers, and DropOutput on the last
 
@@ -183,7 +184,7 @@ func (m *LM[F]) forward(x []int32, T, B int, st *State[F], rng *rand.PCG) {
 	m.wordScale = m.wordScale[:0]
 	if train && c.DropWord > 0 {
 		m.wordScale = grow(m.wordScale, V)
-		fillDropMask(m.wordScale, c.DropWord, rng, nil, nil)
+		m.wordDraw.draw(m.wordScale, c.DropWord, rng, nil, nil)
 	}
 	m.inputs[0] = grow(m.inputs[0], T*B*E)
 	emb := p.Value(m.emb)

@@ -309,7 +309,7 @@ func zeroPattern[F Float](x []F) string {
 func TestDropMask(t *testing.T) {
 	const n, p = 100000, 0.3
 	mask := make([]float64, n)
-	fillDropMask(mask, p, rand.NewPCG(71, 72), nil, nil)
+	new(maskJob[float64]).draw(mask, p, rand.NewPCG(71, 72), nil, nil)
 	zeros, sum := 0, 0.0
 	for _, v := range mask {
 		switch {

@@ -87,22 +87,25 @@ func dropThreshold(p float64) uint64 {
 // fill: below it one goroutine draws them all.
 const maskBlock = 1 << 14
 
-// fillDropMask sets mask[i] to 0 with probability p and to 1/(1−p)
-// otherwise, drawing len(mask) numbers from src. With r non-nil it also
-// writes dropped[i] = r[i]·mask[i] (DropConnect's R⊙M/(1−p)).
-func fillDropMask[F Float](mask []F, p float64, src *rand.PCG, r, dropped []F) {
-	j := maskJob[F]{mask: mask, r: r, dropped: dropped, keep: F(1 / (1 - p)), t: dropThreshold(p)}
+// draw sets mask[i] to 0 with probability p and to 1/(1−p) otherwise,
+// drawing len(mask) numbers from src. With r non-nil it also writes
+// dropped[i] = r[i]·mask[i] (DropConnect's R⊙M/(1−p)). j is the caller's
+// long-lived scratch, so that handing it to tensor.Parallel allocates
+// nothing.
+func (j *maskJob[F]) draw(mask []F, p float64, src *rand.PCG, r, dropped []F) {
+	*j = maskJob[F]{mask: mask, r: r, dropped: dropped, keep: F(1 / (1 - p)), t: dropThreshold(p)}
+	defer func() { j.mask, j.r, j.dropped = nil, nil, nil }()
 	n := len(mask)
 	if n < 2*maskBlock || tensor.Threads() == 1 {
 		j.fill(0, n, src)
 		return
 	}
 	j.s0 = pcgState(src)
-	tensor.Parallel((n+maskBlock-1)/maskBlock, 1, &j)
+	tensor.Parallel((n+maskBlock-1)/maskBlock, 1, j)
 	setPCGState(src, pcgAdvance(j.s0, uint64(n)))
 }
 
-// maskJob fills blocks of a mask (a tensor.Parallel body).
+// maskJob draws dropout masks, in blocks when it is a tensor.Parallel body.
 type maskJob[F Float] struct {
 	mask, r, dropped []F
 	keep             F

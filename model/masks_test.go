@@ -23,7 +23,7 @@ func TestPCGAdvance(t *testing.T) {
 	}
 }
 
-// TestDropMaskSerialBits checks fillDropMask, serial and split across
+// TestDropMaskSerialBits checks maskJob.draw, serial and split across
 // threads, against the loop it replaced (Float64() < p per element on a
 // rand.Rand over the same PCG): the same mask, the same R⊙mask, and the
 // generator left where that loop leaves it, so later draws agree too.
@@ -50,7 +50,7 @@ func TestDropMaskSerialBits(t *testing.T) {
 				}
 				src := rand.NewPCG(uint64(n), 99)
 				mask, dropped := make([]float32, n), make([]float32, n)
-				fillDropMask(mask, p, src, r, dropped)
+				new(maskJob[float32]).draw(mask, p, src, r, dropped)
 				for i := range want {
 					if math.Float32bits(mask[i]) != math.Float32bits(want[i]) || math.Float32bits(dropped[i]) != math.Float32bits(wantDropped[i]) {
 						t.Fatalf("n %d p %v threads %d: mask[%d] = %v, dropped %v; the serial loop gives %v, %v", n, p, threads, i, mask[i], dropped[i], want[i], wantDropped[i])

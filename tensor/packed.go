@@ -18,6 +18,7 @@ type PackedB struct {
 	ki       *kernelInfo // kernel the data was packed for (nil: not packed)
 	data     []float32
 	blockOff []int // offset in data of each k block: strips of nr columns, kc×nr each
+	job      packJob
 }
 
 // Set makes p stand for op(B) [k×n], B stored [k×n] (ldb ≥ n) or, if transB,
@@ -54,10 +55,12 @@ func (p *PackedB) pack(ki *kernelInfo) {
 		off += kc * strips * ki.nr
 	}
 	p.ki = ki
-	j := packJob{p: p, ki: ki, nb: nb, kb: kb, krem: krem}
+	p.job = packJob{p: p, ki: ki, nb: nb, kb: kb, krem: krem}
 	// Below about 64K values (a few tens of µs) one goroutine is faster
-	// than a hand-off to a worker.
-	Parallel(strips, max(1, (1<<16)/max(1, p.k*ki.nr)), &j)
+	// than a hand-off to a worker. p.job, not a local: a Ranger handed to
+	// Parallel escapes, and a local would be allocated at every pack.
+	Parallel(strips, max(1, (1<<16)/max(1, p.k*ki.nr)), &p.job)
+	p.job.p = nil
 }
 
 // packJob packs strips [lo, hi) of every k block of p (a Parallel body).
