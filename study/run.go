@@ -200,9 +200,9 @@ func depsDone(ctx context.Context, dir string, j Job, wait bool, env *Env) error
 			if s.Status == Failed {
 				return fmt.Errorf("study: job %d (%s) depends on job %d, which failed: %s", j.ID, j.Name(), d, s.Error)
 			}
-			if s.Status == Running && !s.Updated.IsZero() && time.Since(s.Updated) > 5*env.heartbeat() {
-				return fmt.Errorf("study: job %d (%s) depends on job %d, whose state says running but was last updated at %s (on %s, pid %d): it was killed; run it again",
-					j.ID, j.Name(), d, s.Updated.Format(time.RFC3339), s.Host, s.PID)
+			if why := s.Lost(time.Now(), env.heartbeat()); why != "" {
+				return fmt.Errorf("study: job %d (%s) depends on job %d, whose state says running (on %s, pid %d) but %s; run it again",
+					j.ID, j.Name(), d, s.Host, s.PID, why)
 			}
 			if s.Status != Done {
 				pending = d

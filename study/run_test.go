@@ -24,7 +24,7 @@ func TestWaitDeps(t *testing.T) {
 	}{
 		{State{Status: Done}, ""},
 		{State{Status: Failed, Error: "boom"}, "which failed: boom"},
-		{State{Status: Running, Host: "n1", PID: 7, Updated: now.Add(-time.Hour)}, "it was killed"},
+		{State{Status: Running, Host: "n1", PID: 7, Updated: now.Add(-time.Hour)}, "killed; run it again"},
 		{State{Status: Running, Updated: now}, "context deadline exceeded"},
 		{State{Status: Pending}, "context deadline exceeded"},
 	} {

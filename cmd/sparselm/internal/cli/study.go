@@ -296,17 +296,22 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintln(tw, header)
 	count := map[study.Status]int{}
+	lost := 0
 	for _, j := range study.Plan(spec) {
 		s, err := study.ReadState(dir, j.ID)
 		if err != nil {
 			return err
 		}
-		count[s.Status]++
-		note := s.Error
+		status, note := string(s.Status), s.Error
 		if s.Status == study.Running {
 			note = study.Progress(dir, spec, j)
+			if why := s.Lost(time.Now(), time.Minute); why != "" {
+				status, note = "lost", why+"; rerun the study to redo it ("+note+")"
+				lost++
+			}
 		}
-		line := fmt.Sprintf("%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s", j.ID, j.Stage, j.Name(), s.Status, s.Host, timeText(s.Started), timeText(s.Ended), note)
+		count[s.Status]++
+		line := fmt.Sprintf("%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s", j.ID, j.Stage, j.Name(), status, s.Host, timeText(s.Started), timeText(s.Ended), note)
 		if tasks != nil {
 			if t, ok := tasks[j.ID]; ok {
 				line += fmt.Sprintf("\t%s %s (%s)", t.ID(), t.State, t.Reason)
@@ -317,7 +322,11 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
-	fmt.Fprintf(env.Stdout, "%d done, %d running, %d failed, %d pending\n", count[study.Done], count[study.Running], count[study.Failed], count[study.Pending])
+	fmt.Fprintf(env.Stdout, "%d done, %d running, %d failed, %d pending", count[study.Done], count[study.Running]-lost, count[study.Failed], count[study.Pending])
+	if lost > 0 {
+		fmt.Fprintf(env.Stdout, ", %d lost (killed while running: rerun the study, or study run --job N, to redo them)", lost)
+	}
+	fmt.Fprintln(env.Stdout)
 	return nil
 }
 

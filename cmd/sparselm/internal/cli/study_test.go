@@ -2,10 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sparselm/sparselm/study"
 )
@@ -87,6 +90,21 @@ func TestStudySpecGuards(t *testing.T) {
 	status, _, err := run(t, "study", "status", "--spec", filepath.Join(out, study.SpecFile))
 	if err != nil || !strings.Contains(status, "4 done, 0 running, 0 failed, 0 pending") {
 		t.Errorf("study status: %v\n%s", err, status)
+	}
+	// A job whose state says running but whose process is gone (killed with
+	// the machine, say) is shown as lost, not as running.
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	lost, _ := json.Marshal(study.State{Job: 3, Status: study.Running, Host: host, PID: gone.Process.Pid, Started: time.Now().UTC(), Updated: time.Now().UTC()})
+	if err := os.WriteFile(study.StatePath(out, 3), lost, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, _, err = run(t, "study", "status", "--spec", filepath.Join(out, study.SpecFile))
+	if err != nil || !strings.Contains(status, "lost") || !strings.Contains(status, "is gone: killed") || !strings.Contains(status, "3 done, 0 running, 0 failed, 0 pending, 1 lost") {
+		t.Errorf("study status with a killed job: %v\n%s", err, status)
 	}
 	_, _, err = run(t, "study", "run", "--spec", filepath.Join(out, study.SpecFile), "--job", "9")
 	if err == nil || !strings.Contains(err.Error(), "no job 9") {
