@@ -215,6 +215,11 @@ func TestGemmThreadsDeterministic(t *testing.T) {
 		{true, false, 200, 331, 700, 0, 0, 1, 1, 1},
 		{true, true, 97, 129, 520, 1, 1, 1, -1, 0.5},
 		{false, true, 100, 1100, 1100, 0, 0, 0, 1, 0}, // twice the k block (kcFor)
+		// Split along m (ragged strips, two k blocks, transposed B) and
+		// along n into parts of many tiles.
+		{false, false, 600, 77, 700, 0, 0, 0, 1, 0.5},
+		{true, true, 500, 90, 600, 1, 2, 3, -1, 0},
+		{false, true, 64, 5000, 300, 0, 1, 0, 1, 1},
 	}
 	for _, ki := range kernelsAvailable() {
 		withKernel(ki, func() {
@@ -253,6 +258,9 @@ func TestGemmThreadsCorrect(t *testing.T) {
 			// Above minParallelWork, split by n and by m respectively.
 			checkGemm(t, r, gemmCase{false, false, 65, 700, 260, 1, 2, 3, 1, 0.5})
 			checkGemm(t, r, gemmCase{true, true, 300, 100, 300, 0, 0, 0, -1, 0})
+			// Along m with transposed B and a ragged n; along n, wide.
+			checkGemm(t, r, gemmCase{false, true, 500, 90, 600, 0, 1, 0, 1, 0.5})
+			checkGemm(t, r, gemmCase{false, false, 40, 4500, 200, 0, 0, 0, 1, 0})
 		})
 	}
 }
