@@ -7,31 +7,41 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Progress says how far a training or fine-tuning job has come, from the
 // epochs its run directory's log.jsonl records ("epoch 3 of 10 done"), or
 // "" for jobs that keep no such log or have not finished an epoch.
 func Progress(dir string, spec Spec, j Job) string {
-	total := 0
+	done, total, _ := epochsDone(dir, spec, j)
+	if done == 0 {
+		return ""
+	}
+	return fmt.Sprintf("epoch %d of %d done", done, total)
+}
+
+// epochsDone returns the epochs job j's log records, the epochs it runs (0
+// for jobs without epochs) and the run's wall time at the last recorded
+// epoch (its log's wall_s, summed over the sessions of a resumed run).
+func epochsDone(dir string, spec Spec, j Job) (done, total int, wall time.Duration) {
 	switch j.Kind {
 	case KindTrain:
 		o, err := TrainOptions(spec, j.Model, j.Seed)
 		if err != nil {
-			return ""
+			return 0, 0, 0
 		}
 		total = o.Epochs
 	case KindPrune:
 		total = spec.FinetuneEpochs
 	default:
-		return ""
+		return 0, 0, 0
 	}
 	f, err := os.Open(filepath.Join(dir, j.Dir, "log.jsonl"))
 	if err != nil {
-		return ""
+		return 0, total, 0
 	}
 	defer f.Close()
-	done := 0
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
@@ -40,14 +50,65 @@ func Progress(dir string, spec Spec, j Job) string {
 			continue
 		}
 		var e struct {
-			Epoch int `json:"epoch"`
+			Epoch int     `json:"epoch"`
+			Wall  float64 `json:"wall_s"`
 		}
 		if json.Unmarshal(line, &e) == nil && e.Epoch > done {
-			done = e.Epoch
+			done, wall = e.Epoch, time.Duration(e.Wall*float64(time.Second))
 		}
 	}
-	if done == 0 {
-		return ""
+	return min(done, total), total, wall
+}
+
+// Remaining estimates the work left in the study in dir. A job with an
+// epoch behind it (running, killed half-way, or a complete run copied in)
+// goes on at its own pace so far (wall time per epoch from its log); any
+// other job takes the mean wall time of the
+// study's finished jobs of its kind and model (from their logs, which
+// count every session of a resumed run), else Estimate's. measured counts
+// the jobs not done whose figure came from this study's own logs.
+func Remaining(dir string, spec Spec, trainTokens int) (left time.Duration, measured, pending int, err error) {
+	jobs := Plan(spec)
+	type key struct {
+		kind  Kind
+		model string
 	}
-	return fmt.Sprintf("epoch %d of %d done", done, total)
+	sum, n := map[key]time.Duration{}, map[key]int{}
+	states := make([]State, len(jobs))
+	for i, j := range jobs {
+		if states[i], err = ReadState(dir, j.ID); err != nil {
+			return 0, 0, 0, err
+		}
+		if states[i].Status != Done {
+			continue
+		}
+		if done, total, wall := epochsDone(dir, spec, j); total > 0 && done == total && wall > 0 {
+			k := key{j.Kind, j.Model}
+			sum[k] += wall
+			n[k]++
+		}
+	}
+	for i, j := range jobs {
+		if states[i].Status == Done {
+			continue
+		}
+		pending++
+		done, total, wall := epochsDone(dir, spec, j)
+		switch k := (key{j.Kind, j.Model}); {
+		case done > 0 && wall > 0:
+			// Running, killed half-way, or (a run copied in) complete.
+			left += wall / time.Duration(done) * time.Duration(total-done)
+			measured++
+		case n[k] > 0:
+			d := sum[k] / time.Duration(n[k])
+			if states[i].Status == Running && total > 0 {
+				d = d * time.Duration(total-done) / time.Duration(total)
+			}
+			left += d
+			measured++
+		default:
+			left += Estimate(spec, j, trainTokens)
+		}
+	}
+	return left, measured, pending, nil
 }

@@ -2,6 +2,7 @@ package study
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,5 +78,52 @@ func TestReportPartial(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, DirReport, "missing.txt"))
 	if !strings.Contains(string(b), "runs/lstm-seed1") || !strings.Contains(string(b), "runs/egru-seed1") {
 		t.Errorf("missing.txt does not name both sweeps:\n%s", b)
+	}
+}
+
+// TestRemaining checks the estimate of the work left: a running job at its
+// own pace per epoch, a pending one at the mean of its kind's finished
+// jobs (their logs' wall time), a complete run copied in at zero, and the
+// rest at Estimate's rates.
+func TestRemaining(t *testing.T) {
+	s := DefaultSpec("tiny")
+	s.Seeds = []uint64{1, 2, 3}
+	jobs := Plan(s) // 0..2: train lstm seeds 1..3; 3..5: train egru seeds 1..3; then prune, bench, report
+	dir := t.TempDir()
+	writeLog := func(j Job, lines ...string) {
+		p := filepath.Join(dir, j.Dir, "log.jsonl")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	epoch := func(e int, wall float64) string {
+		return fmt.Sprintf(`{"epoch":%d,"event":"epoch","wall_s":%g}`, e, wall)
+	}
+	// train lstm seeds 1 and 2: done, 2 epochs in 100 s (two sessions:
+	// wall_s is cumulative) and in 80 s.
+	writeState(dir, State{Job: 0, Status: Done})
+	writeLog(jobs[0], `{"event":"session"}`, epoch(1, 60), `{"event":"session"}`, epoch(2, 100))
+	writeState(dir, State{Job: 1, Status: Done})
+	writeLog(jobs[1], epoch(1, 40), epoch(2, 80))
+	// train egru seed 1: running, 1 of 2 epochs in 30 s → 30 s left.
+	writeState(dir, State{Job: 3, Status: Running})
+	writeLog(jobs[3], epoch(1, 30))
+	// train egru seed 2: pending, but its run was copied in complete → 0 left.
+	writeLog(jobs[4], epoch(1, 40), epoch(2, 80))
+	left, measured, pending, err := Remaining(dir, s, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lstm seed 3 at the mean of seeds 1 and 2, egru seed 1's last epoch,
+	// egru seed 3 and the rest at the rates (no egru run has finished).
+	want := 90*time.Second + 30*time.Second + Estimate(s, jobs[5], 0)
+	for _, j := range jobs[6:] {
+		want += Estimate(s, j, 0)
+	}
+	if left != want || measured != 3 || pending != len(jobs)-2 {
+		t.Errorf("Remaining = %v, %d measured, %d pending; want %v, 3, %d", left, measured, pending, want, len(jobs)-2)
 	}
 }

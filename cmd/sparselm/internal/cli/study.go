@@ -327,6 +327,27 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, ", %d lost (killed while running: rerun the study, or study run --job N, to redo them)", lost)
 	}
 	fmt.Fprintln(env.Stdout)
+	tokens := 0
+	if ddir, err := data.Resolve(spec.Dataset, "", env.Getenv); err == nil {
+		if files, err := data.SplitFiles(ddir); err == nil {
+			tokens = approxTokens(files)
+		}
+	}
+	left, measured, pending, err := study.Remaining(dir, spec, tokens)
+	if err != nil {
+		return fmt.Errorf("study status: %w", err)
+	}
+	if pending > 0 {
+		from := "the preset's rates (study.Estimate)"
+		if measured > 0 {
+			from = fmt.Sprintf("this study's own epoch times for %d of the %d jobs not done, the preset's rates for the rest", measured, pending)
+		}
+		fmt.Fprintf(env.Stdout, "left: about %s of one job's time, from %s", train.FormatDuration(left), from)
+		if running := count[study.Running] - lost; running > 1 {
+			fmt.Fprintf(env.Stdout, "; %s with %d jobs at once", train.FormatDuration(left/time.Duration(running)), running)
+		}
+		fmt.Fprintln(env.Stdout)
+	}
 	return nil
 }
 
