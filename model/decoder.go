@@ -18,9 +18,12 @@ type decoder[F Float] struct {
 	logits []F // [decoderRows×V] scratch
 	rows   softmaxRows[F]
 	// Emb packed once per call for the products of all its row chunks
-	// (three at 35·32 rows), Embᵀ for the logits and Emb for dh, where
-	// Gemm would pack it again for every chunk; at 2 threads each half of
-	// dh would also pack all of Emb.
+	// when there are several (three at 35·32 rows), Embᵀ for the logits and
+	// Emb for dh, where Gemm would pack it again for every chunk; at 2
+	// threads each half of dh would also pack all of Emb. A single chunk
+	// (evaluation: 35 or 350 rows) keeps Gemm's packing, which packs each
+	// panel just before its use: packing all of Emb first made a batch-10
+	// evaluation window 7% slower and a batch-1 one 12%.
 	embT, embN stepMat[F]
 }
 
@@ -66,16 +69,23 @@ func (d *decoder[F]) forwardBackward(h []F, targets []int32, emb, bias []F, dh, 
 	d.logits = grow(d.logits, min(N, decoderRows)*V)
 	sr := &d.rows
 	sr.nll = grow(sr.nll, min(N, decoderRows))
-	d.embT.set(emb, E, V, true)
-	if dh != nil {
-		d.embN.set(emb, V, E, false)
+	chunked := N > decoderRows
+	if chunked {
+		d.embT.set(emb, E, V, true)
+		if dh != nil {
+			d.embN.set(emb, V, E, false)
+		}
 	}
 	var nll float64
 	for r0 := 0; r0 < N; r0 += decoderRows {
 		rows := min(decoderRows, N-r0)
 		logits := d.logits[:rows*V]
 		hc := h[r0*E : (r0+rows)*E]
-		d.embT.mul(logits, hc, rows, false) // logits = hc·Embᵀ
+		if chunked {
+			d.embT.mul(logits, hc, rows, false) // logits = hc·Embᵀ
+		} else {
+			matmulTB(logits, hc, emb, rows, E, V, false)
+		}
 		*sr = softmaxRows[F]{logits: logits, bias: bias, V: V, targets: targets[r0 : r0+rows],
 			nll: sr.nll, store: dh != nil, scale: scale}
 		// A row of V = 10000 is a few µs of work: two rows per goroutine at least.
@@ -85,7 +95,11 @@ func (d *decoder[F]) forwardBackward(h []F, targets []int32, emb, bias []F, dh, 
 		}
 		sr.logits, sr.bias, sr.targets = nil, nil, nil
 		if dh != nil {
-			d.embN.mul(dh[r0*E:(r0+rows)*E], logits, rows, false) // dh = dlogits·Emb
+			if chunked {
+				d.embN.mul(dh[r0*E:(r0+rows)*E], logits, rows, false) // dh = dlogits·Emb
+			} else {
+				matmul(dh[r0*E:(r0+rows)*E], logits, emb, rows, V, E, false)
+			}
 			matmulTA(dEmb, logits, hc, V, rows, E, true)
 			addColumnSums(dBias, logits)
 		}
