@@ -41,20 +41,25 @@ type State struct {
 }
 
 // Lost reports why a state that says running belongs to a job that is no
-// longer running, or "" when it may still be: its heartbeat is older than
-// five intervals (beat, Env.Heartbeat's default a minute), or it ran on
-// this host (by name) and its process is gone. A state from before
-// heartbeats (no Updated) is judged by its process alone.
+// longer running, or "" when it may still be. On this host (by name) the
+// process decides: gone is lost; alive is not, even with a stale heartbeat
+// (a stopped process, SIGSTOP or Ctrl-Z, beats no more but must not be run
+// twice). Elsewhere a heartbeat older than five intervals (beat,
+// Env.Heartbeat's default a minute) is lost; a state from before
+// heartbeats (no Updated) cannot be judged there.
 func (s State) Lost(now time.Time, beat time.Duration) string {
 	if s.Status != Running {
 		return ""
 	}
+	if host, err := os.Hostname(); err == nil && s.Host == host && s.PID > 0 {
+		if processAlive(s.PID) {
+			return ""
+		}
+		return fmt.Sprintf("its process %d on %s is gone: killed", s.PID, s.Host)
+	}
 	if !s.Updated.IsZero() && now.Sub(s.Updated) > 5*beat {
 		return fmt.Sprintf("no heartbeat since %s (%s ago; it beats every %s): killed",
 			s.Updated.Format(time.RFC3339), now.Sub(s.Updated).Round(time.Second), beat)
-	}
-	if host, err := os.Hostname(); err == nil && s.Host == host && s.PID > 0 && !processAlive(s.PID) {
-		return fmt.Sprintf("its process %d on %s is gone: killed", s.PID, s.Host)
 	}
 	return ""
 }

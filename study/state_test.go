@@ -9,8 +9,9 @@ import (
 )
 
 // TestStateLost checks when a state that says running is reported lost: a
-// stale heartbeat, or a process on this host that is gone; and not for a
-// live process, another host without heartbeats, or a finished job.
+// process on this host that is gone, or a stale heartbeat from another
+// host; and not for a live process on this host (even a stopped one whose
+// heartbeat is stale), another host without heartbeats, or a finished job.
 func TestStateLost(t *testing.T) {
 	host, err := os.Hostname()
 	if err != nil {
@@ -34,6 +35,7 @@ func TestStateLost(t *testing.T) {
 		{"process gone on this host", State{Status: Running, Host: host, PID: dead, Updated: now}, "is gone"},
 		{"process gone, no heartbeat recorded", State{Status: Running, Host: host, PID: dead}, "is gone"},
 		{"this process", State{Status: Running, Host: host, PID: os.Getpid(), Updated: now}, ""},
+		{"alive on this host, heartbeat stale (stopped)", State{Status: Running, Host: host, PID: os.Getpid(), Updated: now.Add(-time.Hour)}, ""},
 		{"other host, no heartbeat recorded", State{Status: Running, Host: "elsewhere", PID: dead}, ""},
 		{"done", State{Status: Done, Host: host, PID: dead, Updated: now.Add(-time.Hour)}, ""},
 	} {
