@@ -3,7 +3,7 @@
 package tensor
 
 // Assembly vector kernels: they handle the first n rounded down to a whole
-// number of vectors (16 floats for AVX-512, 8 for AVX2); the wrappers below
+// number of vectors (16 floats for AVX-512, 8 for AVX2); makeVec's wrappers
 // finish the tail in Go.
 
 //go:noescape
@@ -32,65 +32,9 @@ func scaleAVX2(alpha float32, x *float32, n int)
 //go:noescape
 func axpy8AVX2(a *[8]float32, w *[8]*float32, y *float32, n int)
 
-func makeVec(width int, dot func(x, y *float32, n int) float32, axpy func(alpha float32, x, y *float32, n int), scale func(alpha float32, x *float32, n int)) vecKernels {
-	return vecKernels{
-		axpy8: func(a [8]float32, w [8][]float32, y []float32) {
-			n := len(y)
-			body := n &^ (width - 1)
-			var p [8]*float32
-			for r := range w {
-				w[r] = w[r][:n]
-				if body > 0 {
-					p[r] = &w[r][0]
-				}
-			}
-			if body > 0 {
-				axpy8AVX2(&a, &p, &y[0], body)
-			}
-			if body < n {
-				for r := range w {
-					w[r] = w[r][body:]
-				}
-				axpy8Generic(a, w, y[body:])
-			}
-		},
-		dot: func(x, y []float32) float32 {
-			n := len(x)
-			if n < width {
-				return dotGeneric(x, y)
-			}
-			y = y[:n]
-			s := dot(&x[0], &y[0], n)
-			for i := n &^ (width - 1); i < n; i++ {
-				s += x[i] * y[i]
-			}
-			return s
-		},
-		axpy: func(alpha float32, x, y []float32) {
-			n := len(x)
-			y = y[:n]
-			if n >= width {
-				axpy(alpha, &x[0], &y[0], n)
-			}
-			for i := n &^ (width - 1); i < n; i++ {
-				y[i] += alpha * x[i]
-			}
-		},
-		scale: func(alpha float32, x []float32) {
-			n := len(x)
-			if n >= width {
-				scale(alpha, &x[0], n)
-			}
-			for i := n &^ (width - 1); i < n; i++ {
-				x[i] *= alpha
-			}
-		},
-	}
-}
-
 var (
-	avx512Vec = makeVec(16, dotAVX512, axpyAVX512, scaleAVX512)
-	avx2Vec   = makeVec(8, dotAVX2, axpyAVX2, scaleAVX2)
+	avx512Vec = makeVec(16, dotAVX512, axpyAVX512, scaleAVX512, axpy8AVX2)
+	avx2Vec   = makeVec(8, dotAVX2, axpyAVX2, scaleAVX2, axpy8AVX2)
 )
 
 func bestVec() vecKernels {

@@ -3,7 +3,7 @@
 package tensor
 
 // Assembly vector kernels (vec_neon_arm64.s): they handle the first n
-// rounded down to a whole number of 4-float vectors; the wrappers below
+// rounded down to a whole number of 4-float vectors; makeVec's wrappers
 // finish the tail in Go.
 //
 // Rounding: the kernels add every product with one fused multiply-add, as
@@ -33,59 +33,7 @@ func axpy8NEON(a *[8]float32, w *[8]*float32, y *float32, n int)
 // neonWidth is the number of floats in one NEON vector.
 const neonWidth = 4
 
-var neonVec = vecKernels{
-	dot: func(x, y []float32) float32 {
-		n := len(x)
-		if n < neonWidth {
-			return dotGeneric(x, y)
-		}
-		y = y[:n]
-		s := dotNEON(&x[0], &y[0], n)
-		for i := n &^ (neonWidth - 1); i < n; i++ {
-			s += x[i] * y[i]
-		}
-		return s
-	},
-	axpy: func(alpha float32, x, y []float32) {
-		n := len(x)
-		y = y[:n]
-		if n >= neonWidth {
-			axpyNEON(alpha, &x[0], &y[0], n)
-		}
-		for i := n &^ (neonWidth - 1); i < n; i++ {
-			y[i] += alpha * x[i]
-		}
-	},
-	scale: func(alpha float32, x []float32) {
-		n := len(x)
-		if n >= neonWidth {
-			scaleNEON(alpha, &x[0], n)
-		}
-		for i := n &^ (neonWidth - 1); i < n; i++ {
-			x[i] *= alpha
-		}
-	},
-	axpy8: func(a [8]float32, w [8][]float32, y []float32) {
-		n := len(y)
-		body := n &^ (neonWidth - 1)
-		var p [8]*float32
-		for r := range w {
-			w[r] = w[r][:n]
-			if body > 0 {
-				p[r] = &w[r][0]
-			}
-		}
-		if body > 0 {
-			axpy8NEON(&a, &p, &y[0], body)
-		}
-		if body < n {
-			for r := range w {
-				w[r] = w[r][body:]
-			}
-			axpy8Generic(a, w, y[body:])
-		}
-	},
-}
+var neonVec = makeVec(neonWidth, dotNEON, axpyNEON, scaleNEON, axpy8NEON)
 
 func bestVec() vecKernels { return neonVec }
 
