@@ -237,12 +237,25 @@ func runStudyJob(ctx context.Context, env *Env, args []string) error {
 	if *specFile == "" || *job < 0 {
 		return errors.New("study run: --spec and --job are required")
 	}
-	spec, err := study.ReadSpec(*specFile)
+	spec, err := readStudySpec("study run", *specFile)
 	if err != nil {
-		return fmt.Errorf("study run: %w", err)
+		return err
 	}
 	dir := filepath.Dir(*specFile)
 	return study.Run(ctx, dir, spec, *job, *wait, studyEnv(env, *dataDir, *quiet, append([]string{"study"}, append([]string{"run"}, args...)...)))
+}
+
+// readStudySpec reads the spec a subcommand's --spec names; cmd ("study
+// report") begins its errors.
+func readStudySpec(cmd, file string) (study.Spec, error) {
+	if file == "" {
+		return study.Spec{}, fmt.Errorf("%s: --spec is required", cmd)
+	}
+	spec, err := study.ReadSpec(file)
+	if err != nil {
+		return study.Spec{}, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return spec, nil
 }
 
 // runStudyReport writes the report of the sweeps that are complete so far.
@@ -252,12 +265,9 @@ func runStudyReport(env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *specFile == "" {
-		return errors.New("study report: --spec is required")
-	}
-	spec, err := study.ReadSpec(*specFile)
+	spec, err := readStudySpec("study report", *specFile)
 	if err != nil {
-		return fmt.Errorf("study report: %w", err)
+		return err
 	}
 	dir := filepath.Dir(*specFile)
 	if err := study.Report(dir, spec, studyEnv(env, "", true, []string{"study", "report"})); err != nil {
@@ -274,12 +284,9 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *specFile == "" {
-		return errors.New("study status: --spec is required")
-	}
-	spec, err := study.ReadSpec(*specFile)
+	spec, err := readStudySpec("study status", *specFile)
 	if err != nil {
-		return fmt.Errorf("study status: %w", err)
+		return err
 	}
 	dir := filepath.Dir(*specFile)
 	// Slurm's view, when the study was submitted and squeue answers.

@@ -38,12 +38,9 @@ func runStudyEmit(env *Env, args []string) error {
 	if !*asK8s {
 		return errors.New("study emit: give --k8s (Kubernetes Indexed Jobs; for Slurm, use study submit --slurm)")
 	}
-	if *specFile == "" {
-		return errors.New("study emit: --spec is required")
-	}
-	spec, err := study.ReadSpec(*specFile)
+	spec, err := readStudySpec("study emit", *specFile)
 	if err != nil {
-		return fmt.Errorf("study emit: %w", err)
+		return err
 	}
 	o.PullPolicy = corev1.PullPolicy(*pull)
 	b, err := k8s.Emit(spec, o)

@@ -30,12 +30,9 @@ func runStudySubmit(ctx context.Context, env *Env, args []string) error {
 	if !*asSlurm {
 		return errors.New("study submit: give --slurm (for Kubernetes, use study emit --k8s)")
 	}
-	if *specFile == "" {
-		return errors.New("study submit: --spec is required")
-	}
-	spec, err := study.ReadSpec(*specFile)
+	spec, err := readStudySpec("study submit", *specFile)
 	if err != nil {
-		return fmt.Errorf("study submit: %w", err)
+		return err
 	}
 	dir, err := filepath.Abs(filepath.Dir(*specFile))
 	if err != nil {
