@@ -311,10 +311,14 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 		}
 		status, note := string(s.Status), s.Error
 		if s.Status == study.Running {
-			note = study.Progress(dir, spec, j)
 			if why := s.Lost(time.Now(), time.Minute); why != "" {
-				status, note = "lost", why+"; rerun the study to redo it ("+note+")"
+				status, note = "lost", why+"; rerun the study to redo it"
+				if progress := study.Progress(dir, spec, j); progress != "" {
+					note += " (" + progress + ")"
+				}
 				lost++
+			} else {
+				note = study.Progress(dir, spec, j)
 			}
 		}
 		count[s.Status]++

@@ -103,7 +103,7 @@ func TestStudySpecGuards(t *testing.T) {
 		t.Fatal(err)
 	}
 	status, _, err = run(t, "study", "status", "--spec", filepath.Join(out, study.SpecFile))
-	if err != nil || !strings.Contains(status, "lost") || !strings.Contains(status, "is gone: killed") || !strings.Contains(status, "3 done, 0 running, 0 failed, 0 pending, 1 lost") || !strings.Contains(status, "left: about") {
+	if err != nil || !strings.Contains(status, "lost") || !strings.Contains(status, "is gone: killed") || !strings.Contains(status, "3 done, 0 running, 0 failed, 0 pending, 1 lost") || !strings.Contains(status, "left: about") || strings.Contains(status, "()") {
 		t.Errorf("study status with a killed job: %v\n%s", err, status)
 	}
 	_, _, err = run(t, "study", "run", "--spec", filepath.Join(out, study.SpecFile), "--job", "9")
