@@ -174,6 +174,39 @@ func BenchmarkGemmThreads2(b *testing.B) {
 	}
 }
 
+// busyRanger spins for its duration on every range: a part of a fixed
+// length, as the products of one time step are.
+type busyRanger struct{ d time.Duration }
+
+func (r *busyRanger) Range(lo, hi int) {
+	for start := time.Now(); time.Since(start) < r.d; {
+	}
+}
+
+// BenchmarkFanOut times one Parallel call of two parts of a fixed length on
+// two threads, after a pause of the caller's own (as between the products
+// of a step): the time above the part's length is the cost of handing a
+// part to the worker and of waiting for it.
+func BenchmarkFanOut(b *testing.B) {
+	defer SetThreads(Threads())
+	SetThreads(2)
+	for _, d := range []time.Duration{0, 20 * time.Microsecond, 200 * time.Microsecond} {
+		for _, gap := range []time.Duration{0, 50 * time.Microsecond, 500 * time.Microsecond} {
+			b.Run(fmt.Sprintf("part=%v/gap=%v", d, gap), func(b *testing.B) {
+				r, pause := &busyRanger{d}, &busyRanger{gap}
+				var spent time.Duration
+				for b.Loop() {
+					pause.Range(0, 1)
+					start := time.Now()
+					Parallel(2, 1, r)
+					spent += time.Since(start)
+				}
+				b.ReportMetric(float64((spent-time.Duration(b.N)*d).Nanoseconds())/float64(b.N), "ns-overhead/op")
+			})
+		}
+	}
+}
+
 func BenchmarkNaiveGemm(b *testing.B) {
 	s := benchShapes[0]
 	r := rand.New(rand.NewPCG(1, 2))

@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,6 +31,48 @@ func TestParallelCoversOnce(t *testing.T) {
 				for i := range c.hits {
 					if h := c.hits[i].Load(); h != 1 {
 						t.Fatalf("threads=%d n=%d grain=%d: item %d visited %d times", threads, n, grain, i, h)
+					}
+				}
+			}
+		}
+	}
+}
+
+// slowRanges sleeps on every range but the first, then marks it finished:
+// a worker's part that outlasts the caller's poll (spinFor) or not.
+type slowRanges struct {
+	d        time.Duration
+	finished []atomic.Bool
+}
+
+func (s *slowRanges) Range(lo, hi int) {
+	if lo > 0 {
+		time.Sleep(s.d)
+	}
+	s.finished[lo].Store(true)
+}
+
+// TestParallelWaitsForParts checks that Parallel returns only after every
+// part has finished, for parts shorter than the caller's poll (it returns
+// from polling) and longer (it parks), back to back and after pauses longer
+// than the workers' poll (they park too), with GOMAXPROCS = 1 (no polling:
+// the worker needs the caller's processor) and 2.
+func TestParallelWaitsForParts(t *testing.T) {
+	defer SetThreads(Threads())
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2} {
+		runtime.GOMAXPROCS(procs)
+		SetThreads(2)
+		for _, d := range []time.Duration{0, spinFor / 10, 3 * spinFor} {
+			for _, pause := range []time.Duration{0, 3 * spinFor} {
+				for range 3 {
+					time.Sleep(pause)
+					s := &slowRanges{d: d, finished: make([]atomic.Bool, 2)}
+					Parallel(2, 1, s)
+					for i := range s.finished {
+						if !s.finished[i].Load() {
+							t.Fatalf("GOMAXPROCS=%d, part of %v after a pause of %v: Parallel returned before part %d finished", procs, d, pause, i)
+						}
 					}
 				}
 			}

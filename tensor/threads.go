@@ -1,8 +1,10 @@
 package tensor
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 var (
@@ -10,7 +12,20 @@ var (
 	workersMu sync.Mutex
 	nworkers  int
 	workCh    = make(chan workItem, 64)
+	// spinning is set when every thread has a processor of its own
+	// (GOMAXPROCS ≥ threads), so that a waiting goroutine may poll.
+	spinning atomic.Bool
 )
+
+// spinFor is how long a worker polls for its next part, and a caller for
+// its parts to finish, before it parks. A parked goroutine on an idle core
+// takes tens of microseconds to wake on a virtual machine (the idle vCPU
+// has halted), and a training step hands out hundreds of parts a window,
+// most of them products of one time step that last 50–300 µs; OpenMP
+// runtimes (OMP_WAIT_POLICY, GOMP_SPINCOUNT) and OpenBLAS's threads poll
+// for the same reason. Go's runtime has no such knob for a channel
+// receive or a WaitGroup, so the poll is written here.
+const spinFor = time.Millisecond
 
 func init() { nthreads.Store(1) }
 
@@ -21,6 +36,7 @@ func SetThreads(n int) {
 		n = 1
 	}
 	nthreads.Store(int32(n))
+	spinning.Store(n > 1 && runtime.GOMAXPROCS(0) >= n)
 	workersMu.Lock()
 	for ; nworkers < n-1; nworkers++ {
 		go worker()
@@ -38,6 +54,35 @@ type task interface {
 	done()
 }
 
+// parts counts the parts of a task still running on workers. The caller
+// polls left for spinFor and then parks on wg; finish decrements left
+// before wg, so wg.Done is a worker's last touch of the task and a caller
+// that returns from wait may reuse it at once.
+type parts struct {
+	wg   sync.WaitGroup
+	left atomic.Int32
+}
+
+func (p *parts) start(n int) {
+	p.left.Store(int32(n))
+	p.wg.Add(n)
+}
+
+func (p *parts) finish() {
+	p.left.Add(-1)
+	p.wg.Done()
+}
+
+func (p *parts) wait() {
+	if spinning.Load() && p.left.Load() > 0 {
+		start := time.Now()
+		for p.left.Load() > 0 && time.Since(start) < spinFor {
+			runtime.Gosched()
+		}
+	}
+	p.wg.Wait()
+}
+
 type workItem struct {
 	job  task
 	part int
@@ -46,23 +91,41 @@ type workItem struct {
 // gemmJob is a problem split into parts along m or n; parts run on the
 // persistent workers and the calling goroutine.
 type gemmJob struct {
-	wg    sync.WaitGroup
+	parts parts
 	g     gemmArgs
 	byN   bool
 	chunk int // rows or columns per part (multiple of mr or nr)
-	parts int
+	n     int // parts
 }
 
 var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
 
 func worker() {
-	for it := range workCh {
+	for {
+		it := nextItem()
 		it.job.runPart(it.part)
 		it.job.done()
 	}
 }
 
-func (j *gemmJob) done() { j.wg.Done() }
+// nextItem receives the next part, polling for spinFor before it parks
+// (see spinFor).
+func nextItem() workItem {
+	if spinning.Load() {
+		start := time.Now()
+		for time.Since(start) < spinFor {
+			select {
+			case it := <-workCh:
+				return it
+			default:
+				runtime.Gosched()
+			}
+		}
+	}
+	return <-workCh
+}
+
+func (j *gemmJob) done() { j.parts.finish() }
 
 // minParallelWork is the size m·n·k below which Gemm stays on one goroutine
 // (handing work to a parked worker can take tens of microseconds, measured
@@ -113,13 +176,13 @@ func runGemm(g *gemmArgs, threads int) {
 	parts := min(threads, tiles)
 	per := (tiles + parts - 1) / parts
 	j.chunk = per * unit
-	j.parts = (tiles + per - 1) / per
-	j.wg.Add(j.parts - 1)
-	for p := 1; p < j.parts; p++ {
+	j.n = (tiles + per - 1) / per
+	j.parts.start(j.n - 1)
+	for p := 1; p < j.n; p++ {
 		workCh <- workItem{j, p}
 	}
 	j.runPart(0)
-	j.wg.Wait()
+	j.parts.wait()
 	j.g = gemmArgs{}
 	jobPool.Put(j)
 }
@@ -157,7 +220,7 @@ type Ranger interface {
 
 // forJob is one Parallel call.
 type forJob struct {
-	wg    sync.WaitGroup
+	parts parts
 	r     Ranger
 	n     int
 	chunk int
@@ -166,7 +229,7 @@ type forJob struct {
 var forPool = sync.Pool{New: func() any { return new(forJob) }}
 
 func (j *forJob) runPart(p int) { j.r.Range(p*j.chunk, min(j.n, (p+1)*j.chunk)) }
-func (j *forJob) done()         { j.wg.Done() }
+func (j *forJob) done()         { j.parts.finish() }
 
 // Parallel calls r.Range on contiguous ranges that cover [0, n) exactly
 // once, on up to Threads() goroutines (the caller's included), with at least
@@ -196,12 +259,12 @@ func Parallel(n, grain int, r Ranger) {
 	j.r, j.n = r, n
 	j.chunk = (n + parts - 1) / parts
 	parts = (n + j.chunk - 1) / j.chunk
-	j.wg.Add(parts - 1)
+	j.parts.start(parts - 1)
 	for p := 1; p < parts; p++ {
 		workCh <- workItem{j, p}
 	}
 	j.runPart(0)
-	j.wg.Wait()
+	j.parts.wait()
 	j.r = nil
 	forPool.Put(j)
 }
