@@ -127,10 +127,14 @@ func nextItem() workItem {
 
 func (j *gemmJob) done() { j.parts.finish() }
 
-// minParallelWork is the size m·n·k below which Gemm stays on one goroutine
-// (handing work to a parked worker can take tens of microseconds, measured
-// on a virtualised 2-core machine; 1<<23 is about 100 µs of work).
-const minParallelWork = 1 << 23
+// minParallelWork is the size m·n·k below which Gemm stays on one goroutine:
+// 1<<21 is about 50 µs of work on one core, against 3–9 µs to hand a part to
+// a polling worker (BenchmarkFanOut). It was 1<<23 while a parked worker
+// took longer than the caller's part to start; lowered with the polling, it
+// splits the EGRU's input projection and per-step products of the small
+// preset (35×768×256, 32×768×256): 2-thread steps 0.96× the time for both
+// cells, 10 paired rounds (docs/results/performance.md).
+const minParallelWork = 1 << 21
 
 // fanning counts the multi-goroutine jobs in flight. Only one fans out at
 // a time; a job that starts while another is in flight runs on its caller
