@@ -6,19 +6,67 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
 
-// Progress says how far a training or fine-tuning job has come, from the
-// epochs its run directory's log.jsonl records ("epoch 3 of 10 done"), or
-// "" for jobs that keep no such log or have not finished an epoch.
+// Progress says how far a training or fine-tuning job has come: the epochs
+// its run directory's log.jsonl records ("epoch 3 of 10 done"), then the
+// last progress bar line of its output (LogPath; "epoch 4/10 at 60%, ETA
+// 4m10s at 20:42"), or "" when neither says anything.
 func Progress(dir string, spec Spec, j Job) string {
-	done, total, _ := epochsDone(dir, spec, j)
-	if done == 0 {
+	var parts []string
+	if done, total, _ := epochsDone(dir, spec, j); done > 0 {
+		parts = append(parts, fmt.Sprintf("epoch %d of %d done", done, total))
+	}
+	if bar := lastBar(LogPath(dir, j.ID)); bar != "" {
+		parts = append(parts, bar)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// LogPath is where a study run on one machine writes job id's output.
+func LogPath(dir string, id int) string {
+	return filepath.Join(dir, "logs", fmt.Sprintf("job-%d.log", id))
+}
+
+// barLine matches a progress bar line as train.Progress writes it to a file:
+// label, bar, percentage, throughput, then "ETA 3m24s" (when known).
+var barLine = regexp.MustCompile(`^(.+?) \[[= ]*\]\s+(\d+)%(?:.*? ETA (\S+))?`)
+
+// lastBar returns the last progress bar line of the log at path, shortened
+// to its label, percentage and ETA and stamped with the log's modification
+// time, or "" when it has none. Only the log's last 16 KiB are read.
+func lastBar(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
 		return ""
 	}
-	return fmt.Sprintf("epoch %d of %d done", done, total)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	const tail = 16 << 10
+	off := max(0, fi.Size()-tail)
+	buf := make([]byte, fi.Size()-off)
+	if _, err := f.ReadAt(buf, off); err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(buf), "\n"), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		m := barLine.FindStringSubmatch(lines[i])
+		if m == nil {
+			continue
+		}
+		out := fmt.Sprintf("%s at %s%%", m[1], m[2])
+		if m[3] != "" {
+			out += ", ETA " + m[3]
+		}
+		return out + " at " + fi.ModTime().Local().Format("15:04")
+	}
+	return ""
 }
 
 // epochsDone returns the epochs job j's log records, the epochs it runs (0

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sparselm/sparselm/train"
 )
 
 // TestWaitDeps checks --wait's verdicts on a dependency: done lets the job
@@ -62,6 +65,22 @@ func TestProgress(t *testing.T) {
 	os.WriteFile(log, []byte(`{"event":"session"}`+"\n"+`{"epoch":1,"event":"epoch","train_loss":6}`+"\n"), 0o644)
 	if got := Progress(dir, s, j); got != "epoch 1 of 2 done" {
 		t.Errorf("after one epoch: %q", got)
+	}
+	// The job's output, with the bar's lines as train.Progress writes them
+	// to a file, and other lines after the last one.
+	os.MkdirAll(filepath.Dir(LogPath(dir, j.ID)), 0o755)
+	f, err := os.Create(LogPath(dir, j.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bar := train.NewProgress(f, "epoch 2/2", 100)
+	bar.Add(30, "ppl 200.1")
+	bar.Add(40, "ppl 180.2")
+	fmt.Fprintln(f, "sparselm: a line that is not a bar")
+	f.Close()
+	got := Progress(dir, s, j)
+	if !strings.HasPrefix(got, "epoch 1 of 2 done; epoch 2/2 at 70%, ETA ") || !regexp.MustCompile(` at \d\d:\d\d$`).MatchString(got) {
+		t.Errorf("with the job's output: %q", got)
 	}
 }
 

@@ -195,11 +195,10 @@ func childLauncher(dir, dataDir string, quiet bool) study.Launcher {
 		if err != nil {
 			return err
 		}
-		logs := filepath.Join(dir, "logs")
-		if err := os.MkdirAll(logs, 0o755); err != nil {
+		logPath := study.LogPath(dir, j.ID)
+		if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 			return err
 		}
-		logPath := filepath.Join(logs, fmt.Sprintf("job-%d.log", j.ID))
 		f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			return err
