@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,8 +21,12 @@ func Progress(dir string, spec Spec, j Job) string {
 	if done, total, _ := epochsDone(dir, spec, j); done > 0 {
 		parts = append(parts, fmt.Sprintf("epoch %d of %d done", done, total))
 	}
-	if bar := lastBar(LogPath(dir, j.ID)); bar != "" {
-		parts = append(parts, bar)
+	if b, ok := lastBar(LogPath(dir, j.ID)); ok {
+		s := fmt.Sprintf("%s at %d%%", b.label, b.percent)
+		if b.eta != "" {
+			s += ", ETA " + b.eta
+		}
+		parts = append(parts, s+" at "+b.at.Local().Format("15:04"))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -35,24 +40,31 @@ func LogPath(dir string, id int) string {
 // label, bar, percentage, throughput, then "ETA 3m24s" (when known).
 var barLine = regexp.MustCompile(`^(.+?) \[[= ]*\]\s+(\d+)%(?:.*? ETA (\S+))?`)
 
-// lastBar returns the last progress bar line of the log at path, shortened
-// to its label, percentage and ETA and stamped with the log's modification
-// time, or "" when it has none. Only the log's last 16 KiB are read.
-func lastBar(path string) string {
+// bar is the last progress line of a job's output.
+type bar struct {
+	label   string
+	percent int
+	eta     string
+	at      time.Time // when the output was last written
+}
+
+// lastBar returns the last progress bar line of the log at path; only its
+// last 16 KiB are read.
+func lastBar(path string) (bar, bool) {
 	f, err := os.Open(path)
 	if err != nil {
-		return ""
+		return bar{}, false
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return ""
+		return bar{}, false
 	}
 	const tail = 16 << 10
 	off := max(0, fi.Size()-tail)
 	buf := make([]byte, fi.Size()-off)
 	if _, err := f.ReadAt(buf, off); err != nil {
-		return ""
+		return bar{}, false
 	}
 	lines := strings.Split(strings.TrimRight(string(buf), "\n"), "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
@@ -60,13 +72,10 @@ func lastBar(path string) string {
 		if m == nil {
 			continue
 		}
-		out := fmt.Sprintf("%s at %s%%", m[1], m[2])
-		if m[3] != "" {
-			out += ", ETA " + m[3]
-		}
-		return out + " at " + fi.ModTime().Local().Format("15:04")
+		pct, _ := strconv.Atoi(m[2])
+		return bar{label: m[1], percent: pct, eta: m[3], at: fi.ModTime()}, true
 	}
-	return ""
+	return bar{}, false
 }
 
 // epochsDone returns the epochs job j's log records, the epochs it runs (0
@@ -150,7 +159,13 @@ func Remaining(dir string, spec Spec, trainTokens int) (left time.Duration, meas
 		case n[k] > 0:
 			d := sum[k] / time.Duration(n[k])
 			if states[i].Status == Running && total > 0 {
-				d = d * time.Duration(total-done) / time.Duration(total)
+				// The epochs done, and the part of the current one that
+				// its progress bar shows.
+				frac := float64(done) / float64(total)
+				if b, ok := lastBar(LogPath(dir, j.ID)); ok && strings.HasPrefix(b.label, "epoch ") {
+					frac += float64(b.percent) / 100 / float64(total)
+				}
+				d = time.Duration(float64(d) * max(0, 1-frac))
 			}
 			left += d
 			measured++

@@ -132,13 +132,23 @@ func TestRemaining(t *testing.T) {
 	writeLog(jobs[3], epoch(1, 30))
 	// train egru seed 2: pending, but its run was copied in complete → 0 left.
 	writeLog(jobs[4], epoch(1, 40), epoch(2, 80))
+	// train lstm seed 3: running, no epoch done, its bar half-way through
+	// epoch 1 of 2 → three quarters of its kind's mean (90 s) left.
+	writeState(dir, State{Job: 2, Status: Running})
+	os.MkdirAll(filepath.Dir(LogPath(dir, 2)), 0o755)
+	f, err := os.Create(LogPath(dir, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	train.NewProgress(f, "epoch 1/2", 100).Add(50)
+	f.Close()
 	left, measured, pending, err := Remaining(dir, s, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// lstm seed 3 at the mean of seeds 1 and 2, egru seed 1's last epoch,
 	// egru seed 3 and the rest at the rates (no egru run has finished).
-	want := 90*time.Second + 30*time.Second + Estimate(s, jobs[5], 0)
+	want := 90*time.Second*3/4 + 30*time.Second + Estimate(s, jobs[5], 0)
 	for _, j := range jobs[6:] {
 		want += Estimate(s, j, 0)
 	}
