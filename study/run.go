@@ -311,12 +311,21 @@ func (s Spec) measure(dir, ckpt, statsFile string, corpus *data.Corpus, env *Env
 	return m
 }
 
-// FinetuneOptions returns the fine-tuning options after pruning a model
-// trained with o: as `sparselm prune` makes them (a quarter of the
-// learning rate, no early stopping, no test pass), for the spec's epochs.
-func FinetuneOptions(spec Spec, o train.Options, seed uint64) train.Options {
+// Finetune returns the options of fine-tuning a pruned model trained with
+// o, before any flag or spec field changes them: o's own, with a quarter of
+// its learning rate (the same schedule: constant for its ConstantFrac of
+// the steps, then the cosine), no early stopping and no test pass.
+// `sparselm prune` and the study's prune jobs both start from it.
+func Finetune(o train.Options) train.Options {
 	o.Patience, o.SkipTest = 0, true
 	o.Optim.LR /= 4
+	return o
+}
+
+// FinetuneOptions returns the fine-tuning options of a study's prune job
+// after a model trained with o: Finetune's, for the spec's epochs.
+func FinetuneOptions(spec Spec, o train.Options, seed uint64) train.Options {
+	o = Finetune(o)
 	o.Epochs, o.Seed, o.Threads = spec.FinetuneEpochs, seed, spec.Threads
 	if spec.EpochTokens > 0 {
 		o.EpochTokens = spec.EpochTokens

@@ -13,6 +13,7 @@ import (
 	"github.com/sparselm/sparselm/measure"
 	"github.com/sparselm/sparselm/prune"
 	"github.com/sparselm/sparselm/report"
+	"github.com/sparselm/sparselm/study"
 	"github.com/sparselm/sparselm/train"
 )
 
@@ -75,6 +76,21 @@ func TestPruneIterativeThenStats(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, filePruneCSV)); err != nil {
 		t.Error(err)
+	}
+	// It fine-tunes as a study's prune job after the same checkpoint does
+	// (the checkpoint's schedule, its constant fraction 0.5 included).
+	stored, err := readPruneSpec(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := train.LoadCheckpoint(filepath.Join(src, train.DirBest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := study.DefaultSpec("tiny")
+	spec.FinetuneEpochs, spec.Threads, spec.EpochTokens = 1, 1, 300
+	if want := study.FinetuneOptions(spec, c.Options, c.Options.Seed); !reflect.DeepEqual(stored.FineTune, want) {
+		t.Errorf("prune's fine-tuning\n%+v\nthe study's\n%+v", stored.FineTune, want)
 	}
 	// Without --resume the directory is refused; with it nothing is redone.
 	if _, _, err := run(t, args...); err == nil || !strings.Contains(err.Error(), "--resume") {
