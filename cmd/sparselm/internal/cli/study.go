@@ -35,7 +35,7 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	const synopsis = "study [--spec FILE] [--out DIR] [--dataset ptb|wikitext-2|DIR] [--preset tiny|small|paper] [--models lstm,egru] " +
-		"[--seeds N] [--levels 0.5,0.9] [flags] [--dry-run]\n" +
+		"[--seeds N] [--levels 0.5,0.9] [flags] [--dry-run | --init]\n" +
 		"       sparselm study run --spec DIR/study.json --job N [--wait]\n" +
 		"       sparselm study status --spec DIR/study.json\n" +
 		"       sparselm study report --spec DIR/study.json   (the report of what is done so far)\n" +
@@ -43,7 +43,7 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 		"       sparselm study emit --k8s --spec DIR/study.json --name NAME [-o FILE]\n\n" +
 		"Trains every model once per seed, prunes each to every level, measures every checkpoint, times the\n" +
 		"inference engines and writes the report into DIR/report. The spec is written to DIR/study.json on the\n" +
-		"first run; running the same command again continues the study where it stopped."
+		"first run (or alone, with --init); running the same command again continues the study where it stopped."
 	fs := newFlagSet(env, "study", synopsis)
 	def := study.DefaultSpec("small")
 	specFile := fs.String("spec", "", "spec `file` (JSON, as written to DIR/study.json); flags given override its fields")
@@ -63,13 +63,17 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 	epochTokens := fs.Int("epoch-tokens", 0, "cap on the training tokens per epoch (0: the preset's); for smoke runs")
 	dataDir := fs.String("data", "", dataFlagHelp)
 	dryRun := fs.Bool("dry-run", false, "print the plan (every job, its inputs and outputs, an estimate of its time) and exit")
+	initOnly := fs.Bool("init", false, "write the spec to DIR/study.json and exit, running nothing (for study submit and study emit)")
 	quiet := fs.Bool("quiet", false, "no progress bars")
 	parallel := fs.Int("jobs", 1, "jobs run at once, each a child process logging to DIR/logs/job-N.log (1: in this process, with progress bars)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("study: unexpected argument %q (subcommands: run, status; flags start with --)", fs.Arg(0))
+		return fmt.Errorf("study: unexpected argument %q (subcommands: run, status, report, submit, emit; flags start with --)", fs.Arg(0))
+	}
+	if *dryRun && *initOnly {
+		return errors.New("study: --dry-run writes nothing and --init writes the spec: give one of them")
 	}
 	if *parallel < 1 {
 		return fmt.Errorf("study: --jobs %d must be at least 1", *parallel)
@@ -144,8 +148,10 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 	}
 	// The dataset must resolve before anything is written (each job loads
 	// it again where it runs: a cluster node may see it elsewhere).
+	// --init is for a cluster's login node, which need not see the data
+	// where the jobs will.
 	if _, err := data.Resolve(spec.Dataset, *dataDir, env.Getenv); err != nil {
-		if !*dryRun {
+		if !*dryRun && !*initOnly {
 			return fmt.Errorf("study: %w", err)
 		}
 		fmt.Fprintf(env.Stderr, "sparselm study: warning: %v\n", err)
@@ -156,6 +162,12 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 	spec, err := study.Open(*out, spec)
 	if err != nil {
 		return fmt.Errorf("study: %w (start a new study in another --out, or give the stored spec: --spec %s)", err, filepath.Join(*out, study.SpecFile))
+	}
+	if *initOnly {
+		specPath := filepath.Join(*out, study.SpecFile)
+		fmt.Fprintf(env.Stdout, "study: spec of %d jobs in %s; run it with sparselm study --spec %s, sparselm study submit --slurm --spec %s or sparselm study emit --k8s --spec %s\n",
+			len(study.Plan(spec)), specPath, specPath, specPath, specPath)
+		return nil
 	}
 	senv := studyEnv(env, *dataDir, *quiet, append([]string{"study"}, args...))
 	fmt.Fprintf(env.Stderr, "sparselm study: %d jobs in %s (%s, preset %s, models %s, seeds %v, levels %v)\n",

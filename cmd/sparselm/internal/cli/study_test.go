@@ -76,6 +76,25 @@ func TestStudySpecGuards(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Fatal("--dry-run created the study directory")
 	}
+	// --init writes the spec alone, for submit and emit, and runs nothing.
+	initOut := filepath.Join(t.TempDir(), "init")
+	stdout, _, err := run(t, append(tinyStudy(initOut), "--init")...)
+	if err != nil || !strings.Contains(stdout, "spec of 4 jobs") {
+		t.Fatalf("--init: %v\n%s", err, stdout)
+	}
+	if _, err := study.ReadSpec(filepath.Join(initOut, study.SpecFile)); err != nil {
+		t.Fatalf("--init wrote no spec: %v", err)
+	}
+	if entries, _ := os.ReadDir(initOut); len(entries) != 1 {
+		t.Errorf("--init wrote more than the spec: %v", entries)
+	}
+	status, _, err := run(t, "study", "status", "--spec", filepath.Join(initOut, study.SpecFile))
+	if err != nil || !strings.Contains(status, "0 done, 0 running, 0 failed, 4 pending") {
+		t.Errorf("study status after --init: %v\n%s", err, status)
+	}
+	if _, _, err := run(t, append(tinyStudy(initOut), "--init", "--dry-run")...); err == nil || !strings.Contains(err.Error(), "give one of them") {
+		t.Errorf("--init with --dry-run: %v", err)
+	}
 	if _, stderr, err := run(t, tinyStudy(out)...); err != nil {
 		t.Fatalf("study: %v\n%s", err, stderr)
 	}
@@ -87,7 +106,7 @@ func TestStudySpecGuards(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "levels: stored [0.5,0.9]") {
 		t.Errorf("another spec in the same directory: %v, want a refusal naming levels", err)
 	}
-	status, _, err := run(t, "study", "status", "--spec", filepath.Join(out, study.SpecFile))
+	status, _, err = run(t, "study", "status", "--spec", filepath.Join(out, study.SpecFile))
 	if err != nil || !strings.Contains(status, "4 done, 0 running, 0 failed, 0 pending") {
 		t.Errorf("study status: %v\n%s", err, status)
 	}
