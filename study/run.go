@@ -174,6 +174,9 @@ func Run(ctx context.Context, dir string, spec Spec, id int, wait bool, env *Env
 	st.Updated = st.Ended
 	if err != nil {
 		st.Status, st.Error = Failed, err.Error()
+		if ctx.Err() != nil {
+			st.Status = Interrupted
+		}
 		if werr := writeState(dir, st); werr != nil {
 			env.logf("job %d: recording the failure: %v", id, werr)
 		}
@@ -197,8 +200,8 @@ func depsDone(ctx context.Context, dir string, j Job, wait bool, env *Env) error
 			if err != nil {
 				return err
 			}
-			if s.Status == Failed {
-				return fmt.Errorf("study: job %d (%s) depends on job %d, which failed: %s", j.ID, j.Name(), d, s.Error)
+			if s.Status == Failed || s.Status == Interrupted {
+				return fmt.Errorf("study: job %d (%s) depends on job %d, which %s: %s", j.ID, j.Name(), d, map[Status]string{Failed: "failed", Interrupted: "was interrupted"}[s.Status], s.Error)
 			}
 			if why := s.Lost(time.Now(), env.heartbeat()); why != "" {
 				return fmt.Errorf("study: job %d (%s) depends on job %d, whose state says running (on %s, pid %d) but %s; run it again",

@@ -156,3 +156,31 @@ func TestRemaining(t *testing.T) {
 		t.Errorf("Remaining = %v, %d measured, %d pending; want %v, 3, %d", left, measured, pending, want, len(jobs)-2)
 	}
 }
+
+// TestInterrupted: a job stopped by a cancelled context (Ctrl-C, SIGTERM)
+// is recorded as interrupted, not failed, and a job that depends on it
+// says so by name.
+func TestInterrupted(t *testing.T) {
+	s := DefaultSpec("tiny")
+	var err error
+	if s.Dataset, err = filepath.Abs(filepath.Join("..", "testdata", "data", "tiny")); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if s, err = Open(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Run(ctx, dir, s, 0, false, &Env{}); err == nil {
+		t.Fatal("job 0 ran to the end under a cancelled context")
+	}
+	st, err := ReadState(dir, 0)
+	if err != nil || st.Status != Interrupted || st.Error == "" {
+		t.Errorf("state after the interruption: %+v, %v; want interrupted, with the error", st, err)
+	}
+	j := Plan(s)[len(s.Models)] // the first prune job, after job 0
+	if err := depsDone(context.Background(), dir, j, true, &Env{Poll: time.Millisecond}); err == nil || !strings.Contains(err.Error(), "depends on job 0, which was interrupted") {
+		t.Errorf("a dependent of the interrupted job: %v", err)
+	}
+}

@@ -20,6 +20,9 @@ const (
 	Running Status = "running" // started and not finished (or killed: see State.Host and PID)
 	Done    Status = "done"    // every output complete
 	Failed  Status = "failed"  // stopped with an error (State.Error)
+	// Interrupted: stopped by a signal (Ctrl-C, SIGTERM: a cancelled
+	// context) before it finished; running the study again continues it.
+	Interrupted Status = "interrupted"
 )
 
 // State is the content of a job's state file, jobs/N.json in the study

@@ -345,6 +345,9 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(env.Stdout, "%d done, %d running, %d failed, %d pending", count[study.Done], count[study.Running]-lost, count[study.Failed], count[study.Pending])
+	if n := count[study.Interrupted]; n > 0 {
+		fmt.Fprintf(env.Stdout, ", %d interrupted (stopped by a signal: rerun the study to continue them)", n)
+	}
 	if lost > 0 {
 		fmt.Fprintf(env.Stdout, ", %d lost (killed while running: rerun the study, or study run --job N, to redo them)", lost)
 	}
