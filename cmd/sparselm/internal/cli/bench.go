@@ -70,7 +70,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	bptt := fs.Int("bptt", 0, "window length T (0: the preset's BPTT)")
 	embed := fs.Int("embed", 0, "embedding width E (0: the preset's; the last layer follows it unless --hidden is given)")
 	var hidden intList
-	fs.Var(&hidden, "hidden", "comma-separated layer widths (default: the preset's)")
+	fs.Var(&hidden, "hidden", "comma-separated layer `widths` (default: the preset's)")
 	noDropout := fs.Bool("no-dropout", false, "train without any dropout or DropConnect")
 	seed := fs.Uint64("seed", 1, "seed of the weights, ids and dropout masks")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")

@@ -32,13 +32,13 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 	const synopsis = "bench infer --ckpt DIR | --sweep DIR | --paper [--cell egru|lstm] [--vocab V] [--sparsities S,...] [--active A,...] [--steps K] [--warmup W] [--repeats R] [--json]"
 	fs := newFlagSet(env, "bench infer", synopsis)
 	ckpt := fs.String("ckpt", "", "checkpoint directory, or a run directory (its best checkpoint)")
-	sweep := fs.String("sweep", "", "output directory of `sparselm prune`: time its start and every level's best checkpoint, and store the timings in DIR/"+report.InferBenchFile+" for `sparselm report`")
+	sweep := fs.String("sweep", "", "output `directory` of 'sparselm prune': time its start and every level's best checkpoint, and store the timings in it as "+report.InferBenchFile+" for 'sparselm report'")
 	paper := fs.Bool("paper", false, "paper-shape model (layers 1350, 1350, 750; E 750) with random weights, pruned (and, for the EGRU, thresholded) in memory")
 	cell := fs.String("cell", model.CellEGRU, "--paper: the cell, egru or lstm (the LSTM's outputs are never zero: --active does not apply)")
 	shape := fs.String("shape", "", "model shape built in memory: paper (the same as --paper)")
 	var sparsities, active floatList = floatList{0, 0.5, 0.75, 0.9, 0.95, 0.98}, floatList{0.05, 0.1, 0.2, 0.4}
-	fs.Var(&sparsities, "sparsities", "--paper: weight sparsities of every layer matrix (magnitude, per matrix), ascending")
-	fs.Var(&active, "active", "--paper: target fractions of units firing per step (ϑ set to the ĉ quantile)")
+	fs.Var(&sparsities, "sparsities", "--paper: weight `sparsities` of every layer matrix (magnitude, per matrix), ascending")
+	fs.Var(&active, "active", "--paper: target `fractions` of units firing per step (ϑ set to the ĉ quantile)")
 	vocab := fs.Int("vocab", 10000, "--paper: vocabulary size V")
 	steps := fs.Int("steps", 200, "timed tokens per repeat")
 	warmup := fs.Int("warmup", 20, "untimed tokens before timing")
@@ -99,9 +99,9 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 	// The checkpoints to time, with the sweep's points they are (none for --ckpt).
 	dirs, points := []string{*ckpt}, []*report.Point{nil}
 	if *sweep != "" {
-		s, err := report.Read(*sweep)
+		s, err := readSweep("bench infer", *sweep)
 		if err != nil {
-			return fmt.Errorf("bench infer: %w", err)
+			return err
 		}
 		dirs, points = dirs[:0], points[:0]
 		for i := range s.Points {
@@ -121,13 +121,17 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 	var corpus *data.Corpus
 	var corpusKey string
 	for i, arg := range dirs {
-		dir, c, err := loadCheckpointArg(arg)
+		var dir string
+		var c *train.Checkpoint
+		var err error
+		if *sweep == "" {
+			dir, c, err = openCheckpoint("bench infer", arg)
+		} else if dir, c, err = loadCheckpointArg(arg); err != nil {
+			err = fmt.Errorf("bench infer: %s, named by %s: %w (a relative path is relative to the directory `sparselm prune` ran in: run bench infer there)",
+				points[i].Checkpoint, filepath.Join(*sweep, report.SummaryFile), err)
+		}
 		if err != nil {
-			if *sweep != "" {
-				return fmt.Errorf("bench infer: %s, named by %s: %w (a relative path is relative to the directory `sparselm prune` ran in: run bench infer there)",
-					points[i].Checkpoint, filepath.Join(*sweep, report.SummaryFile), err)
-			}
-			return fmt.Errorf("bench infer: %w (--ckpt takes a checkpoint or run directory written by sparselm train or prune)", err)
+			return err
 		}
 		if bench.Provenance == nil {
 			// The session and the data files of the first checkpoint: a sweep's share its dataset.

@@ -100,7 +100,8 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'sparselm COMMAND --help' for the flags of a command.")
 }
 
-// flagSet is a command's flags. Parse prints the help to standard output
+// flagSet is a command's flags. Parse takes flags before, between and
+// after the positional arguments, and prints the help to standard output
 // when --help or -h is among the arguments (wherever it stands, after
 // parsing the rest, so that train shows the defaults of the preset and
 // model given on the same line); errors are returned, not printed.
@@ -109,6 +110,7 @@ type flagSet struct {
 	env      *Env
 	synopsis string
 	help     bool
+	args     []string // the positional arguments, in order
 	// defaults, if set, returns what --help shows as the default of some
 	// flags (train: the values of the resolved preset).
 	defaults func() (map[string]string, error)
@@ -125,10 +127,32 @@ func newFlagSet(env *Env, name, synopsis string) *flagSet {
 	return fs
 }
 
-// Parse parses args; after --help it prints the help and returns errHelp.
+// Parse parses args, whose flags may stand before, between and after the
+// positional arguments (sparselm score FILE --ckpt DIR is sparselm score
+// --ckpt DIR FILE); every argument after "--" is positional. Args, NArg
+// and Arg then return the positional arguments. After --help it prints the
+// help and returns errHelp.
 func (fs *flagSet) Parse(args []string) error {
-	if err := fs.FlagSet.Parse(args); err != nil {
-		return fmt.Errorf("%s: %w (see 'sparselm %s --help')", fs.Name(), err, fs.Name())
+	fs.args = nil
+	// The flag package stops at the first positional argument: take it and
+	// parse the rest again, until none is left.
+	for rest := args; ; {
+		if err := fs.FlagSet.Parse(rest); err != nil {
+			return fmt.Errorf("%s: %w (see 'sparselm %s --help')", fs.Name(), err, fs.Name())
+		}
+		left := fs.FlagSet.Args()
+		if len(left) == 0 {
+			break
+		}
+		// The flag package consumed a "--" just before left: the end of the
+		// flags. (A "--" given as a flag's value, --prompt --, counts as one
+		// too when a positional argument follows it.)
+		if used := len(rest) - len(left); used > 0 && rest[used-1] == "--" {
+			fs.args = append(fs.args, left...)
+			break
+		}
+		fs.args = append(fs.args, left[0])
+		rest = left[1:]
 	}
 	if !fs.help {
 		return nil
@@ -144,8 +168,26 @@ func (fs *flagSet) Parse(args []string) error {
 	return errHelp
 }
 
+// Args returns the positional arguments that Parse found.
+func (fs *flagSet) Args() []string { return fs.args }
+
+// NArg returns the number of positional arguments that Parse found.
+func (fs *flagSet) NArg() int { return len(fs.args) }
+
+// Arg returns the i-th positional argument, or "" if there is none.
+func (fs *flagSet) Arg(i int) string {
+	if i < 0 || i >= len(fs.args) {
+		return ""
+	}
+	return fs.args[i]
+}
+
 // printHelp writes the synopsis and every flag with its default (from
-// defaults where it has one; false and empty defaults are not shown).
+// defaults where it has one; false and empty defaults are not shown, nor
+// any where the usage says the default itself: "(default: the spec's
+// threads)"). A flag's value name is the first back-quoted word of its
+// usage (flag.UnquoteUsage), so back-quotes hold nothing else; a
+// one-letter flag is written with one dash, -o, as the synopses write it.
 func (fs *flagSet) printHelp(w io.Writer, defaults map[string]string) {
 	fmt.Fprintf(w, "Usage: sparselm %s\n\nFlags:\n", fs.synopsis)
 	fs.VisitAll(func(f *flag.Flag) {
@@ -154,6 +196,9 @@ func (fs *flagSet) printHelp(w io.Writer, defaults map[string]string) {
 		}
 		kind, usage := flag.UnquoteUsage(f)
 		line := "  --" + f.Name
+		if len(f.Name) == 1 {
+			line = "  -" + f.Name
+		}
 		if kind != "" {
 			line += " " + kind
 		}
@@ -161,7 +206,7 @@ func (fs *flagSet) printHelp(w io.Writer, defaults map[string]string) {
 		if !ok {
 			def = f.DefValue
 		}
-		if def != "" && def != "false" {
+		if def != "" && def != "false" && !strings.Contains(usage, "(default") {
 			usage += " (default " + def + ")"
 		}
 		fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"))

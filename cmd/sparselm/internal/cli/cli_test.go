@@ -354,3 +354,92 @@ func TestDatasetFromEnv(t *testing.T) {
 		t.Errorf("train without $SPARSELM_DATA in Env: err = %v", err)
 	}
 }
+
+// TestFlagsAnywhere: flags may stand before, between and after the
+// positional arguments of every command (sparselm data fetch ptb --dest
+// DIR, sparselm score FILE --ckpt DIR); after "--" every argument is
+// positional, and "-" (standard input) is one.
+func TestFlagsAnywhere(t *testing.T) {
+	for _, c := range []struct {
+		args     []string
+		out, pos string
+		help     bool
+		err      string
+	}{
+		{args: []string{"a", "b"}, pos: "a b"},
+		{args: []string{"--out", "o", "a", "b"}, out: "o", pos: "a b"},
+		{args: []string{"a", "--out", "o", "b"}, out: "o", pos: "a b"},
+		{args: []string{"a", "b", "--out=o"}, out: "o", pos: "a b"},
+		{args: []string{"-", "--out", "o"}, out: "o", pos: "-"},
+		{args: []string{"a", "--", "--out", "o"}, pos: "a --out o"},
+		{args: []string{"--out", "o", "--", "-a"}, out: "o", pos: "-a"},
+		{args: []string{"a", "--help"}, pos: "a", help: true},
+		{args: []string{"a", "--bogus"}, err: "x: flag provided but not defined: -bogus (see 'sparselm x --help')"},
+		{args: []string{"a", "--out"}, err: "x: flag needs an argument: -out"},
+	} {
+		env, _, _ := fakeEnv(nil)
+		fs := newFlagSet(env, "x", "x [--out DIR] ARG...")
+		out := fs.String("out", "", "`directory`")
+		err := fs.Parse(c.args)
+		switch {
+		case c.err != "":
+			if err == nil || !strings.HasPrefix(err.Error(), c.err) {
+				t.Errorf("%q: err %v, want %q", c.args, err, c.err)
+			}
+			continue
+		case c.help != IsHelp(err), !c.help && err != nil:
+			t.Errorf("%q: err %v, want help %v", c.args, err, c.help)
+		}
+		if *out != c.out || strings.Join(fs.Args(), " ") != c.pos || fs.NArg() != len(fs.Args()) {
+			t.Errorf("%q: --out %q, positional %q (NArg %d); want %q, %q", c.args, *out, fs.Args(), fs.NArg(), c.out, c.pos)
+		}
+	}
+	// Commands without positional arguments name the stray one, whatever follows it.
+	for _, args := range [][]string{{"eval", "test", "--ckpt", "x"}, {"stats", "valid", "--quiet", "--ckpt", "x"}} {
+		if _, _, err := run(t, args...); err == nil || !strings.Contains(err.Error(), `unexpected argument "`+args[1]+`"`) {
+			t.Errorf("%q: %v, want unexpected argument %q", args, err, args[1])
+		}
+	}
+}
+
+// helpCommands are the command lines of every command and subcommand that
+// has flags.
+var helpCommands = [][]string{{"train"}, {"eval"}, {"score"}, {"generate"}, {"prune"}, {"stats"}, {"report"},
+	{"study"}, {"study", "run"}, {"study", "status"}, {"study", "report"}, {"study", "emit"}, {"study", "submit"},
+	{"data", "fetch"}, {"bench", "train"}, {"bench", "eval"}, {"bench", "infer"}}
+
+// TestHelpValueNames checks the flag lines of every command's --help: the
+// value name after a flag is one word (flag.UnquoteUsage takes the first
+// back-quoted text of the usage, so a quoted command there became
+// "--out sparselm bench infer --sweep"), a one-letter flag has one dash
+// (-o, as the synopses and the README write it), and no usage shows two
+// defaults ("(default the spec's threads) (default 0)").
+func TestHelpValueNames(t *testing.T) {
+	flagLine := regexp.MustCompile(`^  (-[a-z]|--[a-z][a-z0-9-]+)( [A-Za-z,.]+)?$`)
+	for _, cmd := range helpCommands {
+		stdout, _, err := run(t, append(cmd, "--help")...)
+		if !IsHelp(err) {
+			t.Errorf("%v --help: %v", cmd, err)
+			continue
+		}
+		lines := strings.Split(stdout, "\n")
+		for i, l := range lines {
+			if !strings.HasPrefix(l, "  -") {
+				continue
+			}
+			if !flagLine.MatchString(l) {
+				t.Errorf("%v --help: flag line %q: want the flag and at most one value name", cmd, l)
+			}
+			if m := flagLine.FindStringSubmatch(l); m != nil && len(m[1]) == 3 && m[1][1] == '-' {
+				t.Errorf("%v --help: %q: a one-letter flag is written -%s", cmd, l, m[1][2:])
+			}
+			if i+1 < len(lines) && strings.Count(lines[i+1], "(default") > 1 {
+				t.Errorf("%v --help: %s: two defaults: %s", cmd, strings.TrimSpace(l), strings.TrimSpace(lines[i+1]))
+			}
+		}
+	}
+	stdout, _, _ := run(t, "study", "emit", "--help")
+	if !strings.Contains(stdout, "\n  -o file\n") {
+		t.Errorf("study emit --help lacks -o file:\n%s", stdout)
+	}
+}

@@ -16,7 +16,7 @@ const dataFlagHelp = "directory of datasets; a dataset NAME is looked up in DIR,
 	"then the user data directory ($XDG_DATA_HOME/sparselm/NAME, by default ~/.local/share/sparselm/NAME)"
 
 func runData(ctx context.Context, env *Env, args []string) error {
-	const synopsis = "data fetch [--dest DIR] [--url BASE] ptb|wikitext-2"
+	const synopsis = "data fetch ptb|wikitext-2 [--dest DIR] [--url BASE]"
 	if len(args) == 0 || args[0] != "fetch" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			fmt.Fprintln(env.Stdout, "Usage: sparselm "+synopsis)
@@ -26,14 +26,17 @@ func runData(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("data: expected the subcommand fetch")
 	}
 	fs := newFlagSet(env, "data fetch", synopsis)
-	dest := fs.String("dest", "", "root directory for datasets (default: $SPARSELM_DATA, else the user data directory "+
+	dest := fs.String("dest", "", "root `directory` for datasets (default: $SPARSELM_DATA, else the user data directory "+
 		"$XDG_DATA_HOME/sparselm, by default ~/.local/share/sparselm, where --data lookup finds them)")
-	url := fs.String("url", "", "download from BASE/FILE (BASE/train.txt, ...) instead of the default public source")
+	url := fs.String("url", "", "download from `BASE`/FILE (BASE/train.txt, ...) instead of the default public source")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("data fetch: name one dataset (%v)", data.KnownNames())
+	switch known := strings.Join(data.KnownNames(), ", "); {
+	case fs.NArg() == 0:
+		return fmt.Errorf("data fetch: name the dataset to fetch (known: %s)", known)
+	case fs.NArg() > 1:
+		return fmt.Errorf("data fetch: name one dataset, not %d (%s; known: %s)", fs.NArg(), strings.Join(fs.Args(), " "), known)
 	}
 	name := fs.Arg(0)
 	if _, ok := data.Known(name); !ok {

@@ -111,3 +111,42 @@ func TestDataFetchOffline(t *testing.T) {
 	}
 	checkAbsent(t, filepath.Join(cwd, "mine"))
 }
+
+// TestDataFetchFlagsAfterName: `sparselm data fetch ptb --dest DIR`, as
+// the README and the YAML of study emit --k8s write it, takes the flags
+// after the name; the count of names is checked with the flags anywhere.
+func TestDataFetchFlagsAfterName(t *testing.T) {
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	env, _, _ := fakeEnv(map[string]string{"HOME": filepath.Join(cwd, "home")})
+	dest := filepath.Join(cwd, "dest")
+	// Nothing listens at the URL: the error shows that --url was read.
+	err := Run(context.Background(), env, []string{"data", "fetch", "ptb", "--dest", dest, "--url", "http://127.0.0.1:1"})
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("data fetch ptb --dest --url: %v, want a download error from the --url", err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"data", "fetch", "--dest", dest}, "data fetch: name the dataset to fetch (known: ptb, wikitext-2)"},
+		{[]string{"data", "fetch", "ptb", "--dest", dest, "wikitext-2"}, "data fetch: name one dataset, not 2 (ptb wikitext-2; known: ptb, wikitext-2)"},
+	} {
+		if err := Run(context.Background(), env, c.args); err == nil || err.Error() != c.want {
+			t.Errorf("%q: %v, want %q", c.args, err, c.want)
+		}
+	}
+
+	src := os.Getenv("SPARSELM_DATA")
+	if _, err := os.Stat(filepath.Join(src, "ptb", "train.txt")); src == "" || err != nil {
+		t.Skip("needs $SPARSELM_DATA/ptb (the verified PTB files) to serve")
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Join(src, "ptb"))))
+	defer srv.Close()
+	if err := Run(context.Background(), env, []string{"data", "fetch", "ptb", "--dest", dest, "--url", srv.URL}); err != nil {
+		t.Fatalf("data fetch ptb --dest --url: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "ptb", "test.txt")); err != nil {
+		t.Error(err)
+	}
+}

@@ -21,11 +21,11 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	label := *file
 	if *file != "" {
 		if text, err = data.ReadFile(*file, c.Vocab); err != nil {
-			return err
+			return fmt.Errorf("eval: --file: %w", err)
 		}
 		ids = text.IDs
 		if rate := text.UnknownRate(); rate > data.UnknownRateWarn {
-			fmt.Fprintf(env.Stderr, "warning: %.1f%% of the words of %s are not in the vocabulary and are read as %s (above %g%%): the perplexity is lower than the text deserves and not comparable with the dataset's\n",
+			fmt.Fprintf(env.Stderr, "sparselm eval: warning: %.1f%% of the words of %s are not in the vocabulary and are read as %s (above %g%%): the perplexity is lower than the text deserves and not comparable with the dataset's\n",
 				100*rate, *file, data.UNK, 100*data.UnknownRateWarn)
 		}
 	} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -17,23 +18,14 @@ var defaultReportDir = filepath.Join("runs", "report")
 func runReport(_ context.Context, env *Env, args []string) error {
 	const synopsis = "report [--out DIR] [--names A,B] PRUNE_DIR..."
 	fs := newFlagSet(env, "report", synopsis)
-	out := fs.String("out", defaultReportDir, "directory for report.md, report.csv, report.json and the plots (PNG and SVG; "+
-		report.SpeedPlotFile+" when a sweep has the timings of `sparselm bench infer --sweep`)")
+	out := fs.String("out", defaultReportDir, "`directory` for report.md, report.csv, report.json and the plots (PNG and SVG; "+
+		report.SpeedPlotFile+" when a sweep has the timings of 'sparselm bench infer --sweep')")
 	names := fs.String("names", "", "comma-separated names of the sweeps, in order (default: the directories' base names)")
-	// Flags may follow the directories: parse, take one directory, repeat.
-	var dirs []string
-	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		dirs = append(dirs, fs.Arg(0))
-		rest = fs.Args()[1:]
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
+	dirs := fs.Args()
 	if len(dirs) == 0 {
-		fs.Usage()
 		return errors.New("report: name one or more directories written by `sparselm prune --out`")
 	}
 	var labels []string
@@ -45,9 +37,9 @@ func runReport(_ context.Context, env *Env, args []string) error {
 	}
 	sweeps := make([]report.Sweep, len(dirs))
 	for i, d := range dirs {
-		s, err := report.Read(d)
+		s, err := readSweep("report", d)
 		if err != nil {
-			return fmt.Errorf("report: %w", err)
+			return err
 		}
 		if labels != nil {
 			s.Name = strings.TrimSpace(labels[i])
@@ -77,4 +69,24 @@ func runReport(_ context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "wrote", p)
 	}
 	return nil
+}
+
+// readSweep reads the pruning sweep in dir (the --out of sparselm prune)
+// for command cmd, whose name begins its errors; a directory that does not
+// exist is said to be missing, not to lack a summary.
+func readSweep(cmd, dir string) (report.Sweep, error) {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return report.Sweep{}, fmt.Errorf("%s: %s does not exist (name a directory written by `sparselm prune --out`)", cmd, dir)
+	case err != nil:
+		return report.Sweep{}, fmt.Errorf("%s: %w", cmd, err)
+	case !st.IsDir():
+		return report.Sweep{}, fmt.Errorf("%s: %s is not a directory (name a directory written by `sparselm prune --out`)", cmd, dir)
+	}
+	s, err := report.Read(dir)
+	if err != nil {
+		return report.Sweep{}, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return s, nil
 }

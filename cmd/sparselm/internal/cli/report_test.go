@@ -62,3 +62,33 @@ func TestReportRefusesMixedDatasets(t *testing.T) {
 	}
 	checkAbsent(t, out)
 }
+
+// TestReportArguments: flags may follow the directories, and a directory
+// that does not exist is said to be missing (not to lack a summary.json),
+// by report and by bench infer --sweep alike.
+func TestReportArguments(t *testing.T) {
+	root := t.TempDir()
+	sweep := filepath.Join(root, "egru-pruned")
+	fakeSweep(t, sweep, "ptb")
+	out := filepath.Join(root, "out")
+	if _, stderr, err := run(t, "report", sweep, "--out", out, "--names", "EGRU"); err != nil {
+		t.Fatalf("report DIR --out --names: %v\n%s", err, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.md")); err != nil {
+		t.Errorf("report DIR --out %s: %v", out, err)
+	}
+	missing, file := filepath.Join(root, "nope"), filepath.Join(sweep, report.SummaryFile)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", missing}, "report: " + missing + " does not exist (name a directory written by `sparselm prune --out`)"},
+		{[]string{"report", file}, "report: " + file + " is not a directory"},
+		{[]string{"report", root}, "report: " + root + ": no summary.json"},
+		{[]string{"bench", "infer", "--sweep", missing}, "bench infer: " + missing + " does not exist"},
+	} {
+		if _, _, err := run(t, c.args...); err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.args, err, c.want)
+		}
+	}
+}

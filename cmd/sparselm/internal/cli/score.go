@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -31,9 +32,9 @@ func loadStreaming(cmd, ckpt, engine string) (string, *train.Checkpoint, infer.E
 	if engine != "dense" && engine != "event" {
 		return "", nil, nil, fmt.Errorf("%s: --engine %q: want %s", cmd, engine, engineNames)
 	}
-	dir, c, err := loadCheckpointArg(ckpt)
+	dir, c, err := openCheckpoint(cmd, ckpt)
 	if err != nil {
-		return "", nil, nil, fmt.Errorf("%s: %w (--ckpt takes a checkpoint or run directory written by sparselm train or prune)", cmd, err)
+		return "", nil, nil, err
 	}
 	var e infer.Engine
 	if engine == "dense" {
@@ -57,8 +58,12 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("score: want one text file (or - for standard input), got %d arguments", fs.NArg())
+	switch fs.NArg() {
+	case 0:
+		return errors.New("score: want one text file (or - for standard input)")
+	case 1:
+	default:
+		return fmt.Errorf("score: want one text file (or - for standard input), got %d: %s", fs.NArg(), strings.Join(fs.Args(), " "))
 	}
 	file := fs.Arg(0)
 	if err := checkRasterFlags(fs.given(), *raster, *rasterTokens); err != nil {

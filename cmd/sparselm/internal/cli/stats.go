@@ -86,7 +86,7 @@ func (f *evalFlags) load(env *Env, fs *flagSet, cmd string, args []string) (stri
 	if err := checkThreads(env, cmd, *f.threads); err != nil {
 		return "", nil, err
 	}
-	dir, c, err := loadCheckpointArg(*f.ckpt)
+	dir, c, err := openCheckpoint(cmd, *f.ckpt)
 	if err != nil {
 		return "", nil, err
 	}
@@ -116,6 +116,16 @@ func loadCheckpointArg(arg string) (string, *train.Checkpoint, error) {
 	dir := checkpointArgDir(arg)
 	c, err := train.LoadCheckpoint(dir)
 	return dir, c, err
+}
+
+// openCheckpoint loads the checkpoint that --ckpt names (arg) for the
+// command cmd, whose name begins its errors, with a hint at what --ckpt takes.
+func openCheckpoint(cmd, arg string) (string, *train.Checkpoint, error) {
+	dir, c, err := loadCheckpointArg(arg)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w (--ckpt takes a checkpoint or run directory written by sparselm train or prune)", cmd, err)
+	}
+	return dir, c, nil
 }
 
 func setThreads(flag int, c *train.Checkpoint) {

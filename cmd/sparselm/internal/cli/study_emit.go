@@ -3,11 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/study"
 	"github.com/sparselm/sparselm/study/k8s"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // runStudyEmit is `sparselm study emit --k8s`: the study as Kubernetes
@@ -18,8 +20,8 @@ func runStudyEmit(env *Env, args []string) error {
 	o := def
 	asK8s := fs.Bool("k8s", false, "emit Kubernetes Indexed Jobs (batch/v1), one per stage (required: the only target)")
 	specFile := fs.String("spec", "", "the study's spec `file` (JSON, as sparselm study writes to DIR/study.json)")
-	outFile := fs.String("o", "", "write the YAML to `file` (default standard output)")
-	fs.StringVar(&o.Name, "name", "", "name of the study's objects (a DNS label) and, by default, its directory on the volume")
+	outFile := fs.String("o", "", "write the YAML to `file` (default: standard output)")
+	fs.StringVar(&o.Name, "name", "", "name of the study's objects (a DNS label) and, by default, its directory on the volume (required)")
 	fs.StringVar(&o.Namespace, "namespace", def.Namespace, "namespace (default: kubectl's current one)")
 	fs.StringVar(&o.Image, "image", def.Image, "container image with sparselm on its PATH and a POSIX sh")
 	pull := fs.String("pull-policy", string(def.PullPolicy), "image pull policy: Always, IfNotPresent or Never")
@@ -42,10 +44,14 @@ func runStudyEmit(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.Name == "" {
+		return fmt.Errorf("study emit: --name is required: it names the study's Kubernetes objects (NAME-spec, NAME-s0-train, …) "+
+			"and, by default, its directory on the volume; a DNS label of lower-case letters, digits and '-', e.g. --name %s", suggestK8sName(*specFile))
+	}
 	o.PullPolicy = corev1.PullPolicy(*pull)
 	b, err := k8s.Emit(spec, o)
 	if err != nil {
-		return fmt.Errorf("study emit: %w", err)
+		return flagged("study emit", fmt.Errorf("study emit: %w", err), k8sFlagOf)
 	}
 	if *outFile == "" {
 		_, err = env.Stdout.Write(b)
@@ -56,4 +62,25 @@ func runStudyEmit(env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stderr, "sparselm study emit: wrote %s (%d stages; kubectl apply -f %s)\n", *outFile, len(study.Stages(study.Plan(spec))), *outFile)
 	return nil
+}
+
+// suggestK8sName is the --name that the error for a missing one suggests:
+// the name of the study's directory, when it is a Kubernetes name.
+// A default name is not derived from it: two studies in directories of
+// one name would then share their objects in a namespace.
+func suggestK8sName(specFile string) string {
+	if abs, err := filepath.Abs(specFile); err == nil {
+		if name := filepath.Base(filepath.Dir(abs)); len(validation.IsDNS1123Label(name)) == 0 {
+			return name
+		}
+	}
+	return "ptb-small"
+}
+
+// k8sFlagOf is the flagOf of flagged for k8s.Options.
+func k8sFlagOf(path string) (string, bool) {
+	f, ok := map[string]string{"name": "--name", "namespace": "--namespace", "image": "--image", "pull_policy": "--pull-policy",
+		"claim": "--claim", "claim_size": "--claim-size", "storage_class": "--storage-class", "mount": "--mount", "dir": "--dir",
+		"data": "--data-dir", "memory": "--memory", "parallelism": "--parallelism", "attempts": "--attempts"}[path]
+	return f, ok
 }

@@ -20,9 +20,9 @@ func runStudySubmit(ctx context.Context, env *Env, args []string) error {
 	var o slurm.Options
 	fs.StringVar(&o.Partition, "partition", "", "Slurm partition (default: the cluster's default)")
 	fs.StringVar(&o.Time, "time", "", "time limit of each task, as sbatch takes it (e.g. 2:00:00)")
-	fs.IntVar(&o.CPUsPerTask, "cpus-per-task", 0, "CPUs per task (default the spec's threads)")
+	fs.IntVar(&o.CPUsPerTask, "cpus-per-task", 0, "CPUs per task (default: the spec's threads)")
 	fs.IntVar(&o.ArrayLimit, "array-limit", 0, "tasks of an array running at once (0: no limit)")
-	fs.StringVar(&o.Binary, "binary", "", "the sparselm the tasks run, visible to every node (default this one)")
+	fs.StringVar(&o.Binary, "binary", "", "the sparselm the tasks run, visible to every node (default: this one)")
 	dryRun := fs.Bool("dry-run", false, "write the batch scripts into DIR/slurm and print them, without submitting")
 	if err := fs.Parse(args); err != nil {
 		return err
