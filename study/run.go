@@ -67,24 +67,34 @@ func (e *Env) logf(format string, a ...any) {
 // ErrSpecDiffers, with a line per differing field, if dir holds a study of
 // another spec.
 func Open(dir string, spec Spec) (Spec, error) {
-	if err := spec.Validate(); err != nil {
+	stored, err := Check(dir, spec)
+	if err != nil || stored {
+		return spec, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Spec{}, err
+	}
+	return spec, ckptdir.WriteFile(filepath.Join(dir, SpecFile), spec.Marshal())
+}
+
+// Check is Open without writing anything (for a dry run): stored reports
+// whether dir already holds the study of spec; the error is Open's.
+func Check(dir string, spec Spec) (stored bool, err error) {
+	if err := spec.Validate(); err != nil {
+		return false, err
 	}
 	path := filepath.Join(dir, SpecFile)
-	stored, err := ReadSpec(path)
+	old, err := ReadSpec(path)
 	if errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return Spec{}, err
-		}
-		return spec, ckptdir.WriteFile(path, spec.Marshal())
+		return false, nil
 	}
 	if err != nil {
-		return Spec{}, err
+		return false, err
 	}
-	if !slices.Equal(stored.Marshal(), spec.Marshal()) {
-		return Spec{}, fmt.Errorf("%s: %w:\n  %s", path, ErrSpecDiffers, strings.Join(specDiff(stored, spec), "\n  "))
+	if !slices.Equal(old.Marshal(), spec.Marshal()) {
+		return false, fmt.Errorf("%s: %w:\n  %s", path, ErrSpecDiffers, strings.Join(specDiff(old, spec), "\n  "))
 	}
-	return stored, nil
+	return true, nil
 }
 
 // specDiff returns a line per top-level field that differs.

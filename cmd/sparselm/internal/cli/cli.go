@@ -182,6 +182,15 @@ func (fs *flagSet) Arg(i int) string {
 	return fs.args[i]
 }
 
+// noArgs returns an error naming the first positional argument, if Parse
+// found any, for a command (cmd) that takes none.
+func (fs *flagSet) noArgs(cmd string) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q (flags start with --)", cmd, fs.Arg(0))
+	}
+	return nil
+}
+
 // printHelp writes the synopsis and every flag with its default (from
 // defaults where it has one; false and empty defaults are not shown, nor
 // any where the usage says the default itself: "(default: the spec's

@@ -216,7 +216,7 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 	}
 	c, err := train.LoadCheckpoint(src)
 	if err != nil {
-		return err
+		return fmt.Errorf("prune: %w (--ckpt takes a checkpoint directory written by sparselm train or prune, such as RUN/best)", err)
 	}
 	corpus, err := loadCheckpointCorpus(env, c, f.dataDir)
 	if err != nil {

@@ -156,12 +156,18 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stderr, "sparselm study: warning: %v\n", err)
 	}
+	otherSpec := func(err error) error {
+		return fmt.Errorf("study: %w (start a new study in another --out, or give the stored spec: --spec %s)", err, filepath.Join(*out, study.SpecFile))
+	}
 	if *dryRun {
+		if _, err := study.Check(*out, spec); err != nil {
+			return otherSpec(err)
+		}
 		return printPlan(env, *out, spec)
 	}
 	spec, err := study.Open(*out, spec)
 	if err != nil {
-		return fmt.Errorf("study: %w (start a new study in another --out, or give the stored spec: --spec %s)", err, filepath.Join(*out, study.SpecFile))
+		return otherSpec(err)
 	}
 	if *initOnly {
 		specPath := filepath.Join(*out, study.SpecFile)
@@ -245,6 +251,9 @@ func runStudyJob(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := fs.noArgs("study run"); err != nil {
+		return err
+	}
 	if *specFile == "" || *job < 0 {
 		return errors.New("study run: --spec and --job are required")
 	}
@@ -276,6 +285,9 @@ func runStudyReport(env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := fs.noArgs("study report"); err != nil {
+		return err
+	}
 	spec, err := readStudySpec("study report", *specFile)
 	if err != nil {
 		return err
@@ -293,6 +305,9 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "study status", "study status --spec DIR/study.json")
 	specFile := fs.String("spec", "", "the study's spec `file`, DIR/study.json")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := fs.noArgs("study status"); err != nil {
 		return err
 	}
 	spec, err := readStudySpec("study status", *specFile)

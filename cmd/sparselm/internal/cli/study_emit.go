@@ -37,6 +37,9 @@ func runStudyEmit(env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := fs.noArgs("study emit"); err != nil {
+		return err
+	}
 	if !*asK8s {
 		return errors.New("study emit: give --k8s (Kubernetes Indexed Jobs; for Slurm, use study submit --slurm)")
 	}

@@ -27,6 +27,9 @@ func runStudySubmit(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := fs.noArgs("study submit"); err != nil {
+		return err
+	}
 	if !*asSlurm {
 		return errors.New("study submit: give --slurm (for Kubernetes, use study emit --k8s)")
 	}

@@ -106,6 +106,11 @@ func TestStudySpecGuards(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "levels: stored [0.5,0.9]") {
 		t.Errorf("another spec in the same directory: %v, want a refusal naming levels", err)
 	}
+	// --dry-run refuses it too, as the run would.
+	_, _, err = run(t, tinyStudy(out, "--levels", "0.5,0.75", "--dry-run")...)
+	if err == nil || !strings.Contains(err.Error(), "levels: stored [0.5,0.9]") {
+		t.Errorf("--dry-run of another spec in the same directory: %v, want a refusal naming levels", err)
+	}
 	status, _, err = run(t, "study", "status", "--spec", filepath.Join(out, study.SpecFile))
 	if err != nil || !strings.Contains(status, "4 done, 0 running, 0 failed, 0 pending") {
 		t.Errorf("study status: %v\n%s", err, status)
@@ -239,6 +244,11 @@ func TestStudyBadInput(t *testing.T) {
 		{[]string{"study", "--spec", bad, "--out", out}, `unknown field "presett"`},
 		{[]string{"study", "run", "--spec", bad}, "--spec and --job are required"},
 		{[]string{"study", "frobnicate"}, "unexpected argument"},
+		{[]string{"study", "status", "--spec", bad, "extra"}, `study status: unexpected argument "extra"`},
+		{[]string{"study", "report", "--spec", bad, "extra"}, `study report: unexpected argument "extra"`},
+		{[]string{"study", "run", "--spec", bad, "--job", "0", "extra"}, `study run: unexpected argument "extra"`},
+		{[]string{"study", "submit", "--slurm", "--spec", bad, "extra"}, `study submit: unexpected argument "extra"`},
+		{[]string{"study", "emit", "--k8s", "--spec", bad, "--name", "x", "extra"}, `study emit: unexpected argument "extra"`},
 	} {
 		_, _, err := run(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
