@@ -42,7 +42,7 @@ func commands() []command {
 		{"score", "per-token log-probabilities and perplexity of a text file under a checkpoint (streaming engine)", runScore},
 		{"generate", "sample text from a checkpoint, streamed word by word", runGenerate},
 		{"prune", "prune a checkpoint's weights (one-shot, iterative, gradual) and fine-tune", runPrune},
-		{"study", "the whole study as one command: train per model and seed, prune, measure, time, report (study run|status)", runStudy},
+		{"study", "the whole study as one command: train per model and seed, prune, measure, time, report (study run|status|report|submit|emit)", runStudy},
 		{"stats", "weight and activity sparsity and MACs per token of a checkpoint", runStats},
 		{"report", "tables and plots of perplexity against MACs per token from pruning sweeps", runReport},
 		{"data", "download and verify datasets (data fetch ptb|wikitext-2)", runData},
