@@ -14,5 +14,8 @@
 // Interruption: Evaluate and Runner.Run stop within one window once their
 // context is cancelled. Run checkpoints first and returns ErrInterrupted; a
 // resumed run continues in the epoch, the validation or the final test pass
-// where it stopped, and repeats nothing before it.
+// where it stopped, and repeats nothing before it. A finished run resumed
+// again is complete when its result holds a test result or SkipTest is set:
+// Run returns the stored result and writes nothing; otherwise it runs the
+// test pass once and adds it, with its time, to the result.
 package train

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -103,10 +104,17 @@ type run struct {
 	pcg   *rand.PCG
 	rng   *rand.Rand
 	log   *os.File
+	// stored is the result.json of a finished run resumed to add the test
+	// pass it skipped; nil otherwise.
+	stored *Result
 }
 
 // Run trains from scratch, or resumes from Out/last when resume is true and
-// it exists. A resumed run must have the same options (an error says which differ).
+// it exists. A resumed run must have the same options (an error says which
+// differ). A finished run is resumed as follows: with a result that holds
+// a test result, or with SkipTest, it is complete, and Run returns its
+// result.json as it is, computing and writing nothing; without one, Run
+// runs the test pass once and adds it (and its time) to the result.
 func (r *Runner) Run(ctx context.Context, resume bool) (*Result, error) {
 	if r.Now == nil {
 		r.Now = time.Now
@@ -127,6 +135,21 @@ func (r *Runner) Run(ctx context.Context, resume bool) (*Result, error) {
 	if resume && ckptdir.Exists(last) {
 		if err := ru.restore(last); err != nil {
 			return nil, err
+		}
+		stored, err := ru.storedResult()
+		if err != nil {
+			return nil, err
+		}
+		if stored != nil && (stored.Test != nil || o.SkipTest) {
+			if r.Progress != nil {
+				fmt.Fprintf(r.Progress, "the run in %s is complete; its result is kept as it is\n", r.Out)
+			}
+			return stored, nil
+		}
+		if stored != nil {
+			// The sessions after last/ was written (those that wrote the
+			// result) are in the result only.
+			ru.stored, ru.st.Resumed = stored, stored.Resumed
 		}
 		if r.Provenance != nil {
 			ru.st.Resumed = append(ru.st.Resumed, *r.Provenance)
@@ -188,6 +211,32 @@ func (ru *run) restore(dir string) error {
 	}
 	ru.rng = rand.New(ru.pcg)
 	return nil
+}
+
+// storedResult returns the result.json of a run whose training is
+// finished, or nil when the training is not finished or the run wrote no
+// result (it stopped in, or before, the final test pass).
+func (ru *run) storedResult() (*Result, error) {
+	if !ru.st.Done && ru.st.Epoch < ru.Options.Epochs {
+		return nil, nil
+	}
+	path := filepath.Join(ru.Out, FileResult)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("train: resume: %w", err)
+	}
+	var res Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil, fmt.Errorf("train: resume: %s: %w (remove it to have the run write it again)", path, err)
+	}
+	if res.Epochs != ru.st.Epoch || res.BestEpoch != ru.st.BestEpoch {
+		return nil, fmt.Errorf("train: resume: %s holds %d epochs (best %d), the checkpoint in %s %d (best %d); remove it to have the run write it again",
+			path, res.Epochs, res.BestEpoch, DirLast, ru.st.Epoch, ru.st.BestEpoch)
+	}
+	return &res, nil
 }
 
 func (ru *run) save(dir string, best bool) error {
@@ -420,8 +469,13 @@ func (ru *run) finish(ctx context.Context) (*Result, error) {
 		ru.logEvent(map[string]any{"event": "test", "best_epoch": ru.st.BestEpoch, "test_ppl": test.PPL, "test_sparsity": test.Sparsity,
 			"test_activity": test.Activity})
 	}
-	// A finished run resumed again counts its training once and this test pass.
-	res.WallSeconds = (ru.st.Elapsed + ru.Now().Sub(finishStart)).Seconds()
+	// The training counts once: a run resumed to add its test pass adds this
+	// session's time to the wall time it recorded.
+	wall := ru.st.Elapsed.Seconds()
+	if ru.stored != nil {
+		wall = ru.stored.WallSeconds
+	}
+	res.WallSeconds = wall + ru.Now().Sub(finishStart).Seconds()
 	b, _ := json.MarshalIndent(res, "", "  ")
 	if err := ckptdir.WriteFile(filepath.Join(ru.Out, FileResult), append(b, '\n')); err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/provenance"
 )
 
 // TestTrainerAppliesSchedule measures the learning rate that the training
@@ -281,8 +282,10 @@ func logEvents(t *testing.T, out, kind string) []map[string]any {
 	return evs
 }
 
-// TestResultReplacedAtomically resumes an early-stopped, finished run, which
-// must train nothing more and only write result.json again. The new file
+// TestResultReplacedAtomically resumes an early-stopped run that finished
+// without its test pass, which must train nothing more and only run the
+// test pass and write result.json again (a run with a test result is
+// complete and is not written again: TestResumeFinishedRun). The new file
 // must replace the old one by a rename (another inode), so a reader that
 // opened the old one keeps reading it whole and no reader ever sees a
 // half-written file, and no temporary file may be left behind.
@@ -291,7 +294,9 @@ func TestResultReplacedAtomically(t *testing.T) {
 	o := selectionOptions(model.CellEGRU, corpus.Vocab.Len())
 	o.Patience, o.Epochs = 1, 3 // 134.5 142.7: stops after 2 epochs
 	out := t.TempDir()
-	first, err := (&Runner{Options: o, Corpus: corpus, Out: out}).Run(context.Background(), false)
+	skipped := o
+	skipped.SkipTest = true
+	first, err := (&Runner{Options: skipped, Corpus: corpus, Out: out}).Run(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,8 +321,8 @@ func TestResultReplacedAtomically(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Epochs != first.Epochs || !reflect.DeepEqual(figures(again.History), figures(first.History)) {
-		t.Errorf("resuming the finished run changed it: %d epochs, was %d", again.Epochs, first.Epochs)
+	if again.Epochs != first.Epochs || !reflect.DeepEqual(figures(again.History), figures(first.History)) || again.Test == nil {
+		t.Errorf("resuming the finished run changed it or ran no test pass: %d epochs, was %d; test %+v", again.Epochs, first.Epochs, again.Test)
 	}
 	after, err := os.Stat(path)
 	if err != nil {
@@ -344,6 +349,121 @@ func TestResultReplacedAtomically(t *testing.T) {
 	if want := []string{DirBest, DirLast, FileLog, FileResult}; !slices.Equal(names, want) {
 		t.Errorf("run directory holds %v, want %v", names, want)
 	}
+}
+
+// runFiles returns result.json and log.jsonl of the run in out.
+func runFiles(t *testing.T, out string) (result, log string) {
+	t.Helper()
+	r, err := os.ReadFile(filepath.Join(out, FileResult))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := os.ReadFile(filepath.Join(out, FileLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(r), string(l)
+}
+
+// TestResumeFinishedRun resumes finished runs, in these cases:
+//   - finished with a test result, resumed with or without SkipTest: the run
+//     is complete; Run returns the stored result, computes nothing, and
+//     leaves result.json and log.jsonl byte for byte as they were (before the
+//     fix SkipTest dropped the test result and cut the wall time to the
+//     training's, and every other resume ran the test pass again and logged
+//     another session and test line);
+//   - finished with SkipTest, resumed with SkipTest: complete as well;
+//   - finished with SkipTest, resumed without it: the test pass runs once,
+//     the result gains it (the same as an uninterrupted run's) and its time
+//     on top of the recorded wall time, log.jsonl one session and one test
+//     line; the run is then complete.
+func TestResumeFinishedRun(t *testing.T) {
+	corpus := tinyCorpus(t)
+	o := tinyOptions(model.CellLSTM, corpus.Vocab.Len())
+	o.EpochTokens = 400
+	session := provenance.New("test", []string{"sparselm", "train", "--resume"}, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	resume := func(out string, skipTest bool, now func() time.Time, progress io.Writer) *Result {
+		t.Helper()
+		ro := o
+		ro.SkipTest = skipTest
+		steps := 0
+		r := &Runner{Options: ro, Corpus: corpus, Out: out, Provenance: session, Now: now, Progress: progress}
+		r.afterStep = func(int64) { steps++ }
+		res, err := r.Run(context.Background(), true)
+		if err != nil {
+			t.Fatalf("resume: %v", err)
+		}
+		if steps != 0 {
+			t.Errorf("resuming a finished run trained %d steps", steps)
+		}
+		return res
+	}
+	unchanged := func(label, out string, res *Result, skipTests ...bool) {
+		t.Helper()
+		wantResult, wantLog := runFiles(t, out)
+		var stored Result
+		json.Unmarshal([]byte(wantResult), &stored)
+		for _, skipTest := range skipTests {
+			got := resume(out, skipTest, nil, nil)
+			if !reflect.DeepEqual(got, &stored) {
+				t.Errorf("%s, resumed with SkipTest %v: returned test %+v, wall time %v s, %d resumed sessions; want the stored result's %+v, %v s, %d",
+					label, skipTest, got.Test, got.WallSeconds, len(got.Resumed), stored.Test, stored.WallSeconds, len(stored.Resumed))
+			}
+			gotResult, gotLog := runFiles(t, out)
+			if gotResult != wantResult {
+				var now Result
+				json.Unmarshal([]byte(gotResult), &now)
+				t.Errorf("%s, resumed with SkipTest %v: %s changed: test %+v, wall time %v s; was %+v, %v s",
+					label, skipTest, FileResult, now.Test, now.WallSeconds, stored.Test, stored.WallSeconds)
+			}
+			if gotLog != wantLog {
+				t.Errorf("%s, resumed with SkipTest %v: %s gained\n%s", label, skipTest, FileLog, strings.TrimPrefix(gotLog, wantLog))
+			}
+		}
+		if (res.Test != nil) != (stored.Test != nil) || res.WallSeconds != stored.WallSeconds {
+			t.Errorf("%s: stored test %v and wall time %v s, the run returned %v and %v s", label, stored.Test, stored.WallSeconds, res.Test, res.WallSeconds)
+		}
+	}
+
+	tested := t.TempDir()
+	ref, err := (&Runner{Options: o, Corpus: corpus, Out: tested}).Run(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Test == nil {
+		t.Fatal("the run has no test result")
+	}
+	unchanged("finished with a test result", tested, ref, true, false)
+
+	skipped := t.TempDir()
+	so := o
+	so.SkipTest = true
+	first, err := (&Runner{Options: so, Corpus: corpus, Out: skipped}).Run(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unchanged("finished without a test result", skipped, first, true)
+	_, logBefore := runFiles(t, skipped)
+	clock := &advancingClock{now: time.Unix(0, 0)}
+	added := resume(skipped, false, clock.Now, jumpOnTest{clock})
+	if !reflect.DeepEqual(added.Test, ref.Test) {
+		t.Errorf("the test pass added on resume gave %+v, the uninterrupted run %+v", added.Test, ref.Test)
+	}
+	if added.WallSeconds < first.WallSeconds+3600 {
+		t.Errorf("wall time %v s after adding a test pass of over an hour to a run of %v s", added.WallSeconds, first.WallSeconds)
+	}
+	if !reflect.DeepEqual(figures(added.History), figures(first.History)) || added.History[0].TokensPerS != first.History[0].TokensPerS {
+		t.Errorf("adding the test pass changed the history")
+	}
+	if !reflect.DeepEqual(added.Resumed, []provenance.Provenance{*session}) {
+		t.Errorf("the session that added the test pass is recorded as %+v", added.Resumed)
+	}
+	_, logAfter := runFiles(t, skipped)
+	gained := strings.TrimPrefix(logAfter, logBefore)
+	if strings.Count(gained, "\n") != 2 || !strings.Contains(gained, `"event":"session"`) || !strings.Contains(gained, `"event":"test"`) {
+		t.Errorf("adding the test pass logged\n%s\nwant a session and a test line", gained)
+	}
+	unchanged("finished, its test pass added on resume", skipped, added, true, false)
 }
 
 // TestDivergenceIsAnError checks that a diverged run stops with an error

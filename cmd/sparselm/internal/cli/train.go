@@ -26,7 +26,7 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 	defineOptionFlags(fs, &given)
 	dataDir := fs.String("data", "", dataFlagHelp)
 	out := fs.String("out", "", "run `directory` (default runs/DATASET-MODEL-PRESET)")
-	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint, with its stored settings")
+	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint, with its stored settings (a finished run: print its result)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	dryRun := fs.Bool("dry-run", false, "print the resolved settings as JSON and exit without writing anything")
 	fs.defaults = func() (map[string]string, error) {
