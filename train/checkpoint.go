@@ -54,6 +54,12 @@ type RunState struct {
 	// session that continued it (nil when the Runner was given none).
 	Provenance *provenance.Provenance  `json:"provenance,omitempty"`
 	Resumed    []provenance.Provenance `json:"resumed,omitempty"`
+	// TrainedTokens and TrainedSeconds are the tokens of the current
+	// epoch's windows done and their wall time, over the sessions that ran
+	// them: the epoch's throughput. Checkpoints written before them read 0
+	// and count only the windows trained after the resume.
+	TrainedTokens  int64   `json:"trained_tokens"`
+	TrainedSeconds float64 `json:"trained_s"`
 }
 
 // Checkpoint is a model with everything needed to evaluate it or resume its training.
@@ -215,8 +221,9 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 // longer than the run's buffers (o.BPTT + data.VariableBPTTCap steps).
 func (s *RunState) check(o *Options) error {
 	switch {
-	case s.Epoch < 0 || s.LossCount < 0 || s.BadEpochs < 0:
-		return fmt.Errorf("negative count (epoch %d, loss_count %d, bad_epochs %d)", s.Epoch, s.LossCount, s.BadEpochs)
+	case s.Epoch < 0 || s.LossCount < 0 || s.BadEpochs < 0 || s.TrainedTokens < 0 || s.TrainedSeconds < 0:
+		return fmt.Errorf("negative count (epoch %d, loss_count %d, bad_epochs %d, trained_tokens %d, trained_s %g)",
+			s.Epoch, s.LossCount, s.BadEpochs, s.TrainedTokens, s.TrainedSeconds)
 	case s.Windows != nil && (s.Window < 0 || s.Window > len(s.Windows)):
 		// Between epochs Windows is nil and Window is left as it was: the
 		// next epoch starts both afresh.

@@ -2,12 +2,15 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sparselm/sparselm/model"
 )
@@ -126,4 +129,46 @@ func TestInterruptedValidationResumes(t *testing.T) {
 		t.Fatalf("resume: %v", err)
 	}
 	compareRuns(t, "interrupted in the validation", ref, got, refOut, out)
+}
+
+// TestInterruptedValidationKeepsThroughput interrupts a run in the
+// validation of its first epoch and resumes it on a clock that moves an
+// hour at every reading. The epoch's windows were all trained in the first
+// session, so its throughput is theirs: the same positive figure in the
+// history, result.json, log.jsonl and the console line, and not diluted by
+// the hours of the resumed session (400 tokens in an hour are 0.1 tok/s).
+// Before the fix the resumed session, which trained no token, recorded 0.
+func TestInterruptedValidationKeepsThroughput(t *testing.T) {
+	corpus := tinyCorpus(t)
+	o := tinyOptions(model.CellLSTM, corpus.Vocab.Len())
+	o.EpochTokens, o.SkipTest, o.Epochs = 400, true, 1
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelOn{text: "  valid [", cancel: cancel}
+	_, err := (&Runner{Options: o, Corpus: corpus, Out: out, Progress: w}).Run(ctx, false)
+	if !w.seen || !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted in the validation (progress line seen: %v): %v, want ErrInterrupted", w.seen, err)
+	}
+	now := time.Unix(0, 0)
+	hourly := func() time.Time { now = now.Add(time.Hour); return now }
+	var console strings.Builder
+	res, err := (&Runner{Options: o, Corpus: corpus, Out: out, Progress: &console, Now: hourly}).Run(context.Background(), true)
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	rate := res.History[0].TokensPerS
+	if !(rate > 10) {
+		t.Errorf("epoch 1 recorded %v tok/s; its windows ran at full speed before the interruption", rate)
+	}
+	var stored Result
+	if b, err := os.ReadFile(filepath.Join(out, FileResult)); err != nil || json.Unmarshal(b, &stored) != nil || stored.History[0].TokensPerS != rate {
+		t.Errorf("%s does not hold the epoch's %v tok/s: %v", FileResult, rate, err)
+	}
+	if evs := logEvents(t, out, "epoch"); len(evs) != 1 || evs[0]["tokens_per_s"] != rate {
+		t.Errorf("%s epoch lines %v, want one with tokens_per_s %v", FileLog, evs, rate)
+	}
+	if line := fmt.Sprintf(", %s tok/s\n", fmtRate(rate)); !strings.Contains(console.String(), "epoch 1: ") || !strings.Contains(console.String(), line) {
+		t.Errorf("the console does not end the epoch line with %q:\n%s", line, console.String())
+	}
 }

@@ -309,6 +309,7 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 		if ru.st.Windows == nil {
 			ru.st.Windows = ru.epochWindows(stream)
 			ru.st.Window, ru.st.LossSum, ru.st.LossCount = 0, 0, 0
+			ru.st.TrainedTokens, ru.st.TrainedSeconds = 0, 0
 			for l := range ru.carry.S {
 				clear(ru.carry.S[l])
 				clear(ru.carry.C[l])
@@ -327,7 +328,10 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 		// The rate of the epoch's last window, as recorded in its history; set
 		// here too for an epoch resumed after its last window.
 		lr := o.Optim.LR * sched.Scale(max(0, ru.opt.Step-1))
-		epochStart, epochTokens := ru.Now(), int64(0)
+		// The epoch's throughput counts its windows only, over every session
+		// that trained some of them: a session resumed in the validation
+		// trains none and must not report 0 tok/s.
+		trainStart, trainedBefore := ru.Now(), ru.st.TrainedSeconds
 		for ru.st.Window < len(ru.st.Windows) {
 			span := ru.st.Windows[ru.st.Window]
 			T := stream.Window(span.Start, span.Len, x, y)
@@ -355,7 +359,8 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			ru.st.LossSum += loss
 			ru.st.LossCount++
 			ru.st.Window++
-			epochTokens += int64(n)
+			ru.st.TrainedTokens += int64(n)
+			ru.st.TrainedSeconds = trainedBefore + ru.Now().Sub(trainStart).Seconds()
 			// Most important first: a narrow terminal drops the last ones.
 			status := []string{fmt.Sprintf("ppl %.1f", math.Exp(ru.st.LossSum/float64(ru.st.LossCount)))}
 			if events {
@@ -383,7 +388,7 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 			}
 		}
 		bar.Finish()
-		rate := float64(epochTokens) / max(1e-9, ru.Now().Sub(epochStart).Seconds())
+		rate := float64(ru.st.TrainedTokens) / max(1e-9, ru.st.TrainedSeconds)
 		valid, err := Evaluate(ctx, ru.m, ru.Corpus.Valid, o.EvalBatch, o.EvalBPTT, ru.Progress, "  valid")
 		if err != nil && ctx.Err() != nil {
 			// The epoch's windows are all done (Window = len(Windows)): a
@@ -430,7 +435,7 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 				ru.logEvent(map[string]any{"event": "early_stop", "epoch": ru.st.Epoch, "best_epoch": ru.st.BestEpoch})
 			}
 		}
-		ru.st.Windows = nil
+		ru.st.Windows, ru.st.TrainedTokens, ru.st.TrainedSeconds = nil, 0, 0
 		ru.st.Elapsed = elapsed()
 		if err := ru.save(filepath.Join(ru.Out, DirLast), false); err != nil {
 			return nil, err
