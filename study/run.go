@@ -326,17 +326,21 @@ func (s Spec) measure(dir, ckpt, statsFile string, corpus *data.Corpus, env *Env
 
 // Finetune returns the options of fine-tuning a pruned model trained with
 // o, before any flag or spec field changes them: o's own, with a quarter of
-// its learning rate (the same schedule: constant for its ConstantFrac of
-// the steps, then the cosine), no early stopping and no test pass.
-// `sparselm prune` and the study's prune jobs both start from it.
+// its learning rate and a cosine decay from it (no constant part), no
+// early stopping and no test pass. `sparselm prune` and the study's prune
+// jobs both start from it, and every level of a sweep, iterative or not,
+// takes it from the trained model's options (not from the level before:
+// the learning rate would shrink fourfold a level).
 func Finetune(o train.Options) train.Options {
 	o.Patience, o.SkipTest = 0, true
 	o.Optim.LR /= 4
+	o.ConstantFrac = 0
 	return o
 }
 
 // FinetuneOptions returns the fine-tuning options of a study's prune job
-// after a model trained with o: Finetune's, for the spec's epochs.
+// on a sweep whose model was trained with o: Finetune's, for the spec's
+// epochs.
 func FinetuneOptions(spec Spec, o train.Options, seed uint64) train.Options {
 	o = Finetune(o)
 	o.Epochs, o.Seed, o.Threads = spec.FinetuneEpochs, seed, spec.Threads
@@ -366,8 +370,15 @@ func pruneJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error
 			previous = spec.Levels[i-1]
 		}
 	}
+	// The fine-tuning follows the trained model's options at every level.
+	trained := c
+	if tdir := filepath.Join(dir, path.Dir(j.Dir), DirTrain, train.DirBest); tdir != filepath.Clean(from) {
+		if trained, err = train.LoadCheckpoint(tdir); err != nil {
+			return err
+		}
+	}
 	l := &Level{Dir: out, From: from, Previous: previous, Sparsity: j.Level, Criterion: spec.Criterion, Embedding: spec.Embedding,
-		FineTune: FinetuneOptions(spec, c.Options, j.Seed), Corpus: corpus, Log: env.Log, Progress: env.Log, Prov: env.provenance(ddir)}
+		FineTune: FinetuneOptions(spec, trained.Options, j.Seed), Corpus: corpus, Log: env.Log, Progress: env.Log, Prov: env.provenance(ddir)}
 	if _, err := l.Run(ctx); err != nil {
 		return err
 	}

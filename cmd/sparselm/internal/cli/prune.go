@@ -110,7 +110,7 @@ func definePruneFlags(fs *flagSet) *pruneFlags {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bars")
 	fs.StringVar(&f.dataDir, "data", "", dataFlagHelp)
 	fs.Float64Var(&f.lr, "lr", 0, "fine-tuning learning rate (0: a quarter of the checkpoint's)")
-	fs.Float64Var(&f.constFrac, "constant-frac", -1, "fraction of fine-tuning steps at the full learning rate before the cosine decay (-1: the checkpoint's)")
+	fs.Float64Var(&f.constFrac, "constant-frac", 0, "fraction of fine-tuning steps at the full learning rate before the cosine decay")
 	fs.IntVar(&f.epochTokens, "epoch-tokens", -1, "cap on fine-tuning tokens per epoch (0: whole split; -1: the checkpoint's setting)")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of fine-tuning and of random pruning (0: the checkpoint's)")
 	fs.IntVar(&f.threads, "threads", 0, "threads (0: the checkpoint's; results do not depend on it)")
@@ -353,7 +353,7 @@ func (f *pruneFlags) spec(stored *pruneSpec, src string, c *train.Checkpoint, gi
 	if set("lr") && f.lr != 0 {
 		ft.Optim.LR = f.lr
 	}
-	if set("constant-frac") && f.constFrac != -1 {
+	if set("constant-frac") {
 		ft.ConstantFrac = f.constFrac
 	}
 	if set("epoch-tokens") && f.epochTokens != -1 {

@@ -6,12 +6,33 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sparselm/sparselm/study"
+	"github.com/sparselm/sparselm/train"
 )
+
+// readResult reads a training run's result.json.
+func readResult(t *testing.T, run string) train.Result {
+	t.Helper()
+	var r train.Result
+	if err := json.Unmarshal(readFile(t, filepath.Join(run, train.FileResult)), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 // tinyStudy are the flags of a study of a few seconds on the tiny corpus:
 // the EGRU, one seed, two levels, the engines not timed (timings differ
@@ -101,6 +122,33 @@ func TestStudySpecGuards(t *testing.T) {
 	_, stderr, err := run(t, tinyStudy(out)...)
 	if err != nil || strings.Count(stderr, ": done") != 4 {
 		t.Errorf("the study again: %v, want 4 jobs done at once:\n%s", err, stderr)
+	}
+	// The study's sweep is the one `sparselm prune` makes from its trained
+	// model: every level (iterative) fine-tunes with the same options, a
+	// quarter of the trained model's learning rate on a cosine, and gets the
+	// same test perplexity.
+	sweep := filepath.Join(out, study.DirRuns, "egru-seed1")
+	pruned := filepath.Join(t.TempDir(), "pruned")
+	if _, stderr, err := run(t, "prune", "--ckpt", filepath.Join(sweep, study.DirTrain, train.DirBest), "--levels", "0.5,0.9",
+		"--finetune-epochs", "1", "--epoch-tokens", "800", "--threads", "1", "--quiet", "--out", pruned); err != nil {
+		t.Fatalf("prune: %v\n%s", err, stderr)
+	}
+	trained := readResult(t, filepath.Join(sweep, study.DirTrain))
+	for _, lv := range []string{"level-0.50", "level-0.90"} {
+		got, want := readResult(t, filepath.Join(sweep, lv)), readResult(t, filepath.Join(pruned, lv))
+		if o := got.Options; o.Optim.LR != trained.Options.Optim.LR/4 || o.ConstantFrac != 0 {
+			t.Errorf("%s: fine-tuning lr %v, constant fraction %v; want %v (the trained model's / 4) and 0", lv, o.Optim.LR, o.ConstantFrac, trained.Options.Optim.LR/4)
+		}
+		if !reflect.DeepEqual(got.Options, want.Options) {
+			t.Errorf("%s: the study fine-tunes with\n%+v\nprune with\n%+v", lv, got.Options, want.Options)
+		}
+		gs, ws := readFile(t, filepath.Join(sweep, lv, study.FileLevelStats)), readFile(t, filepath.Join(pruned, lv, study.FileLevelStats))
+		var g, w struct{ PPL float64 }
+		json.Unmarshal(gs, &g)
+		json.Unmarshal(ws, &w)
+		if g.PPL == 0 || g.PPL != w.PPL {
+			t.Errorf("%s: test ppl %v in the study, %v through prune", lv, g.PPL, w.PPL)
+		}
 	}
 	_, _, err = run(t, tinyStudy(out, "--levels", "0.5,0.75")...)
 	if err == nil || !strings.Contains(err.Error(), "levels: stored [0.5,0.9]") {
