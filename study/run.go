@@ -68,8 +68,11 @@ func (e *Env) logf(format string, a ...any) {
 // another spec.
 func Open(dir string, spec Spec) (Spec, error) {
 	stored, err := Check(dir, spec)
-	if err != nil || stored {
-		return spec, err
+	if err != nil {
+		return Spec{}, err
+	}
+	if stored {
+		return spec, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Spec{}, err
@@ -372,8 +375,8 @@ func pruneJob(ctx context.Context, dir string, spec Spec, j Job, env *Env) error
 	}
 	// The fine-tuning follows the trained model's options at every level.
 	trained := c
-	if tdir := filepath.Join(dir, path.Dir(j.Dir), DirTrain, train.DirBest); tdir != filepath.Clean(from) {
-		if trained, err = train.LoadCheckpoint(tdir); err != nil {
+	if tdir := path.Join(SweepDir(j.Model, j.Seed), DirTrain, train.DirBest); tdir != j.From {
+		if trained, err = train.LoadCheckpoint(filepath.Join(dir, tdir)); err != nil {
 			return err
 		}
 	}
