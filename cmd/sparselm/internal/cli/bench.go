@@ -80,8 +80,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench: unexpected argument %q (flags start with --)", fs.Arg(0))
+	if err := fs.noArgs("bench"); err != nil {
+		return err
 	}
 	o, err := train.Preset(*presetName, *cell, "ptb")
 	if err != nil {

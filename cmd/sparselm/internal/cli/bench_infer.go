@@ -50,8 +50,8 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench infer: unexpected argument %q (flags start with --)", fs.Arg(0))
+	if err := fs.noArgs("bench infer"); err != nil {
+		return err
 	}
 	if *shape != "" && *shape != "paper" {
 		return fmt.Errorf("bench infer: --shape %q: the only shape is paper", *shape)

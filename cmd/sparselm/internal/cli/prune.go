@@ -187,8 +187,8 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	given := fs.given()
-	if fs.NArg() > 0 {
-		return fmt.Errorf("prune: unexpected argument %q (flags start with --)", fs.Arg(0))
+	if err := fs.noArgs("prune"); err != nil {
+		return err
 	}
 	if err := checkThreads(env, "prune", f.threads); err != nil {
 		return err

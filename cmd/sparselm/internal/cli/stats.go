@@ -73,9 +73,10 @@ func (f *evalFlags) load(env *Env, fs *flagSet, cmd string, args []string) (stri
 	if err := fs.Parse(args); err != nil {
 		return "", nil, err
 	}
+	if err := fs.noArgs(cmd); err != nil {
+		return "", nil, err
+	}
 	switch {
-	case fs.NArg() > 0:
-		return "", nil, fmt.Errorf("%s: unexpected argument %q (flags start with --)", cmd, fs.Arg(0))
 	case *f.ckpt == "":
 		return "", nil, fmt.Errorf("%s: --ckpt is required", cmd)
 	case *f.batch < 1:

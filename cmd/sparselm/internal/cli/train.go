@@ -39,8 +39,8 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("train: unexpected argument %q (flags start with --)", fs.Arg(0))
+	if err := fs.noArgs("train"); err != nil {
+		return err
 	}
 	o, conflicts, err := resolveTrain(&given, fs.given(), out, *resume)
 	if err != nil {
