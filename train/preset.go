@@ -21,9 +21,9 @@ var Presets = []string{"tiny", "small", "paper"}
 // field "preset"; the cell is checked by Options.Validate.
 //
 //   - tiny: seconds on a laptop; for tests and smoke runs, not for results.
-//   - small: meant to meet the study's bars on PTB within about two hours
-//     per model on 2 cores (see the README for the measured figures); 2
-//     layers of 256 take about 50 minutes per model on one core each.
+//   - small: meant to meet the study's bars on PTB on a 2-core laptop: 2
+//     layers of 256 take 1.5 to 2.5 hours per model on one core each, two
+//     models at once (see the README for the measured figures).
 //   - paper: the full-scale reference settings of docs/method.md (3 layers
 //     of 1350, 1350, 750 units; hundreds of epochs: days on a CPU).
 func Preset(name, cell, dataset string) (Options, error) {
