@@ -37,6 +37,16 @@ var ErrInterrupted = errors.New("train: interrupted; the run was checkpointed an
 // already holds one.
 var ErrRunExists = errors.New("train: the output directory already holds a run")
 
+// CheckFresh returns ErrRunExists (wrapped, naming out) if the directory out
+// already holds a run, the check a fresh Run makes first: commands call it
+// before they load a corpus.
+func CheckFresh(out string) error {
+	if ckptdir.Exists(filepath.Join(out, DirLast)) {
+		return fmt.Errorf("%w: %s", ErrRunExists, out)
+	}
+	return nil
+}
+
 // ErrDiverged is returned when the training loss or the validation
 // perplexity is no longer finite.
 var ErrDiverged = errors.New("train: the run diverged")
@@ -155,8 +165,10 @@ func (r *Runner) Run(ctx context.Context, resume bool) (*Result, error) {
 			ru.st.Resumed = append(ru.st.Resumed, *r.Provenance)
 		}
 	} else {
-		if !resume && ckptdir.Exists(last) {
-			return nil, fmt.Errorf("%w: %s", ErrRunExists, r.Out)
+		if !resume {
+			if err := CheckFresh(r.Out); err != nil {
+				return nil, err
+			}
 		}
 		ru.pcg = rand.NewPCG(o.Seed, 0x5eed)
 		ru.rng = rand.New(ru.pcg)

@@ -52,9 +52,14 @@ func TestRunHints(t *testing.T) {
 	if _, stderr, err := run(t, tinyTrain("lstm", out, "--skip-test", "--epochs", "1")...); err != nil {
 		t.Fatalf("train: %v\n%s", err, stderr)
 	}
-	_, _, err := run(t, tinyTrain("lstm", out, "--skip-test", "--epochs", "1")...)
+	_, again, err := run(t, tinyTrain("lstm", out, "--skip-test", "--epochs", "1")...)
 	if !errors.Is(err, train.ErrRunExists) || !strings.Contains(err.Error(), "pass --resume") {
 		t.Errorf("a second train into %s: %v, want ErrRunExists with a hint to --resume", out, err)
+	}
+	if again != "" {
+		// Refused before the corpus is read: no header line for a run
+		// that does not start.
+		t.Errorf("a second train into %s printed before refusing:\n%s", out, again)
 	}
 
 	fresh := filepath.Join(t.TempDir(), "fresh")

@@ -50,6 +50,12 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("train: --resume: the run in %s was started with other settings; drop these flags to continue it, "+
 			"or start a new run in another --out:\n  %s", *out, strings.Join(conflicts, "\n  "))
 	}
+	if !*resume && !*dryRun {
+		// Before the corpus is read and the header printed.
+		if err := train.CheckFresh(*out); err != nil {
+			return withRunHint(err, "sparselm train --out "+*out+" --resume")
+		}
+	}
 	dir, err := data.Resolve(o.Dataset, *dataDir, env.Getenv)
 	if err != nil {
 		return err
