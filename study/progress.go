@@ -122,9 +122,11 @@ func epochsDone(dir string, spec Spec, j Job) (done, total int, wall time.Durati
 // goes on at its own pace so far (wall time per epoch from its log); any
 // other job takes the mean wall time of the
 // study's finished jobs of its kind and model (from their logs, which
-// count every session of a resumed run), else Estimate's. measured counts
-// the jobs not done whose figure came from this study's own logs.
-func Remaining(dir string, spec Spec, trainTokens int) (left time.Duration, measured, pending int, err error) {
+// count every session of a resumed run), else Estimate's for a dataset of
+// the given size. A running job's current epoch counts as far as its
+// progress bar shows. measured counts the jobs not done whose figure came
+// from this study's own logs.
+func Remaining(dir string, spec Spec, size DataSize) (left time.Duration, measured, pending int, err error) {
 	jobs := Plan(spec)
 	type key struct {
 		kind  Kind
@@ -151,26 +153,32 @@ func Remaining(dir string, spec Spec, trainTokens int) (left time.Duration, meas
 		}
 		pending++
 		done, total, wall := epochsDone(dir, spec, j)
+		// The part of its current epoch that a running job's progress bar
+		// shows.
+		var inEpoch float64
+		if states[i].Status == Running && total > 0 && done < total {
+			if b, ok := lastBar(LogPath(dir, j.ID)); ok && strings.HasPrefix(b.label, "epoch ") {
+				inEpoch = float64(b.percent) / 100
+			}
+		}
 		switch k := (key{j.Kind, j.Model}); {
 		case done > 0 && wall > 0:
 			// Running, killed half-way, or (a run copied in) complete.
-			left += wall / time.Duration(done) * time.Duration(total-done)
+			left += time.Duration(float64(wall) / float64(done) * max(0, float64(total-done)-inEpoch))
 			measured++
 		case n[k] > 0:
 			d := sum[k] / time.Duration(n[k])
-			if states[i].Status == Running && total > 0 {
-				// The epochs done, and the part of the current one that
-				// its progress bar shows.
-				frac := float64(done) / float64(total)
-				if b, ok := lastBar(LogPath(dir, j.ID)); ok && strings.HasPrefix(b.label, "epoch ") {
-					frac += float64(b.percent) / 100 / float64(total)
-				}
-				d = time.Duration(float64(d) * max(0, 1-frac))
+			if total > 0 {
+				d = time.Duration(float64(d) * max(0, 1-(float64(done)+inEpoch)/float64(total)))
 			}
 			left += d
 			measured++
 		default:
-			left += Estimate(spec, j, trainTokens)
+			d := Estimate(spec, j, size)
+			if total > 0 {
+				d = time.Duration(float64(d) * max(0, 1-inEpoch/float64(total)))
+			}
+			left += d
 		}
 	}
 	return left, measured, pending, nil

@@ -103,7 +103,8 @@ func TestReportPartial(t *testing.T) {
 // TestRemaining checks the estimate of the work left: a running job at its
 // own pace per epoch, a pending one at the mean of its kind's finished
 // jobs (their logs' wall time), a complete run copied in at zero, and the
-// rest at Estimate's rates.
+// rest at Estimate's rates; a running job's current epoch counts as far as
+// its progress bar shows, whichever figure it starts from.
 func TestRemaining(t *testing.T) {
 	s := DefaultSpec("tiny")
 	s.Seeds = []uint64{1, 2, 3}
@@ -127,9 +128,17 @@ func TestRemaining(t *testing.T) {
 	writeLog(jobs[0], `{"event":"session"}`, epoch(1, 60), `{"event":"session"}`, epoch(2, 100))
 	writeState(dir, State{Job: 1, Status: Done})
 	writeLog(jobs[1], epoch(1, 40), epoch(2, 80))
-	// train egru seed 1: running, 1 of 2 epochs in 30 s → 30 s left.
+	// train egru seed 1: running, 1 of 2 epochs in 30 s, its bar half-way
+	// through epoch 2 → 15 s left.
 	writeState(dir, State{Job: 3, Status: Running})
 	writeLog(jobs[3], epoch(1, 30))
+	os.MkdirAll(filepath.Dir(LogPath(dir, 3)), 0o755)
+	bar3, err := os.Create(LogPath(dir, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	train.NewProgress(bar3, "epoch 2/2", 100).Add(50)
+	bar3.Close()
 	// train egru seed 2: pending, but its run was copied in complete → 0 left.
 	writeLog(jobs[4], epoch(1, 40), epoch(2, 80))
 	// train lstm seed 3: running, no epoch done, its bar half-way through
@@ -142,15 +151,24 @@ func TestRemaining(t *testing.T) {
 	}
 	train.NewProgress(f, "epoch 1/2", 100).Add(50)
 	f.Close()
-	left, measured, pending, err := Remaining(dir, s, 0)
+	// train egru seed 3: running, no epoch done, its bar at 60% of epoch 1
+	// of 2, no egru run finished → 70% of Estimate's time left.
+	writeState(dir, State{Job: 5, Status: Running})
+	f, err = os.Create(LogPath(dir, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	train.NewProgress(f, "epoch 1/2", 100).Add(60)
+	f.Close()
+	left, measured, pending, err := Remaining(dir, s, DataSize{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// lstm seed 3 at the mean of seeds 1 and 2, egru seed 1's last epoch,
 	// egru seed 3 and the rest at the rates (no egru run has finished).
-	want := 90*time.Second*3/4 + 30*time.Second + Estimate(s, jobs[5], 0)
+	want := 90*time.Second*3/4 + 15*time.Second + time.Duration(0.7*float64(Estimate(s, jobs[5], DataSize{})))
 	for _, j := range jobs[6:] {
-		want += Estimate(s, j, 0)
+		want += Estimate(s, j, DataSize{})
 	}
 	if left != want || measured != 3 || pending != len(jobs)-2 {
 		t.Errorf("Remaining = %v, %d measured, %d pending; want %v, 3, %d", left, measured, pending, want, len(jobs)-2)

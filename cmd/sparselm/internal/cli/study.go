@@ -367,13 +367,7 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, ", %d lost (killed while running: rerun the study, or study run --job N, to redo them)", lost)
 	}
 	fmt.Fprintln(env.Stdout)
-	tokens := 0
-	if ddir, err := data.Resolve(spec.Dataset, "", env.Getenv); err == nil {
-		if files, err := data.SplitFiles(ddir); err == nil {
-			tokens = approxTokens(files)
-		}
-	}
-	left, measured, pending, err := study.Remaining(dir, spec, tokens)
+	left, measured, pending, err := study.Remaining(dir, spec, dataSize(env, spec))
 	if err != nil {
 		return fmt.Errorf("study status: %w", err)
 	}
@@ -394,18 +388,13 @@ func runStudyStatus(ctx context.Context, env *Env, args []string) error {
 // printPlan prints the jobs of spec with their estimated times.
 func printPlan(env *Env, out string, spec study.Spec) error {
 	jobs := study.Plan(spec)
-	var tokens int
-	if ddir, err := data.Resolve(spec.Dataset, "", env.Getenv); err == nil {
-		if files, err := data.SplitFiles(ddir); err == nil {
-			tokens = approxTokens(files)
-		}
-	}
+	size := dataSize(env, spec)
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(env.Stdout, "study in %s: %d jobs in %d stages\n", out, len(jobs), len(study.Stages(jobs)))
 	fmt.Fprintln(tw, "job\tstage\tname\tafter\toutput\tfrom\testimate")
 	var total float64
 	for _, j := range jobs {
-		est := study.Estimate(spec, j, tokens)
+		est := study.Estimate(spec, j, size)
 		total += est.Seconds()
 		deps := make([]string, len(j.Deps))
 		for i, d := range j.Deps {
@@ -438,19 +427,35 @@ func orDash(s string) string {
 	return s
 }
 
-// approxTokens is the number of whitespace-separated words of the train
-// split (plus one end of line each), read quickly for the estimate.
-func approxTokens(files []string) int {
+// approxSize counts the whitespace-separated words of the train split
+// (plus one end of line each) and its distinct words (plus <eos>), read
+// quickly for the estimates: a zero DataSize if there is no train split.
+func approxSize(files []string) study.DataSize {
 	for _, f := range files {
 		if strings.Contains(filepath.Base(f), "train") {
 			b, err := os.ReadFile(f)
 			if err != nil {
-				return 0
+				return study.DataSize{}
 			}
-			return len(strings.Fields(string(b))) + strings.Count(string(b), "\n")
+			words := strings.Fields(string(b))
+			vocab := map[string]struct{}{}
+			for _, w := range words {
+				vocab[w] = struct{}{}
+			}
+			return study.DataSize{TrainTokens: len(words) + strings.Count(string(b), "\n"), Vocab: len(vocab) + 1}
 		}
 	}
-	return 0
+	return study.DataSize{}
+}
+
+// dataSize is approxSize of the spec's dataset, zero if it cannot be found.
+func dataSize(env *Env, spec study.Spec) study.DataSize {
+	if ddir, err := data.Resolve(spec.Dataset, "", env.Getenv); err == nil {
+		if files, err := data.SplitFiles(ddir); err == nil {
+			return approxSize(files)
+		}
+	}
+	return study.DataSize{}
 }
 
 func splitList(s string) []string {
