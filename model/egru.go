@@ -154,11 +154,7 @@ func (l *egru[F]) forwardRows(t, b0, b1 int, serial bool) {
 	brz, theta := l.brzV, l.thetaV
 	px := l.gates[t*B*G : (t+1)*B*G]
 	yPrev := l.y[t*B*H : (t+1)*B*H]
-	if serial {
-		l.rstep.mulSerial(l.rec[b0*G:b1*G], yPrev[b0*H:b1*H], b1-b0, false)
-	} else {
-		l.rstep.mul(l.rec[b0*G:b1*G], yPrev[b0*H:b1*H], b1-b0, false)
-	}
+	l.rstep.mulRows(serial, l.rec[b0*G:b1*G], yPrev[b0*H:b1*H], b1-b0, false)
 	cPrev := l.c[t*B*H : (t+1)*B*H]
 	cNext := l.c[(t+1)*B*H : (t+2)*B*H]
 	yNext := l.y[(t+1)*B*H : (t+2)*B*H]
@@ -253,11 +249,7 @@ func (l *egru[F]) backwardRows(t, b0, b1 int, serial bool) {
 		return
 	}
 	// dy_{t−1} = drec_t·Rᵀ
-	if serial {
-		l.rstep.mulSerial(l.dnext[b0*H:b1*H], drec[b0*G:b1*G], b1-b0, false)
-	} else {
-		l.rstep.mul(l.dnext[b0*H:b1*H], drec[b0*G:b1*G], b1-b0, false)
-	}
+	l.rstep.mulRows(serial, l.dnext[b0*H:b1*H], drec[b0*G:b1*G], b1-b0, false)
 }
 
 // backward takes dout [T×B×H], the gradient of the loss with respect to the

@@ -87,6 +87,16 @@ func (s *stepMat[F]) mulSerial(c, a []F, m int, accumulate bool) {
 	s.mul(c, a, m, accumulate)
 }
 
+// mulRows is mulSerial when serial (a range of batch rows inside a
+// tensor.Parallel body), mul otherwise: the recurrent product of a step.
+func (s *stepMat[F]) mulRows(serial bool, c, a []F, m int, accumulate bool) {
+	if serial {
+		s.mulSerial(c, a, m, accumulate)
+		return
+	}
+	s.mul(c, a, m, accumulate)
+}
+
 // splitBatch reports whether the steps of a window run as ranges of batch
 // rows on separate goroutines (each range through all T steps, without a
 // hand-off per step). Only float32 splits; B ≥ 8 keeps the unsplit product

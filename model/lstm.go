@@ -80,11 +80,7 @@ func (l *lstm[F]) forwardRows(t, b0, b1 int, serial bool) {
 	B, H, G := l.B, l.H, 4*l.H
 	a := l.act[t*B*G : (t+1)*B*G]
 	hPrev := l.h[t*B*H : (t+1)*B*H]
-	if serial {
-		l.rstep.mulSerial(a[b0*G:b1*G], hPrev[b0*H:b1*H], b1-b0, true)
-	} else {
-		l.rstep.mul(a[b0*G:b1*G], hPrev[b0*H:b1*H], b1-b0, true)
-	}
+	l.rstep.mulRows(serial, a[b0*G:b1*G], hPrev[b0*H:b1*H], b1-b0, true)
 	cPrev := l.c[t*B*H : (t+1)*B*H]
 	cNext := l.c[(t+1)*B*H : (t+2)*B*H]
 	hNext := l.h[(t+1)*B*H : (t+2)*B*H]
@@ -148,11 +144,7 @@ func (l *lstm[F]) backwardRows(t, b0, b1 int, serial bool) {
 		return
 	}
 	// dh_{t−1} = dpre_t·Rᵀ
-	if serial {
-		l.rstep.mulSerial(l.dnext[b0*H:b1*H], d[b0*G:b1*G], b1-b0, false)
-	} else {
-		l.rstep.mul(l.dnext[b0*H:b1*H], d[b0*G:b1*G], b1-b0, false)
-	}
+	l.rstep.mulRows(serial, l.dnext[b0*H:b1*H], d[b0*G:b1*G], b1-b0, false)
 }
 
 // backward takes dout [T×B×H], the gradient of the loss with respect to the
