@@ -146,17 +146,11 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	for i := 0; i < *warmup; i++ {
 		step(i)
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return fmt.Errorf("bench: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("bench: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile("bench", *cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if *memProfile != "" {
 		runtime.MemProfileRate = 1
 		defer func() { runtime.MemProfileRate = 512 * 1024 }()
@@ -226,4 +220,21 @@ func median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// startCPUProfile starts a CPU profile into the file at path (none if path
+// is empty) and returns the function that stops it and closes the file.
+func startCPUProfile(cmd, path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: --cpuprofile: %w", cmd, err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: --cpuprofile: %w", cmd, err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

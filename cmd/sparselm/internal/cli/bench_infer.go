@@ -47,6 +47,7 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 	dataDir := fs.String("data", "", dataFlagHelp)
 	seed := fs.Uint64("seed", 1, "seed of the random weights and token ids")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (models built, engines timed) to this `file`; go tool pprof -focus Step reads the timed part")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -82,6 +83,11 @@ func runBenchInfer(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("bench infer: --steps and --repeats must be positive and --warmup not negative (%w)", err)
 	}
 	tensor.SetThreads(1)
+	stop, err := startCPUProfile("bench infer", *cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	rng := rand.New(rand.NewPCG(*seed, 0x1f3e))
 	if *paper {
 		if *cell != model.CellEGRU && *cell != model.CellLSTM {

@@ -31,12 +31,17 @@ func TestBenchInfer(t *testing.T) {
 	}
 	fast := []string{"--steps", "8", "--warmup", "2", "--repeats", "3", "--data", filepath.Dir(tinyData)}
 
-	stdout, stderr, err := run(t, append([]string{"bench", "infer", "--ckpt", src}, fast...)...)
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	stdout, stderr, err := run(t, append([]string{"bench", "infer", "--ckpt", src, "--cpuprofile", prof}, fast...)...)
 	if err != nil {
 		t.Fatalf("bench infer --ckpt: %v\n%s", err, stderr)
 	}
 	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); len(lines) != 3 || !strings.Contains(lines[2], "test") {
 		t.Errorf("bench infer --ckpt: want a title, a header and one row on the test split:\n%s", stdout)
+	}
+	// A profile is gzipped protocol buffers (runtime/pprof).
+	if b, err := os.ReadFile(prof); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("bench infer --cpuprofile: %v, want a gzipped CPU profile in %s (%d bytes)", err, prof, len(b))
 	}
 
 	stdout, stderr, err = run(t, append([]string{"bench", "infer", "--sweep", sweep, "--json"}, fast...)...)
