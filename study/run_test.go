@@ -122,6 +122,16 @@ func TestRemaining(t *testing.T) {
 	epoch := func(e int, wall float64) string {
 		return fmt.Sprintf(`{"epoch":%d,"event":"epoch","wall_s":%g}`, e, wall)
 	}
+	// writeBar writes job id's output: a progress bar label at percent.
+	writeBar := func(id int, label string, percent int64) {
+		os.MkdirAll(filepath.Dir(LogPath(dir, id)), 0o755)
+		f, err := os.Create(LogPath(dir, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		train.NewProgress(f, label, 100).Add(percent)
+		f.Close()
+	}
 	// train lstm seeds 1 and 2: done, 2 epochs in 100 s (two sessions:
 	// wall_s is cumulative) and in 80 s.
 	writeState(dir, State{Job: 0, Status: Done})
@@ -132,34 +142,17 @@ func TestRemaining(t *testing.T) {
 	// through epoch 2 → 15 s left.
 	writeState(dir, State{Job: 3, Status: Running})
 	writeLog(jobs[3], epoch(1, 30))
-	os.MkdirAll(filepath.Dir(LogPath(dir, 3)), 0o755)
-	bar3, err := os.Create(LogPath(dir, 3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	train.NewProgress(bar3, "epoch 2/2", 100).Add(50)
-	bar3.Close()
+	writeBar(3, "epoch 2/2", 50)
 	// train egru seed 2: pending, but its run was copied in complete → 0 left.
 	writeLog(jobs[4], epoch(1, 40), epoch(2, 80))
 	// train lstm seed 3: running, no epoch done, its bar half-way through
 	// epoch 1 of 2 → three quarters of its kind's mean (90 s) left.
 	writeState(dir, State{Job: 2, Status: Running})
-	os.MkdirAll(filepath.Dir(LogPath(dir, 2)), 0o755)
-	f, err := os.Create(LogPath(dir, 2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	train.NewProgress(f, "epoch 1/2", 100).Add(50)
-	f.Close()
+	writeBar(2, "epoch 1/2", 50)
 	// train egru seed 3: running, no epoch done, its bar at 60% of epoch 1
 	// of 2, no egru run finished → 70% of Estimate's time left.
 	writeState(dir, State{Job: 5, Status: Running})
-	f, err = os.Create(LogPath(dir, 5))
-	if err != nil {
-		t.Fatal(err)
-	}
-	train.NewProgress(f, "epoch 1/2", 100).Add(60)
-	f.Close()
+	writeBar(5, "epoch 1/2", 60)
 	left, measured, pending, err := Remaining(dir, s, DataSize{})
 	if err != nil {
 		t.Fatal(err)
