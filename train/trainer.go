@@ -38,11 +38,20 @@ var ErrInterrupted = errors.New("train: interrupted; the run was checkpointed an
 var ErrRunExists = errors.New("train: the output directory already holds a run")
 
 // CheckFresh returns ErrRunExists (wrapped, naming out) if the directory out
-// already holds a run, the check a fresh Run makes first: commands call it
-// before they load a corpus.
+// already holds a run: its resumable state, or the result of a finished run
+// whose last/ was deleted (a fresh run would overwrite best/ and the
+// result). It is the check a fresh Run makes first; commands call it before
+// they load a corpus. A best/ without last/ is not a run: a run killed while
+// writing its first checkpoints leaves it, and starts again.
 func CheckFresh(out string) error {
+	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
+		return fmt.Errorf("train: the output directory %s is a file", out)
+	}
 	if ckptdir.Exists(filepath.Join(out, DirLast)) {
 		return fmt.Errorf("%w: %s", ErrRunExists, out)
+	}
+	if _, err := os.Stat(filepath.Join(out, FileResult)); err == nil {
+		return fmt.Errorf("%w: %s (a finished run: its %s is there, its %s/ is not)", ErrRunExists, out, FileResult, DirLast)
 	}
 	return nil
 }

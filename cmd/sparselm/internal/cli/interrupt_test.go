@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,6 +61,34 @@ func TestRunHints(t *testing.T) {
 		// Refused before the corpus is read: no header line for a run
 		// that does not start.
 		t.Errorf("a second train into %s printed before refusing:\n%s", out, again)
+	}
+	// A finished run whose last/ was deleted (to save space) is still a
+	// run: a fresh train would overwrite its best/ and result.json.
+	if err := os.RemoveAll(filepath.Join(out, train.DirLast)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, tinyTrain("lstm", out, "--skip-test", "--epochs", "1")...); !errors.Is(err, train.ErrRunExists) {
+		t.Errorf("train into a finished run without last/: %v, want ErrRunExists", err)
+	}
+	// Nor is a pruning sweep's or a study's directory a place to train, nor a file.
+	for _, f := range []string{"prune.json", "study.json"} {
+		d := filepath.Join(t.TempDir(), "d")
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, f), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := run(t, tinyTrain("lstm", d, "--epochs", "1")...); err == nil || !strings.Contains(err.Error(), f) {
+			t.Errorf("train into a directory holding %s: %v, want a refusal naming it", f, err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "f.txt")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, tinyTrain("lstm", file, "--epochs", "1")...); err == nil || !strings.Contains(err.Error(), "is a file") {
+		t.Errorf("train --out FILE: %v, want a refusal", err)
 	}
 
 	fresh := filepath.Join(t.TempDir(), "fresh")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/model"
+	"github.com/sparselm/sparselm/study"
 	"github.com/sparselm/sparselm/train"
 )
 
@@ -52,6 +54,11 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 	}
 	if !*resume && !*dryRun {
 		// Before the corpus is read and the header printed.
+		for _, f := range []string{filePruneSpec, study.SpecFile} {
+			if _, err := os.Stat(filepath.Join(*out, f)); err == nil {
+				return fmt.Errorf("train: %s holds %s, not a training run: choose another --out", *out, f)
+			}
+		}
 		if err := train.CheckFresh(*out); err != nil {
 			return withRunHint(err, "sparselm train --out "+*out+" --resume")
 		}
