@@ -244,6 +244,8 @@ func runPrune(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("prune: --resume: the run in %s was started with other settings; drop these flags to continue it, "+
 				"or start a new run in another --out:\n  %s", f.out, strings.Join(conflicts, "\n  "))
 		}
+	} else if err := checkPruneOut(f.out, src); err != nil {
+		return err
 	} else if err := writePruneSpec(f.out, spec, prov); err != nil {
 		return err
 	}
@@ -281,6 +283,22 @@ func checkpointDir(arg string) string {
 		dir = abs
 	}
 	return dir
+}
+
+// checkPruneOut refuses an --out for a new sweep that would write into the
+// checkpoint it starts from (which then no longer loads: its manifest does
+// not list the sweep's files) or into a training run's directory.
+func checkPruneOut(out, src string) error {
+	o, err1 := filepath.Abs(out)
+	c, err2 := filepath.Abs(src)
+	if err1 == nil && err2 == nil && (o == c || strings.HasPrefix(o, c+string(filepath.Separator))) {
+		return fmt.Errorf("prune: --out %s is inside the checkpoint %s it starts from; choose another --out (the default is %s)", out, src,
+			defaultPruneOut(src, "CRITERION", "SCHEDULE"))
+	}
+	if err := train.CheckFresh(out); err != nil {
+		return fmt.Errorf("prune: --out %s holds a training run; choose another --out (the default is beside the checkpoint)", out)
+	}
+	return nil
 }
 
 // defaultPruneOut is the default --out: prune-CRITERION-SCHEDULE beside the checkpoint.

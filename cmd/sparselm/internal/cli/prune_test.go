@@ -207,12 +207,21 @@ func TestPruneAndStatsBadInput(t *testing.T) {
 		{[]string{"stats"}, "--ckpt is required"},
 		{[]string{"stats", "--ckpt", src, "--split", "dev"}, "unknown split"},
 		{[]string{"stats", "--ckpt", src, "--bptt", "0"}, "bptt"},
+		// A sweep written into the checkpoint it starts from broke it (its
+		// manifest does not list prune.json); into the training run, mixed
+		// the two.
+		{[]string{"prune", "--ckpt", src, "--levels", "0.5", "--out", filepath.Join(src, "best")}, "inside the checkpoint"},
+		{[]string{"prune", "--ckpt", src, "--levels", "0.5", "--out", filepath.Join(src, "best", "p")}, "inside the checkpoint"},
+		{[]string{"prune", "--ckpt", src, "--levels", "0.5", "--out", src}, "holds a training run"},
 	}
 	for _, c := range cases {
 		_, _, err := run(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want it to mention %q", c.args, err, c.want)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(src, "best", filePruneSpec)); err == nil {
+		t.Errorf("a refused prune wrote %s into its checkpoint", filePruneSpec)
 	}
 	for _, cmd := range []string{"prune", "stats"} {
 		stdout, _, err := run(t, cmd, "--help")
