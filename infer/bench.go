@@ -56,12 +56,31 @@ type layerStepper interface {
 	stepLayers() []float32
 }
 
+// ctxEvery is how many tokens Bench and Count step between looks at their
+// context: a look (ctx.Err) costs tens of nanoseconds and a token of even a
+// tiny model microseconds, so the looks add well under 0.1% to the time
+// measured, and a cancelled run stops within ctxEvery tokens.
+const ctxEvery = 256
+
+// stepCancellable calls step n times, looking at ctx before the first call
+// and every ctxEvery calls after it. It returns context.Cause(ctx), and
+// how many steps it made, once ctx is cancelled, and nil after n steps.
+func stepCancellable(ctx context.Context, n int, step func()) (int, error) {
+	for i := range n {
+		if i%ctxEvery == 0 && ctx.Err() != nil {
+			return i, context.Cause(ctx)
+		}
+		step()
+	}
+	return n, nil
+}
+
 // Bench resets e and feeds it ids [N] cycled, one token per step: o.Warmup
 // untimed steps, then o.Repeats timed runs of o.Steps steps. It returns the
 // median ns per token over the repeats. It panics if e.Batch() != 1 or ids
 // is empty (programmer errors) and returns an error for bad options, for
-// Layers on an engine of another package, or with context.Cause(ctx) when
-// ctx is cancelled between repeats.
+// Layers on an engine of another package, or wrapping context.Cause(ctx)
+// within ctxEvery tokens of ctx being cancelled (in the warmup or a repeat).
 func Bench(ctx context.Context, e Engine, ids []int32, o BenchOptions) (BenchResult, error) {
 	if e.Batch() != 1 || len(ids) == 0 {
 		panic(fmt.Sprintf("infer: Bench: batch %d and %d ids, want batch 1 and some ids", e.Batch(), len(ids)))
@@ -86,17 +105,14 @@ func Bench(ctx context.Context, e Engine, ids []int32, o BenchOptions) (BenchRes
 		step(x, logits)
 		n++
 	}
-	for range o.Warmup {
-		next()
+	if done, err := stepCancellable(ctx, o.Warmup, next); err != nil {
+		return BenchResult{}, fmt.Errorf("infer: bench: stopped after %d of %d warmup tokens: %w", done, o.Warmup, err)
 	}
 	res := BenchResult{NsPerTokenAll: make([]float64, 0, o.Repeats)}
-	for range o.Repeats {
-		if ctx.Err() != nil {
-			return res, fmt.Errorf("infer: bench: %w", context.Cause(ctx))
-		}
+	for r := range o.Repeats {
 		t0 := time.Now()
-		for range o.Steps {
-			next()
+		if done, err := stepCancellable(ctx, o.Steps, next); err != nil {
+			return res, fmt.Errorf("infer: bench: stopped after %d of %d tokens of repeat %d: %w", done, o.Steps, r+1, err)
 		}
 		res.NsPerTokenAll = append(res.NsPerTokenAll, float64(time.Since(t0).Nanoseconds())/float64(o.Steps))
 	}
@@ -136,8 +152,10 @@ type Counts struct {
 
 // Count resets e and steps it through the first steps tokens of ids
 // (cycled) with counting on, then turns counting off and clears the counts.
-// It panics if e.Batch() != 1, ids is empty or steps < 1.
-func Count(e *Event, ids []int32, steps int) Counts {
+// It panics if e.Batch() != 1, ids is empty or steps < 1, and returns an
+// error wrapping context.Cause(ctx) within ctxEvery tokens of ctx being
+// cancelled.
+func Count(ctx context.Context, e *Event, ids []int32, steps int) (Counts, error) {
 	if e.Batch() != 1 || len(ids) == 0 || steps < 1 {
 		panic(fmt.Sprintf("infer: Count: batch %d, %d ids, %d steps", e.Batch(), len(ids), steps))
 	}
@@ -148,8 +166,10 @@ func Count(e *Event, ids []int32, steps int) Counts {
 	nonzero := make([]int64, len(e.layers))
 	logits := make([]float32, e.V)
 	x := make([]int32, 1)
-	for t := range steps {
+	t := 0
+	done, err := stepCancellable(ctx, steps, func() {
 		x[0] = ids[t%len(ids)]
+		t++
 		e.Step(x, logits)
 		for i := range e.layers {
 			for _, v := range e.layers[i].s {
@@ -158,6 +178,9 @@ func Count(e *Event, ids []int32, steps int) Counts {
 				}
 			}
 		}
+	})
+	if err != nil {
+		return Counts{}, fmt.Errorf("infer: count: stopped after %d of %d tokens: %w", done, steps, err)
 	}
 	m := e.MACs()
 	c := Counts{Tokens: steps, DecoderMACs: float64(m.Decoder) / float64(steps)}
@@ -165,7 +188,7 @@ func Count(e *Event, ids []int32, steps int) Counts {
 		c.LayerMACs += float64(m.Layers[i]) / float64(steps)
 		c.Active = append(c.Active, float64(nonzero[i])/float64(steps*l.H))
 	}
-	return c
+	return c, nil
 }
 
 // Comparison is the two engines on one model at batch 1.
@@ -201,7 +224,7 @@ func (c Comparison) LayerReduction() float64 {
 // each (Bench) on the whole model and on its layers alone, then counts the
 // event engine's MACs over the first o.Steps tokens of ids (Count). It
 // returns an error for bad options, a model the engines cannot run, or a
-// cancelled ctx.
+// cancelled ctx (within ctxEvery tokens, see Bench and Count).
 func Compare(ctx context.Context, m *model.LM[float32], ids []int32, o BenchOptions) (Comparison, error) {
 	if err := o.Validate(); err != nil {
 		return Comparison{}, err
@@ -227,7 +250,9 @@ func Compare(ctx context.Context, m *model.LM[float32], ids []int32, o BenchOpti
 			return c, err
 		}
 	}
-	c.Counts = Count(event, ids, o.Steps)
+	if c.Counts, err = Count(ctx, event, ids, o.Steps); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 

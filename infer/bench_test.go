@@ -2,9 +2,11 @@ package infer
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/sparselm/sparselm/model"
 )
@@ -81,7 +83,11 @@ func TestSetActivity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, a := range Count(e, ids, len(ids)).Active {
+	counts, err := Count(context.Background(), e, ids, len(ids))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range counts.Active {
 		if math.Abs(a-0.2) > 0.1 {
 			t.Errorf("layer %d: %.3f of the units fire, want about 0.2", i, a)
 		}
@@ -139,5 +145,94 @@ func TestGridAndBadOptions(t *testing.T) {
 	e, _ := NewDense(m, 1)
 	if _, err := Bench(context.Background(), e, ids, BenchOptions{Steps: 0, Repeats: 1}); err == nil {
 		t.Error("Steps 0 accepted")
+	}
+}
+
+// cancelAfter is an Engine that cancels a context after its after-th step,
+// so a test can stop Bench at a known token of its loops, and fails the
+// test at once if it is stepped ctxEvery times more (instead of hanging).
+type cancelAfter struct {
+	Engine
+	t            *testing.T
+	steps, after int
+	cancel       context.CancelFunc
+}
+
+func (c *cancelAfter) Step(ids []int32, logits []float32) {
+	c.Engine.Step(ids, logits)
+	switch c.steps++; c.steps {
+	case c.after:
+		c.cancel()
+	case c.after + ctxEvery + 1:
+		c.t.Fatalf("still stepped %d tokens after the context was cancelled", ctxEvery+1)
+	}
+}
+
+// returnsSoon fails the test if f does not return within a minute (it is
+// left running: a loop that ignores its context cannot be stopped).
+func returnsSoon(t *testing.T, name string, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		t.Fatalf("%s did not return within a minute of being called with a cancelled context", name)
+		return nil
+	}
+}
+
+// TestBenchStopsWhenCancelled cancels the context in the middle of Bench's
+// warmup and of its timed loop, each of 2^62 tokens (years of work), and
+// checks that Bench stops within ctxEvery tokens of the cancellation with an
+// error that wraps context.Canceled; then that Count and Compare, given a
+// context cancelled before they start, return at once with that error
+// (Compare with a warmup of 2^62 tokens, Count with 2^62 tokens to count).
+func TestBenchStopsWhenCancelled(t *testing.T) {
+	cfg := model.Config{Cell: model.CellEGRU, Vocab: 20, Embed: 4, Hidden: []int{6, 4},
+		ThresholdMean: 0.1, PseudoHeight: 3.6, PseudoWidth: 3.6}
+	m, err := model.New[float32](cfg, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []int32{1, 5, 9, 3, 7, 2, 8, 4}
+	const huge, after = 1 << 62, 1000
+	for _, o := range []BenchOptions{
+		{Warmup: huge, Steps: 1, Repeats: 1},
+		{Warmup: 10, Steps: huge, Repeats: 1},
+		{Warmup: 0, Steps: huge, Repeats: 3},
+	} {
+		dense, err := NewDense(m, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		e := &cancelAfter{Engine: dense, t: t, after: after, cancel: cancel}
+		_, err = Bench(ctx, e, ids, o)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%+v: error %v, want one wrapping context.Canceled", o, err)
+		}
+		if e.steps < after || e.steps > after+ctxEvery {
+			t.Errorf("%+v: %d steps, want Bench to stop within %d of the cancellation at step %d", o, e.steps, ctxEvery, after)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	event, err := NewEvent(m, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = returnsSoon(t, "Count", func() error { _, err := Count(ctx, event, ids, huge); return err })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Count: error %v, want one wrapping context.Canceled", err)
+	}
+	err = returnsSoon(t, "Compare", func() error {
+		_, err := Compare(ctx, m, ids, BenchOptions{Warmup: huge, Steps: 1, Repeats: 1})
+		return err
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Compare: error %v, want one wrapping context.Canceled", err)
 	}
 }
