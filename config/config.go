@@ -58,7 +58,7 @@ func Within(parent string, err error) error {
 
 // Format writes v as a user would type it: numbers in their shortest form,
 // lists comma-separated (256,256), durations as 5m0s, the empty string as
-// "", nil as none.
+// "", nil and an empty list as none.
 func Format(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -80,6 +80,9 @@ func Format(v any) string {
 	r := reflect.ValueOf(v)
 	switch r.Kind() {
 	case reflect.Slice, reflect.Array:
+		if r.Len() == 0 {
+			return "none"
+		}
 		parts := make([]string, r.Len())
 		for i := range parts {
 			parts[i] = Format(r.Index(i).Interface())

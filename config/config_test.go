@@ -72,7 +72,7 @@ func TestFormat(t *testing.T) {
 		v    any
 		want string
 	}{{0.1, "0.1"}, {3e-3 / 4, "0.00075"}, {[]int{256, 256}, "256,256"}, {[]float64{0.5, 0.75}, "0.5,0.75"},
-		{5 * time.Minute, "5m0s"}, {uint64(7), "7"}, {true, "true"}, {nil, "none"}, {(*inner)(nil), "none"}, {"ptb", "ptb"}, {"", `""`}} {
+		{5 * time.Minute, "5m0s"}, {uint64(7), "7"}, {true, "true"}, {nil, "none"}, {(*inner)(nil), "none"}, {"ptb", "ptb"}, {"", `""`}, {[]string{}, "none"}, {[]uint64(nil), "none"}} {
 		if got := Format(c.v); got != c.want {
 			t.Errorf("Format(%#v) = %q, want %q", c.v, got, c.want)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 
@@ -72,6 +73,11 @@ func DefaultSpec(preset string) Spec {
 	}
 }
 
+// MaxSeeds is the most seeds a study takes: far more than any study needs
+// (each trains every model once), few enough that a mistyped count is an
+// error and not a plan that exhausts memory.
+const MaxSeeds = 1000
+
 // Validate reports the first bad field as a *config.FieldError.
 func (s *Spec) Validate() error {
 	bad := config.Invalid
@@ -94,6 +100,9 @@ func (s *Spec) Validate() error {
 	}
 	if len(s.Seeds) == 0 {
 		return bad("seeds", s.Seeds, "must hold at least one seed")
+	}
+	if len(s.Seeds) > MaxSeeds {
+		return bad("seeds", fmt.Sprintf("%d seeds", len(s.Seeds)), fmt.Sprintf("is more than %d", MaxSeeds))
 	}
 	for i, x := range s.Seeds {
 		if x == 0 {
@@ -142,6 +151,9 @@ func ReadSpec(path string) (Spec, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
 		return Spec{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Spec{}, fmt.Errorf("%s: trailing data after the spec's JSON object", path)
 	}
 	if err := s.Validate(); err != nil {
 		return Spec{}, fmt.Errorf("%s: %w", path, err)

@@ -105,8 +105,8 @@ func runStudy(ctx context.Context, env *Env, args []string) error {
 		spec.Models = splitList(*models)
 	}
 	if set("seeds") {
-		if *seeds < 1 {
-			return fmt.Errorf("study: --seeds %d must be at least 1", *seeds)
+		if *seeds < 1 || *seeds > study.MaxSeeds {
+			return fmt.Errorf("study: --seeds %d must be between 1 and %d", *seeds, study.MaxSeeds)
 		}
 		spec.Seeds = nil
 		for s := 1; s <= *seeds; s++ {
@@ -254,8 +254,11 @@ func runStudyJob(ctx context.Context, env *Env, args []string) error {
 	if err := fs.noArgs("study run"); err != nil {
 		return err
 	}
-	if *specFile == "" || *job < 0 {
+	if *specFile == "" || !fs.given()["job"] {
 		return errors.New("study run: --spec and --job are required")
+	}
+	if *job < 0 {
+		return fmt.Errorf("study run: --job %d: a job number is 0 or more (study --dry-run lists them)", *job)
 	}
 	spec, err := readStudySpec("study run", *specFile)
 	if err != nil {

@@ -278,12 +278,25 @@ func TestStudyBadInput(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "s")
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(bad, []byte(`{"dataset": "ptb", "presett": "tiny"}`), 0o644)
+	trailing := filepath.Join(t.TempDir(), "trailing.json")
+	os.WriteFile(trailing, []byte(`{"dataset": "ptb", "preset": "tiny"} {"x": 1}`), 0o644)
+	manySpec := study.DefaultSpec("tiny")
+	manySpec.Seeds = nil
+	for i := range study.MaxSeeds + 1 {
+		manySpec.Seeds = append(manySpec.Seeds, uint64(i+1))
+	}
+	many := filepath.Join(t.TempDir(), "many.json")
+	os.WriteFile(many, manySpec.Marshal(), 0o644)
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
 		{tinyStudy(out, "--models", "gru"), `models.0 = "gru" must be lstm or egru`},
 		{tinyStudy(out, "--seeds", "0"), "--seeds 0"},
+		{tinyStudy(out, "--seeds", "1000000000000000000"), "must be between 1 and 1000"}, // not a plan that exhausts memory
+		{[]string{"study", "--spec", trailing, "--out", out}, "trailing data"},
+		{[]string{"study", "--spec", many, "--out", out}, "is more than 1000"},
+		{[]string{"study", "run", "--spec", bad, "--job", "-2"}, "--job -2"},
 		{tinyStudy(out, "--levels", "0.9,0.5", "--schedule", "iterative"), "must increase"},
 		{tinyStudy(out, "--schedule", "gradual"), "must be oneshot or iterative"},
 		{tinyStudy(out, "--preset", "huge"), `preset = "huge"`},
