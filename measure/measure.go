@@ -311,9 +311,11 @@ func Weights(m *model.LM[float32]) (ms []Matrix, recurrent, all float64) {
 
 // Run evaluates m on ids with B parallel streams in windows of bptt steps,
 // carrying the state through the sequence as train.Evaluate does (B = 1 is
-// the standard test setting), and returns the accounting. onWindow, if not
-// nil, is called after each window with the tokens scored so far and their
-// mean NLL (for a progress bar).
+// the standard test setting), and returns the accounting. Any bptt of at
+// least the stream length (len(ids)/B − 1) is one window over the whole
+// text, with buffers of that size. onWindow, if not nil, is called after
+// each window with the tokens scored so far and their mean NLL (for a
+// progress bar).
 //
 // Run checks ctx before every window: once ctx is cancelled it returns the
 // accounting of the windows counted so far (Report.Tokens says how many)
@@ -326,6 +328,12 @@ func Run(ctx context.Context, m *model.LM[float32], ids []int32, B, bptt int, on
 	if bptt < 1 {
 		return nil, fmt.Errorf("measure: bptt %d must be positive", bptt)
 	}
+	// As in train.Evaluate: a window longer than a stream is scored as one
+	// as long as the stream (s.Window returns T = min(bptt, L−1−t0)), so
+	// capping bptt at L−1 leaves every window, and the report, bit-identical
+	// to those of the bptt given, and bounds the buffers by the text: bptt·B
+	// ≤ (L−1)·B < len(ids), so the product cannot overflow.
+	bptt = min(bptt, s.L-1)
 	c := NewCounter(m)
 	st := m.NewState(B)
 	x, y := make([]int32, bptt*B), make([]int32, bptt*B)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/sparselm/sparselm/data"
@@ -322,5 +323,35 @@ func TestRunAgreesWithEvaluate(t *testing.T) {
 	}
 	if _, err := measure.Run(context.Background(), m, corpus.Valid, 1, 0, nil); err == nil {
 		t.Error("bptt 0 accepted")
+	}
+}
+
+// TestRunHugeBPTT: a window longer than the text, up to math.MaxInt steps
+// (whose bptt·B buffers could not be allocated, or overflowed int), gives
+// exactly the report of one window as long as the text, bit for bit.
+func TestRunHugeBPTT(t *testing.T) {
+	corpus, err := data.LoadDir(filepath.Join("..", "testdata", "data", "tiny"), data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := model.Config{Cell: model.CellEGRU, Vocab: corpus.Vocab.Len(), Embed: 8, Hidden: []int{12, 8},
+		ThresholdMean: 0.2, PseudoHeight: 3.6, PseudoWidth: 3.6}
+	m, err := model.New[float32](c, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := corpus.Valid[:200]
+	for _, B := range []int{1, 3} {
+		n := len(ids)/B - 1 // the stream length: one window over the whole text
+		want, err := measure.Run(context.Background(), m, ids, B, n, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bptt := range []int{n + 1, math.MaxInt, 1 << 62, 10_000_000_000} {
+			got, err := measure.Run(context.Background(), m, ids, B, bptt, nil)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("B %d, bptt %d: %+v, %v; bptt %d gives %+v", B, bptt, got, err, n, want)
+			}
+		}
 	}
 }

@@ -23,7 +23,9 @@ type EvalResult struct {
 
 // Evaluate scores ids with B parallel streams in windows of bptt steps,
 // carrying the state through the whole sequence (B = 1 gives the standard
-// test perplexity over every token but the first). Progress goes to w (may be nil).
+// test perplexity over every token but the first). Any bptt of at least the
+// stream length (len(ids)/B − 1) is one window over the whole text, with
+// buffers of that size. Progress goes to w (may be nil).
 //
 // Evaluate checks ctx before every window: once ctx is cancelled it returns
 // the result over the windows scored so far (Tokens says how many) with an
@@ -36,6 +38,13 @@ func Evaluate(ctx context.Context, m *model.LM[float32], ids []int32, B, bptt in
 	if bptt < 1 {
 		return EvalResult{}, fmt.Errorf("evaluate %s: bptt %d must be positive", label, bptt)
 	}
+	// A window longer than a stream is scored as one as long as the stream
+	// (s.Window returns T = min(bptt, L−1−t0)): with bptt ≥ L−1 the first
+	// window is all L−1 steps and the next is empty. Capping bptt at L−1
+	// therefore leaves every window, and every result, bit-identical to
+	// those of the bptt given, and bounds the buffers by the text: bptt·B ≤
+	// (L−1)·B < len(ids), so the product cannot overflow.
+	bptt = min(bptt, s.L-1)
 	st := m.NewState(B)
 	x, y := make([]int32, bptt*B), make([]int32, bptt*B)
 	var nll float64

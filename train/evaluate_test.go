@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/sparselm/sparselm/data"
@@ -83,5 +84,31 @@ func TestEvaluateWindows(t *testing.T) {
 	}
 	if _, err := Evaluate(context.Background(), m, ids[:3], 4, 8, nil, "valid"); err == nil {
 		t.Errorf("3 tokens in 4 streams accepted")
+	}
+}
+
+// TestEvaluateHugeBPTT: a window longer than the text, up to math.MaxInt
+// steps (whose bptt·B buffers could not be allocated, or overflowed int),
+// scores exactly what one window as long as the text does, bit for bit.
+func TestEvaluateHugeBPTT(t *testing.T) {
+	corpus := tinyCorpus(t)
+	o := tinyOptions(model.CellEGRU, corpus.Vocab.Len())
+	m, err := model.New[float32](o.Model, rand.New(rand.NewPCG(21, 22)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := corpus.Valid[:200]
+	for _, B := range []int{1, 3} {
+		n := len(ids)/B - 1 // the stream length: one window over the whole text
+		want, err := Evaluate(context.Background(), m, ids, B, n, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bptt := range []int{n + 1, math.MaxInt, 1 << 62, 10_000_000_000} {
+			got, err := Evaluate(context.Background(), m, ids, B, bptt, nil, "")
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("B %d, bptt %d: %+v, %v; bptt %d gives %+v", B, bptt, got, err, n, want)
+			}
+		}
 	}
 }
