@@ -35,11 +35,11 @@ func DefaultDir(getenv func(string) string) (string, error) {
 	return UserDir(getenv)
 }
 
-// Resolve finds the directory of the dataset called name. It tries, in
-// order: flagDir itself if it holds the splits, flagDir/name (both only if
-// flagDir is non-empty), $SPARSELM_DATA/name, and UserDir()/name, and
-// returns the first directory that holds a complete set of splits (see
-// [LoadDir]). getenv reads the environment (os.Getenv, or a fake in tests).
+// Resolve finds the directory of the dataset called name. If flagDir is
+// non-empty it is flagDir itself if it holds the splits, else flagDir/name,
+// else an error (a directory given is the one meant); otherwise it tries
+// $SPARSELM_DATA/name and UserDir()/name, and returns the first directory
+// that holds a complete set of splits (see [LoadDir]). getenv reads the environment (os.Getenv, or a fake in tests).
 // If name looks like a path (it contains a path separator, or is "." or
 // ".."), it is used as the directory itself and nothing else is tried;
 // write ./NAME for a directory in the current one. The error lists every
@@ -69,6 +69,10 @@ func Resolve(name, flagDir string, getenv func(string) string) (string, error) {
 		if d := filepath.Join(flagDir, name); try(d, "data directory flag") {
 			return d, nil
 		}
+		// A directory given on the command line is the one meant: falling
+		// back to $SPARSELM_DATA would read other data without a word.
+		return "", fmt.Errorf("data: dataset %q not found in the data directory given: neither %s nor %s holds train.txt, valid.txt and test.txt",
+			name, flagDir, filepath.Join(flagDir, name))
 	}
 	if envDir := getenv(EnvDataDir); envDir != "" {
 		if d := filepath.Join(envDir, name); try(d, "$"+EnvDataDir) {

@@ -47,14 +47,11 @@ func TestResolve(t *testing.T) {
 		{"ptb", filepath.Join(root, "flag"), env, flagOnly},
 		{"ptb", flagSelf, env, flagSelf},
 		{"ptb", "", env, envPTB},
-		{"ptb", filepath.Join(root, "nowhere"), env, envPTB},
 		{"ptb", "", noEnv, userPTB}, // not ./data/ptb
 		{"wiki", "", env, userWiki}, // not in $SPARSELM_DATA
 		{"wiki", "", xdg, xdgWiki},  // $XDG_DATA_HOME wins over $HOME
-		{"wiki", filepath.Join(root, "flag"), env, userWiki},
 		{envPTB, "", env, envPTB},             // a path
 		{"./data/ptb", "", env, "./data/ptb"}, // a relative path
-		{"ptb", filepath.Join(root, "flag/incomplete"), env, envPTB},
 	} {
 		got, err := Resolve(tc.name, tc.flag, tc.getenv)
 		if err != nil || got != tc.want {
@@ -62,11 +59,25 @@ func TestResolve(t *testing.T) {
 		}
 	}
 
+	// A data directory given is the one meant: when the dataset is not
+	// there, an error naming both places, never $SPARSELM_DATA's or the
+	// user directory's copy (which would be other data without a word).
+	for _, c := range []struct{ name, flag string }{
+		{"ptb", filepath.Join(root, "nowhere")},
+		{"wiki", filepath.Join(root, "flag")},
+		{"ptb", filepath.Join(root, "flag/incomplete")},
+	} {
+		got, err := Resolve(c.name, c.flag, env)
+		if err == nil {
+			t.Errorf("Resolve(%q, %q) = %q, want an error: the flag's directory lacks it", c.name, c.flag, got)
+			continue
+		}
+		wantErr(t, err, `not found in the data directory given`, c.flag, filepath.Join(c.flag, c.name))
+	}
+
 	// Not found: every place is listed and the fetch command suggested.
-	_, err := Resolve("wikitext-2", filepath.Join(root, "flag"), env)
+	_, err := Resolve("wikitext-2", "", env)
 	wantErr(t, err, `dataset "wikitext-2" not found`,
-		filepath.Join(root, "flag")+" (data directory flag)",
-		filepath.Join(root, "flag", "wikitext-2"),
 		filepath.Join(root, "env", "wikitext-2")+" ($SPARSELM_DATA)",
 		filepath.Join(home, ".local", "share", "sparselm", "wikitext-2")+" (user data directory)",
 		"sparselm data fetch wikitext-2")

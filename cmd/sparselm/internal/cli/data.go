@@ -12,8 +12,8 @@ import (
 
 // dataFlagHelp is the help of every command's --data flag: where a dataset
 // given by name is looked up (data.Resolve).
-const dataFlagHelp = "directory of datasets; a dataset NAME is looked up in DIR, DIR/NAME, $SPARSELM_DATA/NAME, " +
-	"then the user data directory ($XDG_DATA_HOME/sparselm/NAME, by default ~/.local/share/sparselm/NAME)"
+const dataFlagHelp = "directory of datasets: a dataset NAME is DIR itself or DIR/NAME (an error if neither holds it); " +
+	"without --data, $SPARSELM_DATA/NAME, then the user data directory ($XDG_DATA_HOME/sparselm/NAME, by default ~/.local/share/sparselm/NAME)"
 
 func runData(ctx context.Context, env *Env, args []string) error {
 	const synopsis = "data fetch ptb|wikitext-2 [--dest DIR] [--url BASE]"
