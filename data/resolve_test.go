@@ -47,9 +47,9 @@ func TestResolve(t *testing.T) {
 		{"ptb", filepath.Join(root, "flag"), env, flagOnly},
 		{"ptb", flagSelf, env, flagSelf},
 		{"ptb", "", env, envPTB},
-		{"ptb", "", noEnv, userPTB}, // not ./data/ptb
-		{"wiki", "", env, userWiki}, // not in $SPARSELM_DATA
-		{"wiki", "", xdg, xdgWiki},  // $XDG_DATA_HOME wins over $HOME
+		{"ptb", "", noEnv, userPTB},           // not ./data/ptb
+		{"wiki", "", env, userWiki},           // not in $SPARSELM_DATA
+		{"wiki", "", xdg, xdgWiki},            // $XDG_DATA_HOME wins over $HOME
 		{envPTB, "", env, envPTB},             // a path
 		{"./data/ptb", "", env, "./data/ptb"}, // a relative path
 	} {
