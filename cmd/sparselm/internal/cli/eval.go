@@ -16,6 +16,13 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if set := fs.given(); *file != "" && (set["split"] || set["data"]) {
+		flag := "split"
+		if !set["split"] {
+			flag = "data"
+		}
+		return fmt.Errorf("eval: --file evaluates that text, not a split of the dataset: drop --%s", flag)
+	}
 	var ids []int32
 	var text *data.Text // the --file text, with its count of unknown words
 	label := *file

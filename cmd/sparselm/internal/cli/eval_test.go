@@ -53,4 +53,10 @@ func TestEvalMessages(t *testing.T) {
 	if _, _, err := run(t, "eval", "--ckpt", ckpt, "--file", missing); err == nil || !strings.HasPrefix(err.Error(), "eval: --file: ") {
 		t.Errorf("eval --file %s: %v, want an error beginning with \"eval: --file: \"", missing, err)
 	}
+	// --file with --split or --data: one of them would be ignored.
+	for _, flag := range []string{"--split", "--data"} {
+		if _, _, err := run(t, "eval", "--ckpt", ckpt, "--file", unknown, flag, "valid"); err == nil || !strings.Contains(err.Error(), "drop "+flag) {
+			t.Errorf("eval --file with %s: %v, want a refusal", flag, err)
+		}
+	}
 }
