@@ -6,6 +6,8 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -267,10 +269,79 @@ func (l *intList) Set(s string) error {
 
 // printJSON writes v to w as indented JSON and a newline: every --json output.
 func printJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := marshalJSON(v, "  ")
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(w, string(b))
+	_, err = w.Write(b)
 	return err
+}
+
+// marshalJSON is json.MarshalIndent (no indent if indent is empty) with a
+// final newline and without escaping <, > and & (the vocabulary's <eos> and
+// <unk> read as they are).
+func marshalJSON(v any, indent string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// jsonStream writes one JSON object whose list field is written item by
+// item as it is made, so that a long list (score's tokens) is never held
+// in memory whole: the head's fields, the list one item a line, then the
+// fields known only at the end. The object is what printJSON would write of
+// the same fields, in another order and layout.
+type jsonStream struct {
+	w     *bufio.Writer
+	items int
+}
+
+// newJSONStream writes head's fields and opens the list named list.
+func newJSONStream(w io.Writer, head map[string]any, list string) (*jsonStream, error) {
+	b, err := marshalJSON(head, "  ")
+	if err != nil {
+		return nil, err
+	}
+	s := &jsonStream{w: bufio.NewWriter(w)}
+	// b is "{\n  ...\n}\n": keep all but the closing brace.
+	s.w.Write(bytes.TrimSuffix(b, []byte("\n}\n")))
+	fmt.Fprintf(s.w, ",\n  %q: [", list)
+	return s, nil
+}
+
+// Item appends v to the list.
+func (s *jsonStream) Item(v any) error {
+	b, err := marshalJSON(v, "")
+	if err != nil {
+		return err
+	}
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	if s.items > 0 {
+		s.w.WriteByte(',')
+	}
+	s.items++
+	s.w.WriteString("\n    ")
+	_, err = s.w.Write(b)
+	return err
+}
+
+// Close closes the list, writes tail's fields and the end of the object,
+// and flushes.
+func (s *jsonStream) Close(tail map[string]any) error {
+	b, err := marshalJSON(tail, "  ")
+	if err != nil {
+		return err
+	}
+	if s.items > 0 {
+		s.w.WriteString("\n  ")
+	}
+	s.w.WriteString("],")
+	// b is "{\n  ...\n}\n": keep all but the opening brace.
+	s.w.Write(bytes.TrimPrefix(b, []byte("{")))
+	return s.w.Flush()
 }

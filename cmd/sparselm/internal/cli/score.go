@@ -89,19 +89,21 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "sparselm score: warning: %.1f%% of the words are not in the vocabulary and are read as %s (above %g%%): the perplexity is lower than the text deserves\n",
 			100*rate, data.UNK, 100*data.UnknownRateWarn)
 	}
-	type token struct {
-		Word    string  `json:"word"`
-		LogProb float64 `json:"logprob"`
-		Bits    float64 `json:"bits"`
-	}
-	var tokens []token
-	if !*asJSON {
+	var js *jsonStream
+	if *asJSON {
+		if js, err = newJSONStream(env.Stdout, map[string]any{"checkpoint": dir, "file": file, "engine": *engine}, "tokens"); err != nil {
+			return fmt.Errorf("score: %w", err)
+		}
+	} else {
 		fmt.Fprintln(env.Stdout, "pos\tword\tlogprob\tbits")
 	}
 	res, err := infer.ScoreTokens(ctx, e, text.IDs, func(s infer.TokenScore) error {
-		if *asJSON {
-			tokens = append(tokens, token{c.Vocab.Word(s.ID), s.LogProb, s.Bits()})
-			return nil
+		if js != nil {
+			return js.Item(struct {
+				Word    string  `json:"word"`
+				LogProb float64 `json:"logprob"`
+				Bits    float64 `json:"bits"`
+			}{c.Vocab.Word(s.ID), s.LogProb, s.Bits()})
 		}
 		_, err := fmt.Fprintf(env.Stdout, "%d\t%s\t%.6f\t%.4f\n", s.Pos, c.Vocab.Word(s.ID), s.LogProb, s.Bits())
 		return err
@@ -116,13 +118,12 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	oov := map[string]any{"words": text.Words, "unknown": text.Unknown, "rate": text.UnknownRate()}
-	if *asJSON {
-		out := map[string]any{"checkpoint": dir, "file": file, "engine": *engine, "tokens": tokens,
-			"scored": res.Tokens, "nll": res.NLL, "bits_per_token": res.NLL / math.Ln2, "perplexity": res.PPL, "out_of_vocabulary": oov}
+	if js != nil {
+		out := map[string]any{"scored": res.Tokens, "nll": res.NLL, "bits_per_token": res.NLL / math.Ln2, "perplexity": res.PPL, "out_of_vocabulary": oov}
 		if drawn != nil {
 			out["raster"] = drawn
 		}
-		if err := printJSON(env.Stdout, out); err != nil {
+		if err := js.Close(out); err != nil {
 			return fmt.Errorf("score: %w", err)
 		}
 		return nil
