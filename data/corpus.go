@@ -310,17 +310,32 @@ const UnknownRateWarn = 0.05
 // has it, and are counted in Text.Unknown; without <unk> in v they are an
 // error naming file, line and word. v must contain <eos>.
 func ReadFile(path string, v *Vocab) (*Text, error) {
-	eos, ok := v.ID(EOS)
-	if !ok {
+	if _, ok := v.ID(EOS); !ok {
 		return nil, fmt.Errorf("data: %s: vocabulary has no %s", path, EOS)
 	}
-	unk, hasUnk := v.ID(UNK)
 	f, size, err := openText(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	tr := newTokenReader(f, path)
+	return readText(f, path, size, v)
+}
+
+// ReadText is [ReadFile] of the text r yields (standard input, say), which
+// errors name as name.
+func ReadText(r io.Reader, name string, v *Vocab) (*Text, error) {
+	return readText(r, name, 0, v)
+}
+
+// readText tokenises r, of about size bytes (0: unknown), errors naming it
+// as path.
+func readText(r io.Reader, path string, size int64, v *Vocab) (*Text, error) {
+	eos, ok := v.ID(EOS)
+	if !ok {
+		return nil, fmt.Errorf("data: %s: vocabulary has no %s", path, EOS)
+	}
+	unk, hasUnk := v.ID(UNK)
+	tr := newTokenReader(r, path)
 	t := &Text{IDs: make([]int32, 0, tokensHint(size))}
 	for {
 		word, eol, err := tr.next()

@@ -128,7 +128,11 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 		}
 		return nil
 	}
-	fmt.Fprintf(env.Stdout, "%s on %s (%s engine): perplexity %.4f over %d tokens (%.4f bits per token)\n", dir, file, *engine, res.PPL, res.Tokens, res.NLL/math.Ln2)
+	source := file
+	if file == "-" {
+		source = "standard input"
+	}
+	fmt.Fprintf(env.Stdout, "%s on %s (%s engine): perplexity %.4f over %d tokens (%.4f bits per token)\n", dir, source, *engine, res.PPL, res.Tokens, res.NLL/math.Ln2)
 	fmt.Fprintf(env.Stdout, "%d of %d words (%.2f%%) are not in the vocabulary and were read as %s\n", text.Unknown, text.Words, 100*text.UnknownRate(), data.UNK)
 	if drawn != nil {
 		fmt.Fprintf(env.Stdout, "event raster of %d tokens written to %s: %.2f%% of unit outputs non-zero (per layer %s)\n",
@@ -216,32 +220,10 @@ func layerPercents(fs []float64) string {
 	return strings.Join(parts, ", ")
 }
 
-// readScoreText reads file, or standard input for "-" (copied to a
-// temporary file so that data.ReadFile tokenises and counts it).
+// readScoreText reads file, or standard input for "-".
 func readScoreText(file string, v *data.Vocab) (*data.Text, error) {
 	if file != "-" {
 		return data.ReadFile(file, v)
 	}
-	tmp, err := os.MkdirTemp("", "sparselm-score-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	path := filepath.Join(tmp, "stdin.txt")
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	_, err = io.Copy(f, stdin)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading standard input: %w", err)
-	}
-	t, err := data.ReadFile(path, v)
-	if err != nil {
-		return nil, fmt.Errorf("standard input: %w", err)
-	}
-	return t, nil
+	return data.ReadText(stdin, "standard input", v)
 }

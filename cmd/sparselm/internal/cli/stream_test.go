@@ -83,6 +83,14 @@ func TestScoreMatchesEval(t *testing.T) {
 	if !strings.Contains(stderr, "warning") {
 		t.Errorf("no warning for 33%% unknown words:\n%s", stderr)
 	}
+	if !strings.Contains(stdout, "on standard input") {
+		t.Errorf("score - does not name standard input in its summary:\n%s", stdout)
+	}
+	// Empty standard input: an error that names it, not a temporary file.
+	stdin = strings.NewReader("")
+	if _, _, err := run(t, "score", "--ckpt", ckpt, "-"); err == nil || err.Error() != "score: data: standard input: empty file" {
+		t.Errorf("score - of nothing: %v, want \"score: data: standard input: empty file\"", err)
+	}
 }
 
 // TestGenerate: the same seed gives the same text, both engines give it,
