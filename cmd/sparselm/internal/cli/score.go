@@ -142,8 +142,9 @@ func runScore(ctx context.Context, env *Env, args []string) error {
 }
 
 // checkRasterFlags checks --raster and --raster-tokens before any work:
-// the format of the file and that its directory exists (a file that cannot
-// be written is otherwise found only after the whole text is scored).
+// the format of the file and that its directory exists and takes a new file
+// (a file that cannot be written is otherwise found only after the whole
+// text is scored).
 func checkRasterFlags(given map[string]bool, path string, tokens int) error {
 	if path == "" {
 		if given["raster-tokens"] {
@@ -162,6 +163,14 @@ func checkRasterFlags(given map[string]bool, path string, tokens int) error {
 	} else if !st.IsDir() {
 		return fmt.Errorf("score: --raster %s: %s is not a directory", path, filepath.Dir(path))
 	}
+	// The picture is written beside its name and renamed (atomically):
+	// try that directory now.
+	f, err := os.CreateTemp(filepath.Dir(path), ".sparselm-raster-check-*")
+	if err != nil {
+		return fmt.Errorf("score: --raster %s: cannot write there: %w", path, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
 	return nil
 }
 

@@ -211,6 +211,8 @@ func TestScoreRasterErrors(t *testing.T) {
 		{[]string{"--raster", filepath.Join(dir, "missing", "r.png")}, "no such file or directory"},
 		{[]string{"--raster", filepath.Join(aFile, "r.png")}, "is not a directory"},
 		{[]string{"--raster", aDir}, "score: --raster: "},
+		// /proc takes no new files, even from root (tests run on Linux).
+		{[]string{"--raster", "/proc/r.png"}, "cannot write there"},
 	} {
 		args := append(append([]string{"score", "--ckpt", ckpt}, c.args...), file)
 		_, _, err := run(t, args...)
