@@ -1,6 +1,9 @@
 package model
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -114,6 +117,23 @@ func TestWeightsRefused(t *testing.T) {
 		}
 		return out
 	}
+	// set replaces element j of the named tensor by v.
+	set := func(name string, j int, v float32) func([]safetensors.Tensor, map[string]string) []safetensors.Tensor {
+		return func(ts []safetensors.Tensor, _ map[string]string) []safetensors.Tensor {
+			for i, tn := range ts {
+				if tn.Name == name {
+					vals, err := tn.Float32s()
+					if err != nil {
+						t.Fatal(err)
+					}
+					vals = slices.Clone(vals)
+					vals[j] = v
+					ts[i] = safetensors.F32(name, tn.Shape, vals)
+				}
+			}
+			return ts
+		}
+	}
 	without := func(name string) func([]safetensors.Tensor, map[string]string) []safetensors.Tensor {
 		return func(ts []safetensors.Tensor, _ map[string]string) []safetensors.Tensor {
 			return slices.DeleteFunc(ts, func(tn safetensors.Tensor) bool { return tn.Name == name })
@@ -147,10 +167,28 @@ func TestWeightsRefused(t *testing.T) {
 		{"extra mask", func(ts []safetensors.Tensor, _ map[string]string) []safetensors.Tensor {
 			return append(ts, safetensors.U8("mask.layers.9.W", []int{2}, make([]uint8, 2)))
 		}, "tensors in the file"},
+		{"NaN", set("layers.0.R", 17, float32(math.NaN())), `weights: tensor "layers.0.R" holds NaN at element 17: the weights are not finite`},
+		{"+Inf", set("decoder.bias", 0, float32(math.Inf(1))), `weights: tensor "decoder.bias" holds +Inf at element 0: the weights are not finite`},
+		{"-Inf", set("embedding", 5, float32(math.Inf(-1))), `weights: tensor "embedding" holds -Inf at element 5: the weights are not finite`},
 	}
 	for _, c := range cases {
 		if _, err := DecodeWeights(rewrite(c.edit)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want it to mention %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestWeightsNotFiniteNotWritten: EncodeWeights refuses a model with a NaN
+// or ±Inf parameter (a diverged run), naming the tensor and the element, so
+// that no file is written that DecodeWeights would refuse.
+func TestWeightsNotFiniteNotWritten(t *testing.T) {
+	for _, v := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		m := tinyLM(t, CellEGRU)
+		i, _ := m.Params.Lookup("layers.1.theta")
+		m.Params.Value(i)[2] = v
+		_, err := EncodeWeights(m)
+		if want := fmt.Sprintf(`weights: tensor "layers.1.theta" holds %v at element 2`, v); !errors.Is(err, ErrNotFinite) || !strings.Contains(err.Error(), want) {
+			t.Errorf("a parameter %v: error %v, want ErrNotFinite and %q", v, err, want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -72,7 +73,29 @@ type Checkpoint struct {
 	Carry   *model.State[float32] // nil in best-model checkpoints
 }
 
-// Save writes c to dir atomically (see ckptdir.Write).
+// errStateNotFinite is wrapped by the errors of Save and LoadCheckpoint for
+// optimizer moments or a carried state that hold NaN or ±Inf (the weights
+// have model.ErrNotFinite): a run resumed from them would diverge at once.
+var errStateNotFinite = errors.New("the training state is not finite (a diverged run?)")
+
+// notFinite reports whether err is Save's or LoadCheckpoint's error for a
+// float that is NaN or ±Inf (weights, optimizer moments or carried state).
+func notFinite(err error) bool {
+	return errors.Is(err, model.ErrNotFinite) || errors.Is(err, errStateNotFinite)
+}
+
+// checkStateFinite returns an error wrapping errStateNotFinite that names
+// the tensor (what and name) and its first element that is not finite, or nil.
+func checkStateFinite(what, name string, v []float32) error {
+	if j := model.FirstNonFinite(v); j >= 0 {
+		return fmt.Errorf("%s %q holds %v at element %d: %w", what, name, v[j], j, errStateNotFinite)
+	}
+	return nil
+}
+
+// Save writes c to dir atomically (see ckptdir.Write). It writes nothing
+// and returns an error if a weight, an optimizer moment or a value of the
+// carried state is NaN or ±Inf: LoadCheckpoint would refuse the checkpoint.
 func (c *Checkpoint) Save(dir string) error {
 	files := map[string][]byte{}
 	w, err := model.EncodeWeights(c.Model)
@@ -92,6 +115,12 @@ func (c *Checkpoint) Save(dir string) error {
 		meta := map[string]string{"step": strconv.FormatInt(c.Optim.Step, 10), "kind": c.Optim.Config.Kind}
 		var ts []safetensors.Tensor
 		if c.Optim.M != nil {
+			if err := checkStateFinite("optimizer moment", "m", c.Optim.M); err != nil {
+				return err
+			}
+			if err := checkStateFinite("optimizer moment", "v", c.Optim.V); err != nil {
+				return err
+			}
 			ts = append(ts, safetensors.F32("m", []int{len(c.Optim.M)}, c.Optim.M), safetensors.F32("v", []int{len(c.Optim.V)}, c.Optim.V))
 		}
 		if files[fileOptimizer], err = safetensors.Marshal(ts, meta); err != nil {
@@ -106,6 +135,12 @@ func (c *Checkpoint) Save(dir string) error {
 	if c.Carry != nil {
 		var ts []safetensors.Tensor
 		for l := range c.Carry.S {
+			if err := checkStateFinite("carried state", fmt.Sprintf("s.%d", l), c.Carry.S[l]); err != nil {
+				return err
+			}
+			if err := checkStateFinite("carried state", fmt.Sprintf("c.%d", l), c.Carry.C[l]); err != nil {
+				return err
+			}
 			ts = append(ts, safetensors.F32(fmt.Sprintf("s.%d", l), []int{c.Carry.B, len(c.Carry.S[l]) / c.Carry.B}, c.Carry.S[l]),
 				safetensors.F32(fmt.Sprintf("c.%d", l), []int{c.Carry.B, len(c.Carry.C[l]) / c.Carry.B}, c.Carry.C[l]))
 		}
@@ -116,7 +151,9 @@ func (c *Checkpoint) Save(dir string) error {
 	return ckptdir.Write(dir, files)
 }
 
-// LoadCheckpoint reads and verifies the checkpoint in dir.
+// LoadCheckpoint reads and verifies the checkpoint in dir. A weight, an
+// optimizer moment or a value of the carried state that is NaN or ±Inf is
+// an error naming the tensor and the element (see model.ErrNotFinite).
 func LoadCheckpoint(dir string) (*Checkpoint, error) {
 	files, err := ckptdir.Read(dir)
 	if err != nil {
@@ -162,7 +199,11 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 			return nil, fmt.Errorf("checkpoint %s: optimizer step: %w", dir, err)
 		}
 		if o.Config.Kind == AdamW {
-			for name, dst := range map[string]*[]float32{"m": &o.M, "v": &o.V} {
+			for _, moment := range []struct {
+				name string
+				dst  *[]float32
+			}{{"m", &o.M}, {"v", &o.V}} {
+				name, dst := moment.name, moment.dst
 				t, ok := f.Get(name)
 				if !ok {
 					return nil, fmt.Errorf("checkpoint %s: optimizer moment %q missing", dir, name)
@@ -170,6 +211,9 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 				v, err := t.Float32s()
 				if err != nil || len(v) != len(c.Model.Params.Data) {
 					return nil, fmt.Errorf("checkpoint %s: optimizer moment %q does not match the model", dir, name)
+				}
+				if err := checkStateFinite("optimizer moment", name, v); err != nil {
+					return nil, fmt.Errorf("checkpoint %s: %w", dir, err)
 				}
 				*dst = append([]float32(nil), v...)
 			}
@@ -198,7 +242,11 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 		}
 		st := c.Model.NewState(c.Options.Batch)
 		for l := range st.S {
-			for name, dst := range map[string][]float32{fmt.Sprintf("s.%d", l): st.S[l], fmt.Sprintf("c.%d", l): st.C[l]} {
+			for _, carried := range []struct {
+				name string
+				dst  []float32
+			}{{fmt.Sprintf("s.%d", l), st.S[l]}, {fmt.Sprintf("c.%d", l), st.C[l]}} {
+				name, dst := carried.name, carried.dst
 				t, ok := f.Get(name)
 				if !ok {
 					return nil, fmt.Errorf("checkpoint %s: carried state %q missing", dir, name)
@@ -206,6 +254,9 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 				v, err := t.Float32s()
 				if err != nil || len(v) != len(dst) {
 					return nil, fmt.Errorf("checkpoint %s: carried state %q does not match the model", dir, name)
+				}
+				if err := checkStateFinite("carried state", name, v); err != nil {
+					return nil, fmt.Errorf("checkpoint %s: %w", dir, err)
 				}
 				copy(dst, v)
 			}

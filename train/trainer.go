@@ -271,6 +271,11 @@ func (ru *run) save(dir string, best bool) error {
 		c.Optim, c.State, c.Carry = ru.opt, ru.st, ru.carry
 	}
 	if err := c.Save(dir); err != nil {
+		if notFinite(err) {
+			// The loss of the step was finite, its update was not (the
+			// next step's loss would be NaN): keep the previous checkpoint.
+			return fmt.Errorf("%w: after optimizer step %d, not saving %s: %w; lower optimizer.lr or raise clip", ErrDiverged, ru.opt.Step, dir, err)
+		}
 		return fmt.Errorf("train: saving %s: %w", dir, err)
 	}
 	return nil
