@@ -37,18 +37,18 @@ func (c *OptimizerConfig) Validate() error {
 	switch {
 	case c.Kind != AdamW && c.Kind != SGD:
 		return bad("kind", c.Kind, fmt.Sprintf("is an unknown optimizer (want %q or %q)", AdamW, SGD))
-	case !(c.LR > 0):
-		return bad("lr", c.LR, "must be positive")
+	case !(c.LR > 0) || math.IsInf(c.LR, 1):
+		return bad("lr", c.LR, "must be positive and finite")
 	case c.Kind == AdamW && !(c.Beta1 >= 0 && c.Beta1 < 1):
 		return bad("beta1", c.Beta1, "must be in [0, 1)")
 	case c.Kind == AdamW && !(c.Beta2 >= 0 && c.Beta2 < 1):
 		return bad("beta2", c.Beta2, "must be in [0, 1)")
-	case c.Kind == AdamW && !(c.Eps > 0):
-		return bad("eps", c.Eps, "must be positive")
-	case !(c.WeightDecay >= 0):
-		return bad("weight_decay", c.WeightDecay, "must not be negative")
-	case !(c.ThresholdLR >= 0):
-		return bad("threshold_lr", c.ThresholdLR, "must not be negative")
+	case c.Kind == AdamW && (!(c.Eps > 0) || math.IsInf(c.Eps, 1)):
+		return bad("eps", c.Eps, "must be positive and finite")
+	case !(c.WeightDecay >= 0) || math.IsInf(c.WeightDecay, 1):
+		return bad("weight_decay", c.WeightDecay, "must be finite and not negative")
+	case !(c.ThresholdLR >= 0) || math.IsInf(c.ThresholdLR, 1):
+		return bad("threshold_lr", c.ThresholdLR, "must be finite and not negative")
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/sparselm/sparselm/config"
@@ -67,8 +68,8 @@ func (o *Options) Validate() error {
 		return bad("constant_frac", o.ConstantFrac, "must be in [0, 1]")
 	case !(o.MinLRScale >= 0 && o.MinLRScale <= 1):
 		return bad("min_lr_scale", o.MinLRScale, "must be in [0, 1]")
-	case !(o.Clip >= 0):
-		return bad("clip", o.Clip, "must not be negative")
+	case !(o.Clip >= 0) || math.IsInf(o.Clip, 1):
+		return bad("clip", o.Clip, "must be finite and not negative (0: no clipping)")
 	case o.EvalBatch < 1:
 		return bad("eval_batch", o.EvalBatch, "must be positive")
 	case o.EvalBPTT < 1:

@@ -2,6 +2,7 @@ package train
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -49,6 +50,13 @@ func TestOptionsValidateNamesFields(t *testing.T) {
 		{"optimizer.eps", func(o *Options) { o.Optim.Eps = 0 }},
 		{"optimizer.weight_decay", func(o *Options) { o.Optim.WeightDecay = -0.1 }},
 		{"optimizer.threshold_lr", func(o *Options) { o.Optim.ThresholdLR = -1 }},
+		// Infinities pass a sign test, then diverge or fail to be written
+		// as JSON (options.json).
+		{"optimizer.lr", func(o *Options) { o.Optim.LR = math.Inf(1) }},
+		{"optimizer.eps", func(o *Options) { o.Optim.Eps = math.Inf(1) }},
+		{"optimizer.weight_decay", func(o *Options) { o.Optim.WeightDecay = math.Inf(1) }},
+		{"optimizer.threshold_lr", func(o *Options) { o.Optim.ThresholdLR = math.Inf(1) }},
+		{"clip", func(o *Options) { o.Clip = math.Inf(1) }},
 		{"model.drop_word", func(o *Options) { o.Model.DropWord = 1.2 }},
 		{"model.cell", func(o *Options) { o.Model.Cell = "gru" }},
 		{"model.init_scale", func(o *Options) { o.Model.InitScale = -1 }},
