@@ -464,6 +464,23 @@ func WriteSummary(dir string, s Summary) error {
 	return ckptdir.WriteFile(filepath.Join(dir, SummaryCSVFile), csv.Bytes())
 }
 
+// checkNames refuses sweeps whose rows could not be told apart: an empty
+// name, or two sweeps of the same name (two directories of the same base
+// name, or one directory given twice).
+func checkNames(sweeps []Sweep) error {
+	seen := map[string]string{}
+	for _, s := range sweeps {
+		if strings.TrimSpace(s.Name) == "" {
+			return fmt.Errorf("the sweep in %s has an empty name", s.Dir)
+		}
+		if d, ok := seen[s.Name]; ok {
+			return fmt.Errorf("two sweeps are named %q (%s and %s): their rows could not be told apart; name them apart (sparselm report --names)", s.Name, d, s.Dir)
+		}
+		seen[s.Name] = s.Dir
+	}
+	return nil
+}
+
 // Write writes the tables and plots of sweeps into dir (created if
 // needed): report.md, report.csv, report.json (a Study: prov and the sweeps
 // with every point's accounting and timing) and the plots of Plots, each as
@@ -483,6 +500,9 @@ func Write(dir string, sweeps []Sweep, prov *provenance.Provenance) ([]string, e
 		return nil, errors.New("no sweeps to report")
 	}
 	if err := CheckDatasets(sweeps); err != nil {
+		return nil, err
+	}
+	if err := checkNames(sweeps); err != nil {
 		return nil, err
 	}
 	groups, err := SeedGroups(sweeps)

@@ -97,6 +97,13 @@ func TestPruneRecordsProvenance(t *testing.T) {
 		t.Errorf("report does not show the sweep's setup:\n%s", stdout)
 	}
 	checkProvenance(t, filepath.Join(rep, "report.json"), "provenance", "report", false)
+	// Rows that could not be told apart: one sweep twice, or an empty name.
+	for _, args := range [][]string{{out, out}, {"--names", " ", out}} {
+		if _, _, err := run(t, append([]string{"report", "--out", t.TempDir()}, args...)...); err == nil ||
+			!(strings.Contains(err.Error(), "two sweeps are named") || strings.Contains(err.Error(), "empty name")) {
+			t.Errorf("report %v: %v, want a refusal", args, err)
+		}
+	}
 
 	for _, dir := range []string{src, out, filepath.Join(out, "level-0.50"), rep} {
 		entries, _ := os.ReadDir(dir)
