@@ -146,6 +146,12 @@ func ReadSpec(path string) (Spec, error) {
 	if err != nil {
 		return Spec{}, err
 	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(b, &fields) == nil && fields["dataset"] == nil && fields["preset"] == nil && fields["levels"] == nil && fields["models"] == nil {
+		// Another JSON file (a run's result.json, say): say so, not which
+		// of its fields a spec lacks.
+		return Spec{}, fmt.Errorf("%s is not a study spec (it has no dataset, preset, models or levels; a study's is DIR/%s)", path, SpecFile)
+	}
 	var s Spec
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -278,6 +278,8 @@ func TestStudyBadInput(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "s")
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(bad, []byte(`{"dataset": "ptb", "presett": "tiny"}`), 0o644)
+	other := filepath.Join(t.TempDir(), "result.json") // another command's JSON
+	os.WriteFile(other, []byte(`{"options": {"dataset": "ptb"}, "test_ppl": 100}`), 0o644)
 	trailing := filepath.Join(t.TempDir(), "trailing.json")
 	os.WriteFile(trailing, []byte(`{"dataset": "ptb", "preset": "tiny"} {"x": 1}`), 0o644)
 	manySpec := study.DefaultSpec("tiny")
@@ -297,6 +299,7 @@ func TestStudyBadInput(t *testing.T) {
 		{[]string{"study", "--spec", trailing, "--out", out}, "trailing data"},
 		{[]string{"study", "--spec", many, "--out", out}, "is more than 1000"},
 		{[]string{"study", "run", "--spec", bad, "--job", "-2"}, "--job -2"},
+		{[]string{"study", "status", "--spec", other}, "is not a study spec"},
 		{tinyStudy(out, "--levels", "0.9,0.5", "--schedule", "iterative"), "must increase"},
 		{tinyStudy(out, "--schedule", "gradual"), "must be oneshot or iterative"},
 		{tinyStudy(out, "--preset", "huge"), `preset = "huge"`},
