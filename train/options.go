@@ -46,6 +46,9 @@ type Options struct {
 // Validate reports the first bad option as a *config.FieldError, which names the
 // field by its JSON path (batch, model.drop_word, optimizer.lr, ...).
 func (o *Options) Validate() error {
+	if err := o.ValidateData(); err != nil {
+		return err
+	}
 	if err := o.Model.Validate(); err != nil {
 		return fmt.Errorf("train: %w", config.Within("model", err))
 	}
@@ -80,6 +83,19 @@ func (o *Options) Validate() error {
 		return bad("threads", o.Threads, "must be positive")
 	case o.SaveEvery < 0:
 		return bad("save_every", o.SaveEvery, "must not be negative")
+	}
+	return nil
+}
+
+// ValidateData reports a bad setting of how the corpus is read (max_vocab,
+// min_count) as a *config.FieldError; Validate includes it, and commands
+// call it before they read the corpus (whose vocabulary Validate needs).
+func (o *Options) ValidateData() error {
+	switch {
+	case o.MaxVocab < 0 || o.MaxVocab == 1:
+		return fmt.Errorf("train: %w", config.Invalid("max_vocab", o.MaxVocab, "must be 0 (no limit) or at least 2"))
+	case o.MinCount < 0:
+		return fmt.Errorf("train: %w", config.Invalid("min_count", o.MinCount, "must not be negative"))
 	}
 	return nil
 }

@@ -306,6 +306,8 @@ func TestBadInput(t *testing.T) {
 		{tinyTrain("lstm", out, "--preset", "huge"), "unknown preset"},
 		{tinyTrain("lstm", out, "--batch", "0"), "--batch"},
 		{tinyTrain("lstm", out, "--lr", "-1"), "--lr"},
+		{tinyTrain("lstm", out, "--lr", "Inf"), "--lr = +Inf must be positive and finite"},
+		{tinyTrain("lstm", out, "--max-vocab", "-1"), "--max-vocab = -1 must be 0"}, // the flag, not a Go field
 		{[]string{"train", "--dataset", "no-such-dataset", "--out", out}, "sparselm data fetch"},
 		{[]string{"eval", "--ckpt", t.TempDir()}, "not a sparselm checkpoint"},
 		{[]string{"eval"}, "--ckpt is required"},

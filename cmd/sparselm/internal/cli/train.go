@@ -63,6 +63,9 @@ func runTrain(ctx context.Context, env *Env, args []string) error {
 			return withRunHint(err, "sparselm train --out "+*out+" --resume")
 		}
 	}
+	if err := o.ValidateData(); err != nil {
+		return flagged("train", err, trainFlagOf)
+	}
 	dir, err := data.Resolve(o.Dataset, *dataDir, env.Getenv)
 	if err != nil {
 		return err
