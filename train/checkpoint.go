@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sparselm/sparselm/config"
 	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/internal/safetensors"
@@ -151,9 +152,13 @@ func (c *Checkpoint) Save(dir string) error {
 	return ckptdir.Write(dir, files)
 }
 
-// LoadCheckpoint reads and verifies the checkpoint in dir. A weight, an
-// optimizer moment or a value of the carried state that is NaN or ±Inf is
-// an error naming the tensor and the element (see model.ErrNotFinite).
+// LoadCheckpoint reads and verifies the checkpoint in dir. The model is
+// built from the config in the weights file; options.json must hold no
+// field that Options lacks and give that same model config (an error names
+// the first field that differs), and a resumable checkpoint's options must
+// validate. A weight, an optimizer moment or a value of the carried state
+// that is NaN or ±Inf is an error naming the tensor and the element (see
+// model.ErrNotFinite).
 func LoadCheckpoint(dir string) (*Checkpoint, error) {
 	files, err := ckptdir.Read(dir)
 	if err != nil {
@@ -186,8 +191,15 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 	if b, err = need(fileOptions); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, &c.Options); err != nil {
+	if err := c.Options.unmarshal(b, true); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, fileOptions, err)
+	}
+	// The weights' config builds the model; options.json must describe the
+	// same one (which also makes its model config valid: DecodeWeights
+	// validated the weights').
+	if d := config.Diff(c.Options.Model, c.Model.Config); len(d) > 0 {
+		return nil, fmt.Errorf("checkpoint %s: %s gives model.%s = %s, but %s holds a model with %s: the options are not those of these weights (edited, or copied from another run?)",
+			dir, fileOptions, d[0].Path, formatValue(d[0].A), fileWeights, formatValue(d[0].B))
 	}
 	if b, ok := files[fileOptimizer]; ok {
 		f, err := safetensors.Decode(b)
@@ -221,6 +233,11 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 		c.Optim = o
 	}
 	if b, ok := files[fileState]; ok {
+		// A resumable checkpoint's options are a run's: Runner.Run
+		// validated them before the run wrote them.
+		if err := c.Options.Validate(); err != nil {
+			return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, fileOptions, err)
+		}
 		c.State = &RunState{}
 		if err := json.Unmarshal(b, c.State); err != nil {
 			return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, fileState, err)
@@ -264,6 +281,15 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 		c.Carry = st
 	}
 	return c, nil
+}
+
+// formatValue writes a configuration value for a message: strings quoted
+// (an empty cell reads ""), the rest as config.Format writes it.
+func formatValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return config.Format(v)
 }
 
 // check reports, as an error, a state that a resumed run could not follow:

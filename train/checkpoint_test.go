@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sparselm/sparselm/internal/ckptdir"
 	"github.com/sparselm/sparselm/model"
@@ -164,5 +167,73 @@ func TestNonFiniteUpdateNotSaved(t *testing.T) {
 	c, err := LoadCheckpoint(filepath.Join(out, DirLast))
 	if err != nil || c.Optim.Step != 2 {
 		t.Fatalf("last/ after the refused save: %v (want the checkpoint of step 2)", err)
+	}
+}
+
+// TestOptionsMustMatchWeights replaces options.json of a checkpoint and
+// checks what LoadCheckpoint makes of it: the model is built from the
+// weights' config, so options whose model config differs (another cell,
+// other widths, none at all) are refused naming the first field that
+// differs, before they could mislead a reader of the checkpoint; so are
+// fields Options does not have and data after the object. A resumable
+// checkpoint's options must validate as well; those of a weights-only
+// checkpoint (best/) need only describe the weights, as the hand-made
+// checkpoints of older tests do. Options written in the older form
+// (save_every in nanoseconds) still read.
+func TestOptionsMustMatchWeights(t *testing.T) {
+	resumable := markedCheckpoint(t)
+	weightsOnly := maps.Clone(resumable)
+	delete(weightsOnly, fileOptimizer)
+	delete(weightsOnly, fileState)
+	delete(weightsOnly, fileCarry)
+	edit := func(f func(o, m map[string]any)) []byte {
+		var o map[string]any
+		if err := json.Unmarshal(resumable[fileOptions], &o); err != nil {
+			t.Fatal(err)
+		}
+		f(o, o["model"].(map[string]any))
+		b, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name    string
+		options []byte
+		base    map[string][]byte
+		want    string // "" for a checkpoint that loads
+	}{
+		{"unchanged", resumable[fileOptions], resumable, ""},
+		{"unchanged, weights only", resumable[fileOptions], weightsOnly, ""},
+		{"cell", edit(func(_, m map[string]any) { m["cell"] = "gru" }), weightsOnly,
+			`options.json gives model.cell = "gru", but model.safetensors holds a model with "egru": the options are not those of these weights`},
+		{"hidden", edit(func(_, m map[string]any) { m["hidden"] = []int{8, 4} }), resumable,
+			`options.json gives model.hidden = 8,4, but model.safetensors holds a model with 6,4`},
+		{"dropout", edit(func(_, m map[string]any) { m["drop_word"] = 0.3 }), weightsOnly,
+			`options.json gives model.drop_word = 0.3, but model.safetensors holds a model with 0.1`},
+		{"empty object", []byte("{}"), weightsOnly, `options.json gives model.cell = "", but model.safetensors holds a model with "egru"`},
+		{"unknown field", edit(func(o, _ map[string]any) { o["bacth"] = 4 }), weightsOnly, `options.json: json: unknown field "bacth"`},
+		{"unknown model field", edit(func(_, m map[string]any) { m["hiden"] = []int{6, 4} }), weightsOnly, `options.json: json: unknown field "hiden"`},
+		{"data after the object", append(slices.Clone(resumable[fileOptions]), []byte(" {}")...), weightsOnly, "options.json: data after the options object"},
+		{"invalid, resumable", edit(func(o, _ map[string]any) { o["eval_bptt"] = 0 }), resumable, "options.json: train: eval_bptt = 0 must be positive"},
+		{"invalid, weights only", edit(func(o, _ map[string]any) { o["eval_bptt"] = 0 }), weightsOnly, ""},
+		{"save_every in nanoseconds", edit(func(o, _ map[string]any) {
+			delete(o, "save_every_s")
+			o["save_every"] = 3600e9
+		}), resumable, ""},
+	} {
+		files := maps.Clone(c.base)
+		files[fileOptions] = c.options
+		dir := writeDir(t, files)
+		ck, err := LoadCheckpoint(dir)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want == "" && (ck.Options.Model.Cell != model.CellEGRU || ck.Options.SaveEvery != time.Hour):
+			t.Errorf("%s: loaded options %+v", c.name, ck.Options)
+		case c.want != "" && (err == nil || !strings.HasPrefix(err.Error(), "checkpoint "+dir+": ") || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
 	}
 }

@@ -1,8 +1,11 @@
 package train
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"time"
 )
@@ -32,12 +35,27 @@ func (o Options) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads options written by MarshalJSON, or by earlier
 // versions with SaveEvery in nanoseconds (save_every).
-func (o *Options) UnmarshalJSON(b []byte) error {
+func (o *Options) UnmarshalJSON(b []byte) error { return o.unmarshal(b, false) }
+
+// unmarshal is UnmarshalJSON; with strict, a field that Options does not
+// have is an error (encoding/json does not pass a Decoder's
+// DisallowUnknownFields on to an UnmarshalJSON method), as is data after
+// the object.
+func (o *Options) unmarshal(b []byte, strict bool) error {
 	v := struct {
 		*plainOptions
 		Seconds *float64 `json:"save_every_s"`
 	}{plainOptions: (*plainOptions)(o)}
-	if err := json.Unmarshal(b, &v); err != nil {
+	if strict {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return errors.New("data after the options object")
+		}
+	} else if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
 	if v.Seconds != nil {
