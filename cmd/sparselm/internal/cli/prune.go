@@ -432,8 +432,16 @@ func (f *pruneFlags) spec(stored *pruneSpec, src string, c *train.Checkpoint, gi
 	g.Start, g.Updates = t0, (end-t0)/max(1, g.Every)
 	g.Final, g.Criterion, g.Seed = s.Levels[0], s.Criterion, ft.Seed
 	s.Gradual = &g
-	if err := g.Validate(); err != nil {
-		return s, fmt.Errorf("%w (%d fine-tuning steps in all: raise --finetune-epochs or lower --every)", config.Within("gradual", err), total)
+	// The other fields first; no mask update at all is said below with the
+	// numbers that make it.
+	check := g
+	check.Updates = max(1, g.Updates)
+	if err := check.Validate(); err != nil {
+		return s, config.Within("gradual", err)
+	}
+	if g.Updates < 1 {
+		return s, fmt.Errorf("prune: --every %d is longer than the %d steps between --start-frac and --end-frac (of %d fine-tuning steps in all): "+
+			"the mask would never be updated; give --every %d or less, or raise --finetune-epochs", g.Every, end-t0, total, max(1, end-t0))
 	}
 	return s, nil
 }

@@ -200,7 +200,9 @@ func TestPruneAndStatsBadInput(t *testing.T) {
 		{append(base, "--levels", "0.9,0.5"), "must increase"},
 		{append(base, "--levels", "half"), "list of numbers"},
 		{append(base, "--schedule", "gradual"), "--target"},
-		{append(base, "--schedule", "gradual", "--target", "1.2"), "must be in [0, 1)"},
+		{append(base, "--schedule", "gradual", "--target", "1.2"), "--target = 1.2 must be in [0, 1)"},
+		{append(base, "--schedule", "gradual", "--target", "0.5", "--every", "1000"), "--every 1000 is longer than the"},
+		{append(base, "--schedule", "gradual", "--target", "0.5", "--every", "0"), "--every = 0 must be at least 1 step"},
 		{append(base, "--target", "0.5"), "--schedule gradual"},
 		{append(base, "--finetune-epochs", "0"), "--finetune-epochs"},
 		{[]string{"prune", "--ckpt", t.TempDir()}, "not a sparselm checkpoint"},
@@ -218,6 +220,9 @@ func TestPruneAndStatsBadInput(t *testing.T) {
 		_, _, err := run(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want it to mention %q", c.args, err, c.want)
+		}
+		if err != nil && !strings.Contains(c.want, "longer") && strings.Contains(err.Error(), "steps in all") {
+			t.Errorf("%v: %v: a hint about step counts where they are not the trouble", c.args, err)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(src, "best", filePruneSpec)); err == nil {
