@@ -102,7 +102,7 @@ func (s *Spec) Validate() error {
 		return bad("seeds", s.Seeds, "must hold at least one seed")
 	}
 	if len(s.Seeds) > MaxSeeds {
-		return bad("seeds", fmt.Sprintf("%d seeds", len(s.Seeds)), fmt.Sprintf("is more than %d", MaxSeeds))
+		return bad("seeds", len(s.Seeds), fmt.Sprintf("seeds are more than %d", MaxSeeds))
 	}
 	for i, x := range s.Seeds {
 		if x == 0 {
@@ -113,7 +113,7 @@ func (s *Spec) Validate() error {
 		}
 	}
 	if _, err := prune.ParseCriterion(string(s.Criterion)); err != nil {
-		return bad("criterion", s.Criterion, err.Error())
+		return bad("criterion", s.Criterion, fmt.Sprintf("is unknown (want %s, %s or %s)", prune.Magnitude, prune.Global, prune.Random))
 	}
 	if s.Schedule != prune.OneShot && s.Schedule != prune.Iterative {
 		return bad("schedule", s.Schedule, "must be oneshot or iterative (a gradual sweep is `sparselm prune --schedule gradual`)")
@@ -124,8 +124,11 @@ func (s *Spec) Validate() error {
 	if s.FinetuneEpochs < 1 {
 		return bad("finetune_epochs", s.FinetuneEpochs, "must be positive")
 	}
-	if s.Bench && (s.BenchTokens < 1 || s.BenchRepeats < 1) {
-		return bad("bench_tokens", s.BenchTokens, "and bench_repeats must be positive when engines are timed")
+	if s.Bench && s.BenchTokens < 1 {
+		return bad("bench_tokens", s.BenchTokens, "must be positive when engines are timed")
+	}
+	if s.Bench && s.BenchRepeats < 1 {
+		return bad("bench_repeats", s.BenchRepeats, "must be positive when engines are timed")
 	}
 	if s.Threads < 1 {
 		return bad("threads", s.Threads, "must be positive")
@@ -133,8 +136,11 @@ func (s *Spec) Validate() error {
 	if s.EpochTokens < 0 {
 		return bad("epoch_tokens", s.EpochTokens, "must not be negative")
 	}
-	if s.StatsBatch < 1 || s.StatsBPTT < 1 {
-		return bad("stats_batch", s.StatsBatch, "and stats_bptt must be positive")
+	if s.StatsBatch < 1 {
+		return bad("stats_batch", s.StatsBatch, "must be positive")
+	}
+	if s.StatsBPTT < 1 {
+		return bad("stats_bptt", s.StatsBPTT, "must be positive")
 	}
 	return nil
 }

@@ -297,7 +297,7 @@ func TestStudyBadInput(t *testing.T) {
 		{tinyStudy(out, "--seeds", "0"), "--seeds 0"},
 		{tinyStudy(out, "--seeds", "1000000000000000000"), "must be between 1 and 1000"}, // not a plan that exhausts memory
 		{[]string{"study", "--spec", trailing, "--out", out}, "trailing data"},
-		{[]string{"study", "--spec", many, "--out", out}, "is more than 1000"},
+		{[]string{"study", "--spec", many, "--out", out}, "seeds are more than 1000"},
 		{[]string{"study", "run", "--spec", bad, "--job", "-2"}, "--job -2"},
 		{[]string{"study", "status", "--spec", other}, "is not a study spec"},
 		{tinyStudy(out, "--levels", "0.9,0.5", "--schedule", "iterative"), "must increase"},
