@@ -24,8 +24,8 @@ func Batchify(ids []int32, B int) (*Stream, error) {
 	if B < 1 {
 		return nil, fmt.Errorf("data: batch size %d, want >= 1", B)
 	}
-	if len(ids) < 2*B {
-		return nil, fmt.Errorf("data: %d tokens are too few for %d streams (need at least %d)", len(ids), B, 2*B)
+	if B > len(ids)/2 { // len(ids) < 2·B, without overflow for a huge B
+		return nil, fmt.Errorf("data: %d tokens are too few for %d streams (each needs at least 2; at most %d streams)", len(ids), B, len(ids)/2)
 	}
 	L := len(ids) / B
 	s := &Stream{B: B, L: L, data: make([]int32, B*L)}

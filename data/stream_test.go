@@ -74,7 +74,10 @@ func TestBatchifyWindowBruteForce(t *testing.T) {
 
 func TestBatchifyErrors(t *testing.T) {
 	_, err := Batchify(make([]int32, 7), 4)
-	wantErr(t, err, "7 tokens", "4 streams", "at least 8")
+	wantErr(t, err, "7 tokens", "4 streams", "at most 3 streams")
+	// A batch so large that 2·B overflows: an error, not a loop over B.
+	_, err = Batchify(make([]int32, 7), 1<<62)
+	wantErr(t, err, "7 tokens", "at most 3 streams")
 	_, err = Batchify(make([]int32, 10), 0)
 	wantErr(t, err, "batch size 0")
 	ids := seqIDs(8)

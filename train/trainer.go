@@ -307,9 +307,12 @@ func (ru *run) epochWindows(s *data.Stream) []data.Span {
 // count (exact for fixed BPTT), capped by EpochTokens.
 func StepsPerEpoch(o *Options, trainTokens int) int64 {
 	L := trainTokens / o.Batch // stream length, as data.Batchify cuts it
-	perEpoch := int64((L - 1 + o.BPTT - 1) / o.BPTT)
+	// A window longer than the stream is one window over it: the same count
+	// with bptt capped at L, and no overflow for a huge bptt.
+	bptt := max(1, min(o.BPTT, L))
+	perEpoch := int64((L - 1 + bptt - 1) / bptt)
 	if o.EpochTokens > 0 {
-		perEpoch = min(perEpoch, int64((o.EpochTokens+o.Batch*o.BPTT-1)/(o.Batch*o.BPTT)))
+		perEpoch = min(perEpoch, int64((o.EpochTokens+o.Batch*bptt-1)/(o.Batch*bptt)))
 	}
 	return perEpoch
 }
@@ -322,7 +325,9 @@ func (ru *run) loop(ctx context.Context) (*Result, error) {
 	}
 	perEpoch := StepsPerEpoch(o, len(ru.Corpus.Train))
 	sched := Schedule{TotalSteps: perEpoch * int64(o.Epochs), ConstantSteps: int64(o.ConstantFrac * float64(perEpoch*int64(o.Epochs))), MinScale: o.MinLRScale}
-	x := make([]int32, (o.BPTT+20)*o.Batch)
+	// Windows are at most bptt + data.VariableBPTTCap steps, and never
+	// longer than the stream.
+	x := make([]int32, (min(o.BPTT, stream.L)+data.VariableBPTTCap)*o.Batch)
 	y := make([]int32, len(x))
 	lastSave := ru.Now()
 	segmentStart := ru.Now()
