@@ -249,8 +249,13 @@ func benchInferPaper(ctx context.Context, env *Env, cell string, sparsities, act
 	return nil
 }
 
+// maxRandomIDs bounds randomIDs: the timing loops cycle through the ids,
+// so a longer list (--steps 1e18) would only cost memory.
+const maxRandomIDs = 1 << 16
+
+// randomIDs returns n random token ids (at least 1, at most maxRandomIDs).
 func randomIDs(rng *rand.Rand, vocab, n int) []int32 {
-	ids := make([]int32, max(n, 1))
+	ids := make([]int32, min(max(n, 1), maxRandomIDs))
 	for i := range ids {
 		ids[i] = int32(rng.IntN(vocab))
 	}

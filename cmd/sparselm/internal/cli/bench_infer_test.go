@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -240,5 +241,20 @@ func TestBenchInferSweepReport(t *testing.T) {
 	}
 	if got := speedup(filepath.Join("out", "report.csv")); got[0] == "" || got[1] == "" || got[2] != "" {
 		t.Errorf("report.csv recurrent_measured_speedup %q, want the first two and not the changed level", got)
+	}
+}
+
+// TestRandomIDsBounded: the timing loops cycle through the ids, so a huge
+// --steps must not allocate that many (it ran out of memory).
+func TestRandomIDsBounded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	if n := len(randomIDs(rng, 10, 1<<62)); n != maxRandomIDs {
+		t.Errorf("randomIDs(1<<62) holds %d ids, want %d", n, maxRandomIDs)
+	}
+	if n := len(randomIDs(rng, 10, 220)); n != 220 {
+		t.Errorf("randomIDs(220) holds %d ids", n)
+	}
+	if n := len(randomIDs(rng, 10, 0)); n != 1 {
+		t.Errorf("randomIDs(0) holds %d ids, want 1", n)
 	}
 }
