@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/sparselm/sparselm/config"
 )
@@ -75,16 +76,16 @@ func (c *Config) Validate() error {
 		switch {
 		case !(c.ThresholdMean > 0 && c.ThresholdMean < 1):
 			return bad("threshold_mean", c.ThresholdMean, "must be in (0, 1)")
-		case !(c.PseudoHeight > 0):
-			return bad("pseudo_height", c.PseudoHeight, "must be positive")
-		case !(c.PseudoWidth > 0):
-			return bad("pseudo_width", c.PseudoWidth, "must be positive")
-		case !(c.ActivityReg >= 0):
-			return bad("activity_reg", c.ActivityReg, "must not be negative")
+		case !(c.PseudoHeight > 0) || math.IsInf(c.PseudoHeight, 1):
+			return bad("pseudo_height", c.PseudoHeight, "must be positive and finite")
+		case !(c.PseudoWidth > 0) || math.IsInf(c.PseudoWidth, 1):
+			return bad("pseudo_width", c.PseudoWidth, "must be positive and finite")
+		case !(c.ActivityReg >= 0) || math.IsInf(c.ActivityReg, 1):
+			return bad("activity_reg", c.ActivityReg, "must be finite and not negative")
 		}
 	}
-	if !(c.InitScale >= 0) {
-		return bad("init_scale", c.InitScale, "must not be negative")
+	if !(c.InitScale >= 0) || math.IsInf(c.InitScale, 1) {
+		return bad("init_scale", c.InitScale, "must be finite and not negative")
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -40,6 +41,12 @@ func TestValidateNamesFields(t *testing.T) {
 		{"pseudo_width", func(c *Config) { c.PseudoWidth = -1 }},
 		{"activity_reg", func(c *Config) { c.ActivityReg = -0.1 }},
 		{"init_scale", func(c *Config) { c.InitScale = -1 }},
+		// +Inf passes a sign test, then makes NaN weights or cannot be
+		// written as JSON.
+		{"init_scale", func(c *Config) { c.InitScale = math.Inf(1) }},
+		{"pseudo_height", func(c *Config) { c.PseudoHeight = math.Inf(1) }},
+		{"pseudo_width", func(c *Config) { c.PseudoWidth = math.Inf(1) }},
+		{"activity_reg", func(c *Config) { c.ActivityReg = math.Inf(1) }},
 	}
 	for _, tc := range cases {
 		c := good()
