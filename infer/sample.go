@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sparselm/sparselm/config"
 	"github.com/sparselm/sparselm/data"
@@ -210,6 +211,10 @@ type Prompt struct {
 // without words, for one made only of unknown words (it would condition on
 // nothing but <unk>) and for an unknown word when v has no <unk>.
 func ReadPrompt(text string, v *data.Vocab) (*Prompt, error) {
+	if !utf8.ValidString(text) {
+		// As the corpus and score's texts are read (package data).
+		return nil, fmt.Errorf("infer: the prompt %q is not valid UTF-8", text)
+	}
 	words := strings.Fields(text)
 	if len(words) == 0 {
 		return nil, fmt.Errorf("infer: the prompt %q has no words", text)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -246,10 +247,13 @@ func TestReadPrompt(t *testing.T) {
 	if err != nil || !slices.Equal(p.IDs, []int32{c.corpus.Valid[0], unk, c.corpus.Valid[1]}) || p.Words != 3 || p.Unknown != 1 {
 		t.Errorf("ReadPrompt: %+v, %v", p, err)
 	}
-	for _, text := range []string{"", "  \n", "zzqx qqzx"} {
+	for _, text := range []string{"", "  \n", "zzqx qqzx", w0 + " \xff\xfe " + w1} {
 		if _, err := ReadPrompt(text, v); err == nil {
 			t.Errorf("ReadPrompt(%q) accepted", text)
 		}
+	}
+	if _, err := ReadPrompt(w0+" \xff\xfe "+w1, v); err == nil || !strings.Contains(err.Error(), "not valid UTF-8") {
+		t.Errorf("ReadPrompt of invalid UTF-8: %v, want it named, as score names it", err)
 	}
 }
 
