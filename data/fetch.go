@@ -120,6 +120,11 @@ func fetchDataset(ctx context.Context, ds Dataset, destRoot, baseURL string, pro
 	}
 	for _, f := range ds.Files {
 		path := filepath.Join(dir, f.Name)
+		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+			// The download would replace it by renaming onto it, which a
+			// directory refuses.
+			return fmt.Errorf("data: fetch %s: it is a directory (or another non-file), not the split; move it away", path)
+		}
 		switch err := verifyFile(path, f); {
 		case err == nil:
 			fmt.Fprintf(progress, "%s: present and verified, skipping\n", path)

@@ -227,6 +227,14 @@ func TestFetchErrors(t *testing.T) {
 		wantErr(t, err, "fake/train.txt", "context deadline exceeded")
 		checkGone(t, filepath.Join(root, "fake"))
 	})
+	t.Run("a directory where a split goes", func(t *testing.T) {
+		// Refused before any download (the rename onto it failed after one).
+		root := t.TempDir()
+		os.MkdirAll(filepath.Join(root, "fake", "train.txt"), 0o755)
+		err := fetchDataset(context.Background(), fakeDataset, root, srv.URL+"/good", nil)
+		wantErr(t, err, "fake/train.txt", "is a directory")
+		checkNoTemp(t, filepath.Join(root, "fake"), "train.txt")
+	})
 	t.Run("corrupt local file kept on failure", func(t *testing.T) {
 		// A failed download does not destroy what was there.
 		root := t.TempDir()
