@@ -3,13 +3,9 @@ package measure_test
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
-	"github.com/sparselm/sparselm/data"
 	"github.com/sparselm/sparselm/measure"
-	"github.com/sparselm/sparselm/model"
 )
 
 // TestRunStopsWhenCancelled cancels the context after the third window and
@@ -17,16 +13,7 @@ import (
 // three with an error wrapping the cause, and returns at once for a context
 // cancelled before it starts.
 func TestRunStopsWhenCancelled(t *testing.T) {
-	corpus, err := data.LoadDir(filepath.Join("..", "testdata", "data", "tiny"), data.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := model.Config{Cell: model.CellEGRU, Vocab: corpus.Vocab.Len(), Embed: 8, Hidden: []int{12, 8},
-		ThresholdMean: 0.2, PseudoHeight: 3.6, PseudoWidth: 3.6}
-	m, err := model.New[float32](c, rand.New(rand.NewPCG(1, 2)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	corpus, m := tinyEGRU(t)
 	cause := errors.New("test stop")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)

@@ -272,16 +272,7 @@ func TestDenseLSTM(t *testing.T) {
 // TestRunAgreesWithEvaluate: the accounting pass scores the same perplexity
 // and activity sparsity as train.Evaluate, and counts weights like the masks say.
 func TestRunAgreesWithEvaluate(t *testing.T) {
-	corpus, err := data.LoadDir(filepath.Join("..", "testdata", "data", "tiny"), data.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := model.Config{Cell: model.CellEGRU, Vocab: corpus.Vocab.Len(), Embed: 8, Hidden: []int{12, 8},
-		ThresholdMean: 0.2, PseudoHeight: 3.6, PseudoWidth: 3.6}
-	m, err := model.New[float32](c, rand.New(rand.NewPCG(1, 2)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	corpus, m := tinyEGRU(t)
 	if err := prune.Prune(&m.Params, prune.Magnitude, 0.75, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -330,16 +321,7 @@ func TestRunAgreesWithEvaluate(t *testing.T) {
 // (whose bptt·B buffers could not be allocated, or overflowed int), gives
 // exactly the report of one window as long as the text, bit for bit.
 func TestRunHugeBPTT(t *testing.T) {
-	corpus, err := data.LoadDir(filepath.Join("..", "testdata", "data", "tiny"), data.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := model.Config{Cell: model.CellEGRU, Vocab: corpus.Vocab.Len(), Embed: 8, Hidden: []int{12, 8},
-		ThresholdMean: 0.2, PseudoHeight: 3.6, PseudoWidth: 3.6}
-	m, err := model.New[float32](c, rand.New(rand.NewPCG(1, 2)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	corpus, m := tinyEGRU(t)
 	ids := corpus.Valid[:200]
 	for _, B := range []int{1, 3} {
 		n := len(ids)/B - 1 // the stream length: one window over the whole text
@@ -354,4 +336,21 @@ func TestRunHugeBPTT(t *testing.T) {
 			}
 		}
 	}
+}
+
+// tinyEGRU returns the tiny test corpus and an untrained EGRU for it (seed
+// fixed), the model of the tests that compare two ways of counting.
+func tinyEGRU(t *testing.T) (*data.Corpus, *model.LM[float32]) {
+	t.Helper()
+	corpus, err := data.LoadDir(filepath.Join("..", "testdata", "data", "tiny"), data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := model.Config{Cell: model.CellEGRU, Vocab: corpus.Vocab.Len(), Embed: 8, Hidden: []int{12, 8},
+		ThresholdMean: 0.2, PseudoHeight: 3.6, PseudoWidth: 3.6}
+	m, err := model.New[float32](c, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return corpus, m
 }
