@@ -295,8 +295,10 @@ func checkPruneOut(out, src string) error {
 		return fmt.Errorf("prune: --out %s is inside the checkpoint %s it starts from; choose another --out (the default is %s)", out, src,
 			defaultPruneOut(src, "CRITERION", "SCHEDULE"))
 	}
-	if err := train.CheckFresh(out); err != nil {
+	if err := train.CheckFresh(out); errors.Is(err, train.ErrRunExists) {
 		return fmt.Errorf("prune: --out %s holds a training run; choose another --out (the default is beside the checkpoint)", out)
+	} else if err != nil {
+		return fmt.Errorf("prune: --out: %w", err) // a file, say
 	}
 	return nil
 }
