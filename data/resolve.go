@@ -63,11 +63,10 @@ func Resolve(name, flagDir string, getenv func(string) string) (string, error) {
 		return false
 	}
 	if flagDir != "" {
-		if try(flagDir, "data directory flag") {
-			return flagDir, nil
-		}
-		if d := filepath.Join(flagDir, name); try(d, "data directory flag") {
-			return d, nil
+		for _, d := range []string{flagDir, filepath.Join(flagDir, name)} {
+			if _, err := findSplits(d); err == nil {
+				return d, nil
+			}
 		}
 		// A directory given on the command line is the one meant: falling
 		// back to $SPARSELM_DATA would read other data without a word.
